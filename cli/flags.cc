@@ -1,0 +1,162 @@
+// FlagSet implementation.
+#include "flags.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
+namespace n2v::cli {
+namespace {
+
+template <typename T>
+absl::Status ParseNumber(const std::string& flag, const std::string& text,
+                         T* out, std::string_view kind) {
+  T value{};
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  if (begin != end && *begin == '+') ++begin;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec == std::errc::result_out_of_range) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " is out of range, got '", text, "'"));
+  }
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " must be ", absl::string_view(kind.data(), kind.size()),
+        ", got '", text, "'"));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void FlagSet::Add(Flag flag) { flags_.push_back(std::move(flag)); }
+
+void FlagSet::AddString(std::string name, std::string* out, std::string help) {
+  Add({name, std::move(help), *out, true, [out](const std::string& v) {
+         *out = v;
+         return absl::OkStatus();
+       }});
+}
+
+void FlagSet::AddUint32(std::string name, uint32_t* out, std::string help) {
+  Add({name, std::move(help), absl::StrCat(*out), true,
+       [name, out](const std::string& v) {
+         if (!v.empty() && v[0] == '-') {
+           return absl::InvalidArgumentError(absl::StrCat(
+               "--", name, " must be a non-negative integer, got '", v, "'"));
+         }
+         return ParseNumber(name, v, out, "a non-negative integer");
+       }});
+}
+
+void FlagSet::AddUint64(std::string name, uint64_t* out, std::string help) {
+  Add({name, std::move(help), absl::StrCat(*out), true,
+       [name, out](const std::string& v) {
+         if (!v.empty() && v[0] == '-') {
+           return absl::InvalidArgumentError(absl::StrCat(
+               "--", name, " must be a non-negative integer, got '", v, "'"));
+         }
+         return ParseNumber(name, v, out, "a non-negative integer");
+       }});
+}
+
+void FlagSet::AddInt(std::string name, int* out, std::string help) {
+  Add({name, std::move(help), absl::StrCat(*out), true,
+       [name, out](const std::string& v) {
+         return ParseNumber(name, v, out, "an integer");
+       }});
+}
+
+void FlagSet::AddDouble(std::string name, double* out, std::string help) {
+  Add({name, std::move(help), absl::StrCat(*out), true,
+       [name, out](const std::string& v) {
+         return ParseNumber(name, v, out, "a number");
+       }});
+}
+
+void FlagSet::AddFloat(std::string name, float* out, std::string help) {
+  Add({name, std::move(help), absl::StrCat(*out), true,
+       [name, out](const std::string& v) {
+         return ParseNumber(name, v, out, "a number");
+       }});
+}
+
+void FlagSet::AddSwitch(std::string name, bool* out, bool value,
+                        std::string help) {
+  Add({name, std::move(help), *out == value ? "default" : "", false,
+       [out, value](const std::string&) {
+         *out = value;
+         return absl::OkStatus();
+       }});
+}
+
+absl::Status FlagSet::Parse(int argc, char** argv, int first) {
+  for (int i = first; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      help_ = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "' (flags start with --)"));
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool inline_value = false;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      inline_value = true;
+    }
+    std::replace(name.begin(), name.end(), '_', '-');
+    auto it = std::find_if(flags_.begin(), flags_.end(),
+                           [&](const Flag& f) { return f.name == name; });
+    if (it == flags_.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag --", name, " (see n2v ", command_, " --help)"));
+    }
+    if (!it->takes_value) {
+      if (inline_value) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " takes no value"));
+      }
+    } else if (!inline_value) {
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value"));
+      }
+      value = argv[++i];
+    }
+    if (absl::Status s = it->set(value); !s.ok()) return s;
+    set_.push_back(name);
+  }
+  return absl::OkStatus();
+}
+
+bool FlagSet::WasSet(const std::string& name) const {
+  return std::find(set_.begin(), set_.end(), name) != set_.end();
+}
+
+std::string FlagSet::Usage() const {
+  std::string out = absl::StrCat("usage: n2v ", command_, " [flags]\n\nflags:\n");
+  for (const Flag& f : flags_) {
+    std::string left = absl::StrCat("  --", f.name, f.takes_value ? " VALUE" : "");
+    left.resize(std::max<size_t>(left.size() + 2, 28), ' ');
+    absl::StrAppend(&out, left, f.help);
+    if (f.takes_value && !f.default_text.empty()) {
+      absl::StrAppend(&out, " (default ", f.default_text, ")");
+    } else if (!f.takes_value && f.default_text == "default") {
+      absl::StrAppend(&out, " (default)");
+    }
+    out.push_back('\n');
+  }
+  return out;
+}
+
+}  // namespace n2v::cli

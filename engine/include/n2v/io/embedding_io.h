@@ -1,0 +1,32 @@
+// Embedding files in word2vec's formats.
+//
+// Text: a header line "<count> <dimensions>", then one line per node:
+// "<id> <v1> ... <vd>", floats written in their shortest exact form.
+// Binary: the same header line, then per node "<id> " followed by d
+// little-endian float32 values and "\n" (readable by gensim's
+// KeyedVectors.load_word2vec_format(binary=True)).
+//
+// Writes go to a temporary file renamed into place, so a failed write never
+// leaves a partial file under the target name.
+#ifndef N2V_IO_EMBEDDING_IO_H_
+#define N2V_IO_EMBEDDING_IO_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "n2v/embeddings.h"
+
+namespace n2v::io {
+
+enum class EmbeddingFormat { kText, kBinary };
+
+absl::Status WriteEmbeddings(const Embeddings& embeddings,
+                             const std::string& path, EmbeddingFormat format);
+
+// Reads either format (detected from the first row). InvalidArgument as
+// "<path>:<line>: <reason>" for malformed content.
+absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path);
+
+}  // namespace n2v::io
+
+#endif  // N2V_IO_EMBEDDING_IO_H_

@@ -1,0 +1,213 @@
+// Embed: validation, the counting pass, noise and subsampling tables,
+// initial vectors, the training scheduler and the isolated-node policy.
+#include "n2v/embed.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include "absl/strings/str_cat.h"
+#include "internal/string_view_compat.h"
+#include "internal/parallel.h"
+#include "internal/trainers.h"
+#include "n2v/status_macros.h"
+
+namespace n2v {
+namespace {
+
+using internal::LossSum;
+using internal::TrainContext;
+
+constexpr uint32_t kMaxDimensions = 1u << 16;
+// Bounds that keep the per-thread window block small.
+constexpr uint32_t kMaxWindow = 1000;
+constexpr uint32_t kMaxNegatives = 1000;
+
+absl::Status OutOfRange(std::string_view field, std::string_view rule,
+                        double value) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(internal::Sv(field), " must be ", internal::Sv(rule),
+                   ", got ", value));
+}
+
+// word2vec's initialisation: uniform in [-0.5/d, 0.5/d), one stream per row.
+void InitializeInputRows(Embeddings& embeddings, uint64_t seed) {
+  const uint32_t d = embeddings.dimensions();
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, embeddings.size(), 1024),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t v = r.begin(); v < r.end(); ++v) {
+                        Rng rng(DeriveSeed(seed, internal::kInitStream, v));
+                        auto row = embeddings.mutable_row(v);
+                        for (uint32_t i = 0; i < d; ++i) {
+                          row[i] = (rng.UniformFloat() - 0.5f) / d;
+                        }
+                      }
+                    });
+}
+
+// word2vec's keep probability for a node seen `count` times of `total`.
+std::vector<float> KeepProbabilities(const std::vector<uint64_t>& counts,
+                                     uint64_t total, double sample) {
+  std::vector<float> keep(counts.size(), 1.0f);
+  const double threshold = sample * static_cast<double>(total);
+  for (size_t v = 0; v < counts.size(); ++v) {
+    if (counts[v] == 0) continue;
+    const double c = static_cast<double>(counts[v]);
+    keep[v] = static_cast<float>((std::sqrt(c / threshold) + 1) * threshold / c);
+  }
+  return keep;
+}
+
+// Nodes with no arc in either direction.
+std::vector<NodeIndex> IsolatedNodes(const CsrGraph& graph) {
+  std::vector<uint8_t> touched(graph.num_nodes(), 0);
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    if (graph.out_degree(v) == 0) continue;
+    touched[v] = 1;
+    for (NodeIndex x : graph.out_neighbors(v)) touched[x] = 1;
+  }
+  std::vector<NodeIndex> isolated;
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    if (!touched[v]) isolated.push_back(v);
+  }
+  return isolated;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+}  // namespace
+
+std::string_view EmbedPhaseName(EmbedPhase phase) {
+  switch (phase) {
+    case EmbedPhase::kCounting:
+      return "counting";
+    case EmbedPhase::kTraining:
+      return "training";
+    case EmbedPhase::kDone:
+      return "done";
+  }
+  return "unknown";
+}
+
+absl::Status ValidateEmbedOptions(const EmbedOptions& o) {
+  N2V_RETURN_IF_ERROR(ValidateWalkParams(o.walk));
+  if (o.walks_per_node == 0) return OutOfRange("walks_per_node", ">= 1", 0);
+  if (o.dimensions == 0 || o.dimensions > kMaxDimensions) {
+    return OutOfRange("dimensions", absl::StrCat("between 1 and ", kMaxDimensions),
+                      o.dimensions);
+  }
+  if (o.window == 0 || o.window > kMaxWindow) {
+    return OutOfRange("window", absl::StrCat("between 1 and ", kMaxWindow),
+                      o.window);
+  }
+  if (o.negatives == 0 || o.negatives > kMaxNegatives) {
+    return OutOfRange("negatives", absl::StrCat("between 1 and ", kMaxNegatives),
+                      o.negatives);
+  }
+  if (o.epochs == 0) return OutOfRange("epochs", ">= 1", 0);
+  if (!(std::isfinite(o.initial_learning_rate) && o.initial_learning_rate > 0)) {
+    return OutOfRange("initial_learning_rate", "finite and > 0",
+                      o.initial_learning_rate);
+  }
+  if (!(std::isfinite(o.min_learning_rate) && o.min_learning_rate >= 0 &&
+        o.min_learning_rate <= o.initial_learning_rate)) {
+    return OutOfRange("min_learning_rate",
+                      absl::StrCat("between 0 and initial_learning_rate (",
+                                   o.initial_learning_rate, ")"),
+                      o.min_learning_rate);
+  }
+  if (!(std::isfinite(o.subsample) && o.subsample >= 0)) {
+    return OutOfRange("subsample", "finite and >= 0", o.subsample);
+  }
+  if (!std::isfinite(o.negative_exponent)) {
+    return OutOfRange("negative_exponent", "finite", o.negative_exponent);
+  }
+  if (o.num_threads < 0) return OutOfRange("num_threads", ">= 0", o.num_threads);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
+                                  const EmbedOptions& options,
+                                  const EmbedControl& control) {
+  N2V_RETURN_IF_ERROR(ValidateEmbedOptions(options));
+  if (graph.num_nodes() == 0) {
+    return absl::InvalidArgumentError("graph is empty: it has no nodes");
+  }
+  return internal::RunInArena(options.num_threads, [&]()
+                                  -> absl::StatusOr<EmbedResult> {
+    N2V_ASSIGN_OR_RETURN(Node2VecWalker walker,
+                         Node2VecWalker::Create(graph, options.walk));
+    const uint32_t n = graph.num_nodes();
+    TrainContext ctx;
+    ctx.options = &options;
+    ctx.walker = &walker;
+    ctx.order = internal::WalkOrder(n, options.seed);
+    ctx.num_nodes = n;
+    ctx.walks_per_epoch = uint64_t{n} * options.walks_per_node;
+    ctx.total_walks = ctx.walks_per_epoch * options.epochs;
+    ctx.stride = PaddedDimension(options.dimensions);
+    ctx.cancel = control.cancel;
+    internal::ProgressReporter progress(control, options.epochs,
+                                        ctx.walks_per_epoch);
+
+    EmbedResult result;
+    EmbedStats& stats = result.stats;
+    stats.walks = ctx.walks_per_epoch;
+
+    auto started = std::chrono::steady_clock::now();
+    std::vector<uint64_t> counts(n, 0);
+    N2V_RETURN_IF_ERROR(internal::CountWalkOccurrences(ctx, counts, progress));
+    uint64_t total = 0;
+    std::vector<double> noise(n);
+    for (NodeIndex v = 0; v < n; ++v) {
+      total += counts[v];
+      noise[v] = std::pow(static_cast<double>(counts[v]),
+                          options.negative_exponent);
+    }
+    stats.walk_nodes = total;
+    ctx.negatives = internal::AliasTable(std::span<const double>(noise));
+    std::vector<double>().swap(noise);
+    if (options.subsample > 0) {
+      ctx.keep_prob = KeepProbabilities(counts, total, options.subsample);
+    }
+    stats.count_seconds = Seconds(started);
+
+    started = std::chrono::steady_clock::now();
+    result.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
+    InitializeInputRows(result.embeddings, options.seed);
+    AlignedFloats output_rows(size_t{n} * ctx.stride);
+    ctx.syn0 = result.embeddings.mutable_data();
+    ctx.syn1 = output_rows.data();
+    N2V_ASSIGN_OR_RETURN(internal::TrainOutcome outcome,
+                         options.deterministic
+                             ? internal::TrainDeterministic(ctx, progress)
+                             : internal::TrainHogwild(ctx, progress));
+    stats.train_seconds = Seconds(started);
+
+    for (const LossSum& loss : outcome.loss_per_epoch) {
+      stats.loss_per_epoch.push_back(loss.pairs ? loss.sum / loss.pairs : 0.0);
+    }
+    stats.trained_nodes = outcome.trained_nodes;
+    if (options.isolated_nodes == IsolatedNodePolicy::kZero) {
+      for (NodeIndex v : IsolatedNodes(graph)) {
+        auto row = result.embeddings.mutable_row(v);
+        std::fill(row.begin(), row.end(), 0.0f);
+      }
+    }
+    stats.model_bytes = 2 * size_t{n} * ctx.stride * sizeof(float) +
+                        ctx.negatives.MemoryBytes() +
+                        ctx.keep_prob.capacity() * sizeof(float) +
+                        counts.capacity() * sizeof(uint64_t) +
+                        walker.MemoryBytes();
+    progress.Finish(stats.loss_per_epoch.empty() ? 0
+                                                 : stats.loss_per_epoch.back());
+    return result;
+  });
+}
+
+}  // namespace n2v

@@ -1,0 +1,170 @@
+// Deterministic parallel SGD.
+//
+// The corpus (all epochs, in walk order) is cut into super-steps of
+// kDeterministicShards shards of kWalksPerShard consecutive walks. During a
+// super-step the shared rows are read-only: each shard trains sequentially
+// on private copies of the rows it touches (copied on first touch, so it sees
+// its own updates). Then every shard's change (copy minus shared row) is
+// computed, and the changes are added to the shared rows shard by shard in
+// shard order. Which thread ran a shard never matters, so vectors are
+// bit-identical for any thread count. The cost against Hogwild is the row
+// copies and the merge, and staleness of one super-step between shards.
+#include <cstring>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include "internal/trainers.h"
+
+namespace n2v::internal {
+namespace {
+
+constexpr uint32_t kNoSlot = 0xffffffffu;
+constexpr uint32_t kRowsPerBlock = 1024;
+
+// Private copies of the rows of one matrix touched in a super-step. Rows live
+// in fixed blocks, so pointers stay valid while more rows are added.
+class RowCopies {
+ public:
+  RowCopies(uint32_t num_nodes, uint32_t stride)
+      : slot_(num_nodes, kNoSlot), stride_(stride) {}
+
+  float* Get(NodeIndex v, const float* shared) {
+    uint32_t& slot = slot_[v];
+    if (slot == kNoSlot) {
+      slot = static_cast<uint32_t>(rows_.size());
+      rows_.push_back(v);
+      if (slot / kRowsPerBlock == blocks_.size()) {
+        blocks_.emplace_back(size_t{kRowsPerBlock} * stride_);
+      }
+      std::memcpy(At(slot), shared + size_t{v} * stride_,
+                  stride_ * sizeof(float));
+    }
+    return At(slot);
+  }
+
+  // Turns each copy into its difference from the shared row.
+  void ToDeltas(const float* shared) {
+    for (uint32_t s = 0; s < rows_.size(); ++s) {
+      float* row = At(s);
+      const float* base = shared + size_t{rows_[s]} * stride_;
+      for (uint32_t i = 0; i < stride_; ++i) row[i] -= base[i];
+    }
+  }
+
+  // Adds the deltas to the shared rows (rows are distinct within a shard).
+  void AddDeltas(float* shared) {
+    tbb::parallel_for(
+        tbb::blocked_range<uint32_t>(0, static_cast<uint32_t>(rows_.size()), 256),
+        [&](const tbb::blocked_range<uint32_t>& r) {
+          for (uint32_t s = r.begin(); s < r.end(); ++s) {
+            const float* delta = At(s);
+            float* row = shared + size_t{rows_[s]} * stride_;
+            for (uint32_t i = 0; i < stride_; ++i) row[i] += delta[i];
+          }
+        });
+  }
+
+  void Clear() {
+    for (NodeIndex v : rows_) slot_[v] = kNoSlot;
+    rows_.clear();
+  }
+
+  size_t MemoryBytes() const {
+    return slot_.capacity() * sizeof(uint32_t) +
+           blocks_.size() * size_t{kRowsPerBlock} * stride_ * sizeof(float);
+  }
+
+ private:
+  float* At(uint32_t slot) {
+    return blocks_[slot / kRowsPerBlock].data() +
+           size_t{slot % kRowsPerBlock} * stride_;
+  }
+
+  std::vector<uint32_t> slot_;
+  std::vector<NodeIndex> rows_;
+  std::vector<AlignedFloats> blocks_;
+  uint32_t stride_;
+};
+
+struct Shard {
+  Shard(const TrainContext& ctx, uint32_t epochs)
+      : input(ctx.num_nodes, ctx.stride),
+        output(ctx.num_nodes, ctx.stride),
+        buf(ctx),
+        loss(epochs) {}
+  RowCopies input, output;
+  WalkBuffers buf;
+  std::vector<LossSum> loss;
+  uint64_t trained = 0;
+  bool cancelled = false;
+};
+
+struct ShardRows {
+  const TrainContext& ctx;
+  Shard& shard;
+  float* Input(NodeIndex v) { return shard.input.Get(v, ctx.syn0); }
+  float* Output(NodeIndex v) { return shard.output.Get(v, ctx.syn1); }
+};
+
+}  // namespace
+
+absl::StatusOr<TrainOutcome> TrainDeterministic(
+    const TrainContext& ctx, ProgressReporter& progress) {
+  progress.StartPhase(EmbedPhase::kTraining, ctx.total_walks);
+  const uint32_t epochs = ctx.options->epochs;
+  std::vector<std::unique_ptr<Shard>> shards;
+  for (uint32_t s = 0; s < kDeterministicShards; ++s) {
+    shards.push_back(std::make_unique<Shard>(ctx, epochs));
+  }
+  const uint64_t step_walks = uint64_t{kDeterministicShards} * kWalksPerShard;
+  for (uint64_t step = 0; step < ctx.total_walks; step += step_walks) {
+    tbb::parallel_for(0u, kDeterministicShards, [&](uint32_t s) {
+      Shard& shard = *shards[s];
+      ShardRows rows{ctx, shard};
+      const uint64_t begin = step + uint64_t{s} * kWalksPerShard;
+      const uint64_t end = std::min(begin + kWalksPerShard, ctx.total_walks);
+      for (uint64_t gw = begin; gw < end; ++gw) {
+        if (ctx.cancelled()) {
+          shard.cancelled = true;
+          return;
+        }
+        LossSum loss;
+        const uint32_t kept = TrainWalk(ctx, gw, shard.buf, rows, loss);
+        LossSum& epoch_loss = shard.loss[gw / ctx.walks_per_epoch];
+        epoch_loss.sum += loss.sum;
+        epoch_loss.pairs += loss.pairs;
+        shard.trained += kept;
+        progress.Add(1, kept, loss);
+      }
+    });
+    for (const auto& shard : shards) {
+      if (shard->cancelled) return absl::CancelledError("embedding cancelled");
+    }
+    tbb::parallel_for(0u, kDeterministicShards, [&](uint32_t s) {
+      shards[s]->input.ToDeltas(ctx.syn0);
+      shards[s]->output.ToDeltas(ctx.syn1);
+    });
+    for (const auto& shard : shards) {
+      shard->input.AddDeltas(ctx.syn0);
+      shard->output.AddDeltas(ctx.syn1);
+    }
+    tbb::parallel_for(0u, kDeterministicShards, [&](uint32_t s) {
+      shards[s]->input.Clear();
+      shards[s]->output.Clear();
+    });
+  }
+  TrainOutcome outcome;
+  std::vector<LossSum>& total = outcome.loss_per_epoch;
+  total.resize(epochs);
+  for (const auto& shard : shards) {
+    outcome.trained_nodes += shard->trained;
+    for (uint32_t e = 0; e < epochs; ++e) {
+      total[e].sum += shard->loss[e].sum;
+      total[e].pairs += shard->loss[e].pairs;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace n2v::internal

@@ -1,0 +1,52 @@
+// The skip-gram negative-sampling update for one centre node and its window
+// (Mikolov et al., 2013), batched as in Ji et al., "Parallelizing Word2Vec in
+// Shared and Distributed Memory" (2016): the centre's negatives are shared by
+// all its context nodes, so the window is a small dense block whose rows stay
+// in L1 cache, instead of one random row fetch per (pair, negative).
+//
+// Rows are padded to multiples of 16 floats. Dot products keep 16 partial
+// sums reduced in a fixed order and the file is compiled without
+// floating-point contraction, so the AVX-512, AVX2 and baseline builds that
+// are dispatched at run time produce bit-identical results.
+#ifndef N2V_INTERNAL_SGNS_KERNEL_H_
+#define N2V_INTERNAL_SGNS_KERNEL_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace n2v::internal {
+
+// Loss and pair counts for sampled loss reporting.
+struct LossSum {
+  double sum = 0;
+  uint64_t pairs = 0;
+};
+
+// Floats of scratch space SgnsWindowUpdate needs.
+inline size_t SgnsScratchFloats(uint32_t max_inputs, uint32_t max_outputs,
+                                uint32_t stride) {
+  return (size_t{max_inputs} + max_outputs) * stride +
+         size_t{max_inputs} * max_outputs;
+}
+
+// One simultaneous SGD step on the window block: every input (context) row
+// `inputs[j]` against every output row, where `outputs[0]` is the observed
+// centre (label 1) and `outputs[1..num_outputs)` are negatives (label 0).
+// With g_jk = lr * (label_k - sigmoid(in_j . out_k)) at the current values:
+//   in_j  += sum_k g_jk * out_k        out_k += sum_j g_jk * in_j
+// which is a step of size lr down the gradient of
+//   L = sum_j [ softplus(-in_j . out_0) + sum_{k>0} softplus(in_j . out_k) ].
+// Repeated rows are fine (their gradients add up). `scratch` holds
+// SgnsScratchFloats(num_inputs, num_outputs, stride) floats, 64-byte
+// aligned. When `loss` is not null, adds L (before the step) and num_inputs
+// pairs to it.
+void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
+                      float* const* outputs, uint32_t num_outputs, float lr,
+                      uint32_t stride, float* scratch, LossSum* loss);
+
+// Dot product with the same lane order as the kernel (for tests).
+float PaddedDot(const float* a, const float* b, uint32_t stride);
+
+}  // namespace n2v::internal
+
+#endif  // N2V_INTERNAL_SGNS_KERNEL_H_

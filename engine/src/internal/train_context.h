@@ -1,0 +1,126 @@
+// TrainContext and TrainWalk: everything one walk's training needs, shared
+// by the Hogwild and the deterministic schedulers. A scheduler only decides
+// which walks run where and how rows are addressed (the `Rows` policy).
+#ifndef N2V_INTERNAL_TRAIN_CONTEXT_H_
+#define N2V_INTERNAL_TRAIN_CONTEXT_H_
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "internal/alias_table.h"
+#include "internal/sgns_kernel.h"
+#include "internal/walk_order.h"
+#include "n2v/embed.h"
+#include "n2v/embeddings.h"
+#include "n2v/random.h"
+#include "n2v/walker.h"
+
+namespace n2v::internal {
+
+// Random streams, so walks, training draws and initial vectors never share
+// random numbers.
+inline constexpr uint64_t kWalkStream = 1;
+inline constexpr uint64_t kTrainStream = 2;
+inline constexpr uint64_t kInitStream = 3;
+
+// The loss is computed for one centre in this many (it costs a log per row).
+inline constexpr uint32_t kLossSampleEvery = 8;
+
+struct TrainContext {
+  const EmbedOptions* options = nullptr;
+  const Node2VecWalker* walker = nullptr;
+  WalkOrder order{1, 0};
+  uint32_t num_nodes = 0;
+  uint64_t walks_per_epoch = 0;
+  uint64_t total_walks = 0;  // walks_per_epoch * epochs
+  uint32_t stride = 0;
+  float* syn0 = nullptr;     // input vectors (the embeddings)
+  float* syn1 = nullptr;     // output vectors
+  AliasTable negatives;
+  std::vector<float> keep_prob;  // per node; empty when not subsampling
+  const std::atomic<bool>* cancel = nullptr;
+
+  bool cancelled() const {
+    return cancel != nullptr && cancel->load(std::memory_order_relaxed);
+  }
+  // Regenerates walk `w` (of an epoch) into `out`; returns its length.
+  uint32_t GenerateWalk(uint64_t w, NodeIndex* out) const {
+    Rng rng(DeriveSeed(options->seed, kWalkStream, w));
+    return walker->Walk(order.Start(w), rng, out);
+  }
+};
+
+// Per-worker buffers.
+struct WalkBuffers {
+  explicit WalkBuffers(const TrainContext& ctx)
+      : walk(ctx.options->walk.walk_length),
+        kept(ctx.options->walk.walk_length),
+        inputs(2 * ctx.options->window),
+        outputs(1 + ctx.options->negatives),
+        scratch(SgnsScratchFloats(2 * ctx.options->window,
+                                  1 + ctx.options->negatives, ctx.stride)) {}
+  std::vector<NodeIndex> walk;
+  std::vector<NodeIndex> kept;
+  std::vector<float*> inputs;
+  std::vector<float*> outputs;
+  AlignedFloats scratch;
+};
+
+// Trains on walk number `global_walk` (epoch * walks_per_epoch + walk) and
+// returns how many nodes it kept after subsampling. `Rows` maps a node to
+// its input row (Input) and output row (Output).
+template <typename Rows>
+uint32_t TrainWalk(const TrainContext& ctx, uint64_t global_walk,
+                   WalkBuffers& buf, Rows& rows, LossSum& loss) {
+  const EmbedOptions& opt = *ctx.options;
+  const uint32_t length =
+      ctx.GenerateWalk(global_walk % ctx.walks_per_epoch, buf.walk.data());
+  Rng rng(DeriveSeed(opt.seed, kTrainStream, global_walk));
+
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < length; ++i) {
+    const NodeIndex v = buf.walk[i];
+    if (ctx.keep_prob.empty() || ctx.keep_prob[v] >= 1.0f ||
+        rng.UniformFloat() < ctx.keep_prob[v]) {
+      buf.kept[kept++] = v;
+    }
+  }
+
+  const double lr_span = static_cast<double>(opt.initial_learning_rate) -
+                         opt.min_learning_rate;
+  for (uint32_t i = 0; i < kept; ++i) {
+    const double progress =
+        (static_cast<double>(global_walk) + static_cast<double>(i) / kept) /
+        static_cast<double>(ctx.total_walks);
+    const float lr = static_cast<float>(std::max<double>(
+        opt.min_learning_rate, opt.initial_learning_rate - lr_span * progress));
+    const uint32_t reach =
+        opt.shrink_window ? 1 + rng.Below(opt.window) : opt.window;
+    const NodeIndex center = buf.kept[i];
+    const uint32_t lo = i > reach ? i - reach : 0;
+    const uint32_t hi = std::min(kept, i + reach + 1);
+    // The window block: context rows against the centre and its negatives,
+    // which all contexts of this centre share.
+    uint32_t num_inputs = 0;
+    for (uint32_t j = lo; j < hi; ++j) {
+      if (j != i) buf.inputs[num_inputs++] = rows.Input(buf.kept[j]);
+    }
+    if (num_inputs == 0) continue;
+    uint32_t num_outputs = 0;
+    buf.outputs[num_outputs++] = rows.Output(center);
+    for (uint32_t k = 0; k < opt.negatives; ++k) {
+      const NodeIndex negative = ctx.negatives.Sample(rng);
+      if (negative != center) buf.outputs[num_outputs++] = rows.Output(negative);
+    }
+    SgnsWindowUpdate(buf.inputs.data(), num_inputs, buf.outputs.data(),
+                     num_outputs, lr, ctx.stride, buf.scratch.data(),
+                     i % kLossSampleEvery == 0 ? &loss : nullptr);
+  }
+  return kept;
+}
+
+}  // namespace n2v::internal
+
+#endif  // N2V_INTERNAL_TRAIN_CONTEXT_H_

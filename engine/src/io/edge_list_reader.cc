@@ -1,0 +1,169 @@
+// Edge list, node list and node pair readers.
+#include "n2v/io/edge_list_reader.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include <zlib.h>
+
+#include "io/text_lines.h"
+#include "n2v/status_macros.h"
+
+namespace n2v::io {
+namespace internal {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  errno = 0;
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot open '", path, "': ",
+        errno != 0 ? std::strerror(errno) : "out of memory"));
+  }
+  gzbuffer(file, 1 << 20);
+  std::string text;
+  constexpr size_t kBlock = size_t{1} << 22;
+  while (true) {
+    const size_t old = text.size();
+    text.resize(old + kBlock);
+    const int got = gzread(file, text.data() + old, kBlock);
+    if (got < 0) {
+      int code = 0;
+      const std::string message = gzerror(file, &code);
+      gzclose(file);
+      return absl::DataLossError(
+          absl::StrCat("cannot read '", path, "': ",
+                       code == Z_ERRNO ? std::strerror(errno) : message));
+    }
+    text.resize(old + static_cast<size_t>(got));
+    if (static_cast<size_t>(got) < kBlock) break;
+  }
+  gzclose(file);
+  return text;
+}
+
+}  // namespace internal
+
+namespace {
+
+struct EdgeChunk {
+  std::vector<int64_t> sources, targets;
+  std::vector<float> weights;
+};
+
+std::optional<std::string> ParseWeight(std::string_view field, float& weight) {
+  const auto [end, ec] =
+      std::from_chars(field.data(), field.data() + field.size(), weight);
+  if (ec == std::errc::result_out_of_range) {
+    return absl::StrCat("weight '", ::n2v::internal::Sv(field), "' is outside the float range");
+  }
+  if (ec != std::errc() || end != field.data() + field.size()) {
+    return absl::StrCat("weight '", ::n2v::internal::Sv(field), "' is not a number");
+  }
+  if (!(std::isfinite(weight) && weight > 0)) {
+    return absl::StrCat("weight '", ::n2v::internal::Sv(field), "' must be finite and > 0");
+  }
+  return std::nullopt;
+}
+
+template <typename T>
+void Append(std::vector<T>& to, std::vector<T>& from) {
+  if (to.empty()) {
+    to = std::move(from);
+  } else {
+    to.insert(to.end(), from.begin(), from.end());
+  }
+  std::vector<T>().swap(from);
+}
+
+std::optional<std::string> ParseTwoIds(const std::string_view* fields,
+                                       size_t count, int64_t& a, int64_t& b) {
+  if (count < 2) {
+    return absl::StrCat("expected two node ids, found ", count, " field");
+  }
+  if (auto e = internal::ParseId(fields[0], a)) return e;
+  if (auto e = internal::ParseId(fields[1], b)) return e;
+  return std::nullopt;
+}
+
+}  // namespace
+
+absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
+                                      const EdgeListReadOptions& options) {
+  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+  std::vector<EdgeChunk> chunks;
+  tbb::task_arena arena(options.num_threads > 0
+                            ? options.num_threads
+                            : tbb::info::default_concurrency());
+  absl::Status status = arena.execute([&] {
+    return internal::ParseLines(
+        text, path, chunks,
+        [&](const std::string_view* fields, size_t count,
+            EdgeChunk& out) -> std::optional<std::string> {
+          int64_t a, b;
+          if (auto e = ParseTwoIds(fields, count, a, b)) return e;
+          if (options.weighted) {
+            if (count < 3) {
+              return std::string(
+                  "missing weight: a weighted edge list needs a third column");
+            }
+            float w;
+            if (auto e = ParseWeight(fields[2], w)) return e;
+            out.weights.push_back(w);
+          }
+          out.sources.push_back(a);
+          out.targets.push_back(b);
+          return std::nullopt;
+        });
+  });
+  N2V_RETURN_IF_ERROR(status);
+  std::string().swap(text);
+  EdgeList edges;
+  for (EdgeChunk& chunk : chunks) {
+    Append(edges.sources, chunk.sources);
+    Append(edges.targets, chunk.targets);
+    Append(edges.weights, chunk.weights);
+  }
+  return edges;
+}
+
+absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path) {
+  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+  std::vector<std::vector<int64_t>> chunks;
+  N2V_RETURN_IF_ERROR(internal::ParseLines(
+      text, path, chunks,
+      [](const std::string_view* fields, size_t,
+         std::vector<int64_t>& out) -> std::optional<std::string> {
+        int64_t id;
+        if (auto e = internal::ParseId(fields[0], id)) return e;
+        out.push_back(id);
+        return std::nullopt;
+      }));
+  std::vector<int64_t> ids;
+  for (auto& chunk : chunks) Append(ids, chunk);
+  return ids;
+}
+
+absl::StatusOr<NodePairs> ReadNodePairs(const std::string& path) {
+  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+  std::vector<NodePairs> chunks;
+  N2V_RETURN_IF_ERROR(internal::ParseLines(
+      text, path, chunks,
+      [](const std::string_view* fields, size_t count,
+         NodePairs& out) -> std::optional<std::string> {
+        int64_t a, b;
+        if (auto e = ParseTwoIds(fields, count, a, b)) return e;
+        out.sources.push_back(a);
+        out.targets.push_back(b);
+        return std::nullopt;
+      }));
+  NodePairs pairs;
+  for (auto& chunk : chunks) {
+    Append(pairs.sources, chunk.sources);
+    Append(pairs.targets, chunk.targets);
+  }
+  return pairs;
+}
+
+}  // namespace n2v::io

@@ -1,0 +1,146 @@
+// Node2VecWalker: first-order alias tables and the exact second-order
+// rejection sampler described in walker.h.
+#include "n2v/walker.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include "absl/strings/str_cat.h"
+#include "internal/alias_table.h"
+
+namespace n2v {
+absl::Status ValidateWalkParams(const WalkParams& params) {
+  if (!(std::isfinite(params.p) && params.p > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("p must be finite and > 0, got ", params.p));
+  }
+  if (!(std::isfinite(params.q) && params.q > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("q must be finite and > 0, got ", params.q));
+  }
+  if (params.walk_length == 0) {
+    return absl::InvalidArgumentError("walk_length must be >= 1, got 0");
+  }
+  return absl::OkStatus();
+}
+
+Node2VecWalker::Node2VecWalker(const CsrGraph& graph, const WalkParams& params)
+    : graph_(&graph), params_(params) {
+  inv_p_ = 1.0 / params.p;
+  inv_q_ = 1.0 / params.q;
+  first_order_ = params.p == 1.0 && params.q == 1.0;
+  envelope_ = std::max(1.0, inv_q_);
+  lower_ = std::min(1.0, inv_q_);
+  return_excess_ = std::max(0.0, inv_p_ - envelope_);
+}
+
+absl::StatusOr<Node2VecWalker> Node2VecWalker::Create(
+    const CsrGraph& graph, const WalkParams& params) {
+  if (absl::Status s = ValidateWalkParams(params); !s.ok()) return s;
+  Node2VecWalker walker(graph, params);
+  if (!graph.weighted()) return walker;
+
+  const NodeIndex n = graph.num_nodes();
+  walker.alias_prob_.resize(graph.num_arcs());
+  walker.alias_index_.resize(graph.num_arcs());
+  walker.weight_sum_.resize(n);
+  tbb::parallel_for(tbb::blocked_range<NodeIndex>(0, n, 256),
+                    [&](const tbb::blocked_range<NodeIndex>& r) {
+                      internal::AliasScratch scratch;
+                      for (NodeIndex v = r.begin(); v < r.end(); ++v) {
+                        const uint64_t at = graph.arc_begin(v);
+                        internal::BuildAlias(graph.out_weights(v),
+                                             walker.alias_prob_.data() + at,
+                                             walker.alias_index_.data() + at,
+                                             scratch);
+                        walker.weight_sum_[v] = graph.out_weight_sum(v);
+                      }
+                    });
+  return walker;
+}
+
+size_t Node2VecWalker::MemoryBytes() const {
+  return alias_prob_.capacity() * sizeof(float) +
+         alias_index_.capacity() * sizeof(uint32_t) +
+         weight_sum_.capacity() * sizeof(double);
+}
+
+inline uint32_t Node2VecWalker::SampleFirstOrder(NodeIndex v, Rng& rng) const {
+  const uint32_t deg = graph_->out_degree(v);
+  if (alias_prob_.empty()) return rng.Below(deg);
+  const uint64_t at = graph_->arc_begin(v);
+  return internal::SampleAlias(alias_prob_.data() + at,
+                               alias_index_.data() + at, deg, rng);
+}
+
+// One second-order step; see walker.h for why it is exact. `w_tv` is the
+// weight of the arc t -> v just taken, which equals w(v, t) when undirected.
+NodeIndex Node2VecWalker::SecondOrderStep(NodeIndex t, NodeIndex v,
+                                          float w_tv, Rng& rng) const {
+  const uint32_t deg = graph_->out_degree(v);
+  if (deg == 0) return kNoNode;
+  const auto nbrs = graph_->out_neighbors(v);
+  double outlier = 0, total = 0;
+  if (return_excess_ > 0) {
+    const double w_vt = graph_->directed() ? graph_->ArcWeight(v, t) : w_tv;
+    const double w_sum = weight_sum_.empty() ? deg : weight_sum_[v];
+    outlier = w_vt * return_excess_;
+    total = outlier + envelope_ * w_sum;
+  }
+  while (true) {
+    if (outlier > 0 && rng.Uniform() * total < outlier) return t;
+    const NodeIndex x = nbrs[SampleFirstOrder(v, rng)];
+    const double u = rng.Uniform() * envelope_;
+    if (x == t) {
+      if (u < std::min(inv_p_, envelope_)) return x;
+      continue;
+    }
+    if (u < lower_) return x;
+    const double alpha = graph_->HasArc(t, x) ? 1.0 : inv_q_;
+    if (u < alpha) return x;
+  }
+}
+
+NodeIndex Node2VecWalker::Step(NodeIndex t, NodeIndex v, Rng& rng) const {
+  if (graph_->out_degree(v) == 0) return kNoNode;
+  if (t == kNoNode || first_order_) {
+    return graph_->out_neighbors(v)[SampleFirstOrder(v, rng)];
+  }
+  return SecondOrderStep(t, v, graph_->ArcWeight(t, v), rng);
+}
+
+uint32_t Node2VecWalker::Walk(NodeIndex start, Rng& rng,
+                              NodeIndex* out) const {
+  const uint32_t length = params_.walk_length;
+  out[0] = start;
+  if (length == 1 || graph_->out_degree(start) == 0) return 1;
+  const bool weighted = graph_->weighted();
+  uint32_t i = SampleFirstOrder(start, rng);
+  out[1] = graph_->out_neighbors(start)[i];
+  if (first_order_) {
+    for (uint32_t len = 2; len < length; ++len) {
+      const NodeIndex v = out[len - 1];
+      if (graph_->out_degree(v) == 0) return len;
+      out[len] = graph_->out_neighbors(v)[SampleFirstOrder(v, rng)];
+    }
+    return length;
+  }
+  // Weight of the arc just taken; only needed for the return-edge outlier in
+  // undirected graphs.
+  const bool track_weight = weighted && return_excess_ > 0 && !graph_->directed();
+  float w_prev = track_weight ? graph_->out_weights(start)[i] : 1.0f;
+  for (uint32_t len = 2; len < length; ++len) {
+    const NodeIndex t = out[len - 2];
+    const NodeIndex v = out[len - 1];
+    const NodeIndex next = SecondOrderStep(t, v, w_prev, rng);
+    if (next == kNoNode) return len;
+    out[len] = next;
+    if (track_weight) w_prev = graph_->ArcWeight(v, next);
+  }
+  return length;
+}
+
+}  // namespace n2v
