@@ -1,45 +1,144 @@
 // SgnsWindowUpdate, compiled for several instruction sets and picked at load
 // time (GCC target_clones). See sgns_kernel.h for the determinism contract.
+//
+// All arithmetic is on Vec16, a 16-float GCC vector: one register with
+// AVX-512, two with AVX2, four with SSE2, with identical per-lane results.
+// Rows are 64-byte aligned and padded to 16 floats.
+//
+// Work for one window block (J inputs, K outputs):
+//  1. dots f_jk, four outputs at a time (independent accumulators hide the
+//     add latency);
+//  2. g_jk = lr * (label_k - sigmoid(f_jk)) with a polynomial exp;
+//  3. input gradients sum_k g_jk out_k into scratch (needs the old outputs);
+//  4. outputs updated in place with sum_j g_jk in_j (needs the old inputs);
+//  5. inputs updated with their gradients.
 #include "internal/sgns_kernel.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace n2v::internal {
 namespace {
 
-constexpr int kLanes = 16;
+constexpr uint32_t kLanes = 16;
+typedef float Vec16 __attribute__((vector_size(64)));
+typedef int32_t Int16 __attribute__((vector_size(64)));
 
 #define N2V_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+// Helpers are inlined into each clone so they use the clone's instructions.
+#define N2V_INLINE inline __attribute__((always_inline))
 
-inline float Dot16(const float* __restrict a, const float* __restrict b,
-                   uint32_t stride) {
-  float acc[kLanes] = {};
+N2V_INLINE Vec16 Load(const float* p) {
+  Vec16 v;
+  std::memcpy(&v, __builtin_assume_aligned(p, 64), sizeof(v));
+  return v;
+}
+N2V_INLINE void Store(float* p, Vec16 v) {
+  std::memcpy(__builtin_assume_aligned(p, 64), &v, sizeof(v));
+}
+N2V_INLINE Vec16 Splat(float x) { return Vec16{} + x; }
+
+// Sums the lanes in a fixed pairwise order (lane j += lane j + width, for
+// width 8, 4, 2, 1).
+N2V_INLINE float ReduceLanes(Vec16 v) {
+  v += __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3,
+                               4, 5, 6, 7);
+  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12,
+                               13, 14, 15);
+  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                               13, 14, 15);
+  v += __builtin_shufflevector(v, v, 1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+                               13, 14, 15);
+  return v[0];
+}
+
+// N dot products of `a` with b[0..N), chunk by chunk; N independent
+// accumulators hide the add latency. Every dot has the same lane order.
+template <int N>
+N2V_INLINE void DotN(const float* a, float* const* b, uint32_t stride,
+                     float* out) {
+  Vec16 acc[N] = {};
   for (uint32_t i = 0; i < stride; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) acc[j] += a[i + j] * b[i + j];
+    const Vec16 x = Load(a + i);
+    for (int n = 0; n < N; ++n) acc[n] += x * Load(b[n] + i);
   }
-  for (int width = kLanes / 2; width > 0; width /= 2) {
-    for (int j = 0; j < width; ++j) acc[j] += acc[j + width];
-  }
-  return acc[0];
+  for (int n = 0; n < N; ++n) out[n] = ReduceLanes(acc[n]);
 }
 
-// y += a * x over a padded row.
-inline void Axpy(float a, const float* __restrict x, float* __restrict y,
-                 uint32_t stride) {
-  for (uint32_t i = 0; i < stride; ++i) y[i] += a * x[i];
+N2V_INLINE float Dot(const float* a, const float* b, uint32_t stride) {
+  float out;
+  float* rows[1] = {const_cast<float*>(b)};
+  DotN<1>(a, rows, stride, &out);
+  return out;
 }
 
-inline float Sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+// dst = sum_r coef[r * step] * rows[r] (or dst += that when `add`), four
+// 16-float chunks at a time so the sums form independent chains.
+N2V_INLINE void WeightedRowSum(float* const* rows, const float* coef,
+                               size_t step, uint32_t count, uint32_t stride,
+                               float* dst, bool add) {
+  uint32_t i = 0;
+  for (; i + 4 * kLanes <= stride; i += 4 * kLanes) {
+    Vec16 a0{}, a1{}, a2{}, a3{};
+    for (uint32_t r = 0; r < count; ++r) {
+      const float c = coef[r * step];
+      const float* row = rows[r] + i;
+      a0 += c * Load(row);
+      a1 += c * Load(row + kLanes);
+      a2 += c * Load(row + 2 * kLanes);
+      a3 += c * Load(row + 3 * kLanes);
+    }
+    if (add) {
+      a0 = Load(dst + i) + a0;
+      a1 = Load(dst + i + kLanes) + a1;
+      a2 = Load(dst + i + 2 * kLanes) + a2;
+      a3 = Load(dst + i + 3 * kLanes) + a3;
+    }
+    Store(dst + i, a0);
+    Store(dst + i + kLanes, a1);
+    Store(dst + i + 2 * kLanes, a2);
+    Store(dst + i + 3 * kLanes, a3);
+  }
+  for (; i < stride; i += kLanes) {
+    Vec16 a{};
+    for (uint32_t r = 0; r < count; ++r) a += coef[r * step] * Load(rows[r] + i);
+    Store(dst + i, add ? Load(dst + i) + a : a);
+  }
+}
+
+// exp(x), x clamped to [-87, 87]: x = n ln2 + r with |r| <= ln2/2, a
+// degree-6 polynomial for exp(r) (relative error below 2e-7) and 2^n built
+// in the exponent bits. Rounding to the nearest integer uses the 1.5 * 2^23
+// trick, so there is no library call.
+N2V_INLINE Vec16 PolyExp(Vec16 x) {
+  const Vec16 lo = Splat(-87.0f), hi = Splat(87.0f);
+  x = x < lo ? lo : x;
+  x = x > hi ? hi : x;
+  const Vec16 magic = Splat(12582912.0f);
+  const Vec16 n = (x * 1.44269504088896341f + magic) - magic;
+  const Vec16 r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  Vec16 p = Splat(1.0f / 720.0f);
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const Int16 bits = (__builtin_convertvector(n, Int16) + 127) << 23;
+  Vec16 scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
 
 // log(1 + exp(x)) without overflow.
-inline double Softplus(double x) {
+N2V_INLINE double Softplus(double x) {
   return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
 }  // namespace
 
 N2V_CLONES float PaddedDot(const float* a, const float* b, uint32_t stride) {
-  return Dot16(a, b, stride);
+  return Dot(a, b, stride);
 }
 
 N2V_CLONES void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
@@ -47,45 +146,67 @@ N2V_CLONES void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
                                  float lr, uint32_t stride, float* scratch,
                                  LossSum* loss) {
   float* const input_grad = scratch;
-  float* const output_grad = scratch + size_t{num_inputs} * stride;
-  float* const g = output_grad + size_t{num_outputs} * stride;
+  float* const g = scratch + (size_t{num_inputs} + num_outputs) * stride;
 
-  // Coefficients g_jk from the current values.
+  // 1. Dots.
   for (uint32_t j = 0; j < num_inputs; ++j) {
-    for (uint32_t k = 0; k < num_outputs; ++k) {
-      const float f = Dot16(inputs[j], outputs[k], stride);
-      const float label = k == 0 ? 1.0f : 0.0f;
-      g[j * num_outputs + k] = lr * (label - Sigmoid(f));
-      if (loss != nullptr) loss->sum += Softplus(k == 0 ? -f : f);
+    float* row = g + size_t{j} * num_outputs;
+    uint32_t k = 0;
+    for (; k + 4 <= num_outputs; k += 4) {
+      DotN<4>(inputs[j], outputs + k, stride, row + k);
+    }
+    switch (num_outputs - k) {
+      case 3:
+        DotN<3>(inputs[j], outputs + k, stride, row + k);
+        break;
+      case 2:
+        DotN<2>(inputs[j], outputs + k, stride, row + k);
+        break;
+      case 1:
+        DotN<1>(inputs[j], outputs + k, stride, row + k);
+        break;
     }
   }
-  // Gradients, accumulated in a fixed order.
-  for (uint32_t j = 0; j < num_inputs; ++j) {
-    float* __restrict grad = input_grad + size_t{j} * stride;
-    for (uint32_t i = 0; i < stride; ++i) grad[i] = 0.0f;
-    for (uint32_t k = 0; k < num_outputs; ++k) {
-      Axpy(g[j * num_outputs + k], outputs[k], grad, stride);
+  // 2. Coefficients (and the sampled loss, from the same dots).
+  const size_t cells = size_t{num_inputs} * num_outputs;
+  if (loss != nullptr) {
+    for (size_t c = 0; c < cells; ++c) {
+      loss->sum += Softplus(c % num_outputs == 0 ? -g[c] : g[c]);
     }
+    loss->pairs += num_inputs;
   }
+  for (size_t c = 0; c < cells; c += kLanes) {
+    float f[kLanes] = {}, label[kLanes] = {};
+    const size_t n = std::min<size_t>(kLanes, cells - c);
+    for (size_t l = 0; l < n; ++l) {
+      f[l] = g[c + l];
+      label[l] = (c + l) % num_outputs == 0 ? 1.0f : 0.0f;
+    }
+    Vec16 fv, lv;
+    std::memcpy(&fv, f, sizeof(fv));
+    std::memcpy(&lv, label, sizeof(lv));
+    const Vec16 coef = (lv - 1.0f / (1.0f + PolyExp(-fv))) * lr;
+    std::memcpy(f, &coef, sizeof(f));
+    for (size_t l = 0; l < n; ++l) g[c + l] = f[l];
+  }
+  // 3. Input gradients from the old outputs.
+  for (uint32_t j = 0; j < num_inputs; ++j) {
+    WeightedRowSum(outputs, g + size_t{j} * num_outputs, 1, num_outputs, stride,
+                   input_grad + size_t{j} * stride, /*add=*/false);
+  }
+  // 4. Outputs, in place, from the old inputs.
   for (uint32_t k = 0; k < num_outputs; ++k) {
-    float* __restrict grad = output_grad + size_t{k} * stride;
-    for (uint32_t i = 0; i < stride; ++i) grad[i] = 0.0f;
-    for (uint32_t j = 0; j < num_inputs; ++j) {
-      Axpy(g[j * num_outputs + k], inputs[j], grad, stride);
+    WeightedRowSum(inputs, g + k, num_outputs, num_inputs, stride, outputs[k],
+                   /*add=*/true);
+  }
+  // 5. Inputs.
+  for (uint32_t j = 0; j < num_inputs; ++j) {
+    float* row = inputs[j];
+    const float* grad = input_grad + size_t{j} * stride;
+    for (uint32_t i = 0; i < stride; i += kLanes) {
+      Store(row + i, Load(row + i) + Load(grad + i));
     }
   }
-  // Apply (repeated rows receive each of their gradients).
-  for (uint32_t j = 0; j < num_inputs; ++j) {
-    float* __restrict row = inputs[j];
-    const float* __restrict grad = input_grad + size_t{j} * stride;
-    for (uint32_t i = 0; i < stride; ++i) row[i] += grad[i];
-  }
-  for (uint32_t k = 0; k < num_outputs; ++k) {
-    float* __restrict row = outputs[k];
-    const float* __restrict grad = output_grad + size_t{k} * stride;
-    for (uint32_t i = 0; i < stride; ++i) row[i] += grad[i];
-  }
-  if (loss != nullptr) loss->pairs += num_inputs;
 }
 
 }  // namespace n2v::internal
