@@ -4,11 +4,13 @@
 // kDeterministicShards shards of kWalksPerShard consecutive walks. During a
 // super-step the shared rows are read-only: each shard trains sequentially
 // on private copies of the rows it touches (copied on first touch, so it sees
-// its own updates). Then every shard's change (copy minus shared row) is
-// computed, and the changes are added to the shared rows shard by shard in
-// shard order. Which thread ran a shard never matters, so vectors are
+// its own updates). Then each touched row is merged once: the row becomes
+// base + sum over shards, in shard order, of (shard copy - base). Which
+// thread ran a shard, or merged a row, never matters, so vectors are
 // bit-identical for any thread count. The cost against Hogwild is the row
-// copies and the merge, and staleness of one super-step between shards.
+// copies and the merge, and one super-step of staleness between shards,
+// which is why shards are short: summing changes computed from the same
+// base overshoots on hub rows when shards are long.
 #include <cstring>
 
 #include <oneapi/tbb/blocked_range.h>
@@ -43,27 +45,12 @@ class RowCopies {
     return At(slot);
   }
 
-  // Turns each copy into its difference from the shared row.
-  void ToDeltas(const float* shared) {
-    for (uint32_t s = 0; s < rows_.size(); ++s) {
-      float* row = At(s);
-      const float* base = shared + size_t{rows_[s]} * stride_;
-      for (uint32_t i = 0; i < stride_; ++i) row[i] -= base[i];
-    }
+  // The private copy of v, or null when this shard did not touch v.
+  const float* Find(NodeIndex v) const {
+    const uint32_t slot = slot_[v];
+    return slot == kNoSlot ? nullptr : At(slot);
   }
-
-  // Adds the deltas to the shared rows (rows are distinct within a shard).
-  void AddDeltas(float* shared) {
-    tbb::parallel_for(
-        tbb::blocked_range<uint32_t>(0, static_cast<uint32_t>(rows_.size()), 256),
-        [&](const tbb::blocked_range<uint32_t>& r) {
-          for (uint32_t s = r.begin(); s < r.end(); ++s) {
-            const float* delta = At(s);
-            float* row = shared + size_t{rows_[s]} * stride_;
-            for (uint32_t i = 0; i < stride_; ++i) row[i] += delta[i];
-          }
-        });
-  }
+  const std::vector<NodeIndex>& rows() const { return rows_; }
 
   void Clear() {
     for (NodeIndex v : rows_) slot_[v] = kNoSlot;
@@ -77,6 +64,10 @@ class RowCopies {
 
  private:
   float* At(uint32_t slot) {
+    return blocks_[slot / kRowsPerBlock].data() +
+           size_t{slot % kRowsPerBlock} * stride_;
+  }
+  const float* At(uint32_t slot) const {
     return blocks_[slot / kRowsPerBlock].data() +
            size_t{slot % kRowsPerBlock} * stride_;
   }
@@ -106,6 +97,42 @@ struct ShardRows {
   float* Input(NodeIndex v) { return shard.input.Get(v, ctx.syn0); }
   float* Output(NodeIndex v) { return shard.output.Get(v, ctx.syn1); }
 };
+
+// Merges the shards' copies of one matrix (picked by `copies_of`) into
+// `shared`. Shard s merges the rows it touched that no lower-numbered shard
+// touched, so every row is merged exactly once and shards run in parallel.
+// A row touched by one shard becomes that shard's copy; otherwise
+// row = base + (copy_a - base) + (copy_b - base) + ..., in shard order.
+template <typename CopiesOf>
+void MergeRows(const std::vector<std::unique_ptr<Shard>>& shards,
+               CopiesOf copies_of, float* shared, uint32_t stride) {
+  tbb::parallel_for(size_t{0}, shards.size(), [&](size_t s) {
+    const float* copies[kDeterministicShards];
+    AlignedFloats base(stride);
+    for (NodeIndex v : copies_of(*shards[s]).rows()) {
+      bool owned = true;
+      for (size_t t = 0; t < s && owned; ++t) {
+        owned = copies_of(*shards[t]).Find(v) == nullptr;
+      }
+      if (!owned) continue;
+      uint32_t m = 0;
+      for (size_t t = s; t < shards.size(); ++t) {
+        if (const float* copy = copies_of(*shards[t]).Find(v)) copies[m++] = copy;
+      }
+      float* __restrict row = shared + size_t{v} * stride;
+      if (m == 1) {
+        std::memcpy(row, copies[0], stride * sizeof(float));
+        continue;
+      }
+      float* __restrict b = base.data();
+      std::memcpy(b, row, stride * sizeof(float));
+      for (uint32_t c = 0; c < m; ++c) {
+        const float* __restrict copy = copies[c];
+        for (uint32_t i = 0; i < stride; ++i) row[i] += copy[i] - b[i];
+      }
+    }
+  });
+}
 
 }  // namespace
 
@@ -141,14 +168,10 @@ absl::StatusOr<TrainOutcome> TrainDeterministic(
     for (const auto& shard : shards) {
       if (shard->cancelled) return absl::CancelledError("embedding cancelled");
     }
-    tbb::parallel_for(0u, kDeterministicShards, [&](uint32_t s) {
-      shards[s]->input.ToDeltas(ctx.syn0);
-      shards[s]->output.ToDeltas(ctx.syn1);
-    });
-    for (const auto& shard : shards) {
-      shard->input.AddDeltas(ctx.syn0);
-      shard->output.AddDeltas(ctx.syn1);
-    }
+    MergeRows(shards, [](const Shard& s) -> const RowCopies& { return s.input; },
+              ctx.syn0, ctx.stride);
+    MergeRows(shards, [](const Shard& s) -> const RowCopies& { return s.output; },
+              ctx.syn1, ctx.stride);
     tbb::parallel_for(0u, kDeterministicShards, [&](uint32_t s) {
       shards[s]->input.Clear();
       shards[s]->output.Clear();

@@ -33,7 +33,7 @@ absl::StatusOr<TrainOutcome> TrainDeterministic(
 
 // Walks per shard and shards per super-step of the deterministic mode.
 inline constexpr uint32_t kDeterministicShards = 8;
-inline constexpr uint32_t kWalksPerShard = 8;
+inline constexpr uint32_t kWalksPerShard = 2;
 
 }  // namespace n2v::internal
 
