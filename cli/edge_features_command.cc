@@ -1,6 +1,9 @@
 // `n2v edge-features`: features of node pairs from an embedding file.
-#include <cstdio>
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <string>
 
 #include <oneapi/tbb/info.h>
@@ -11,6 +14,7 @@
 #include "n2v/edge_features.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/io/embedding_io.h"
+#include "output_file.h"
 #include "report.h"
 
 namespace n2v::cli {
@@ -57,7 +61,8 @@ int RunEdgeFeatures(int argc, char** argv) {
                   "average, hadamard, weighted-l1, weighted-l2, cosine or dot");
   flags.AddString("output", &output, "output file ('u v f1 ... fk' lines); "
                                      "stdout when empty");
-  flags.AddInt("workers", &workers, "worker threads");
+  flags.AddInt("workers", &workers,
+               "worker threads (at most the cores available)");
   if (absl::Status s = flags.Parse(argc, argv, 2); !s.ok()) {
     PrintError("edge-features", s);
     return kExitUsage;
@@ -83,6 +88,12 @@ int RunEdgeFeatures(int argc, char** argv) {
     PrintError("edge-features", usage);
     return kExitUsage;
   }
+  if (!output.empty()) {
+    if (absl::Status s = CheckOutputPath(output); !s.ok()) {
+      PrintError("edge-features", s);
+      return kExitFailure;
+    }
+  }
 
   absl::StatusOr<Embeddings> embeddings = io::ReadEmbeddings(embeddings_path);
   if (!embeddings.ok()) {
@@ -94,6 +105,21 @@ int RunEdgeFeatures(int argc, char** argv) {
     PrintError("edge-features", pairs.status());
     return kExitFailure;
   }
+  // Every id must have a vector; name the first one that has none by its
+  // pair, counted from 1 as a user counts.
+  for (size_t i = 0; i < pairs->sources.size(); ++i) {
+    for (const bool target : {false, true}) {
+      const int64_t id = target ? pairs->targets[i] : pairs->sources[i];
+      if (!embeddings->Find(id)) {
+        PrintError("edge-features",
+                   absl::StrCat(pairs_path, ": pair ", i + 1, ": node id ", id,
+                                " (", target ? "target" : "source",
+                                ") has no vector in '", embeddings_path, "'"));
+        return kExitFailure;
+      }
+    }
+  }
+  workers = std::min(workers, tbb::info::default_concurrency());
   absl::StatusOr<std::vector<float>> features = ComputeEdgeFeatures(
       *embeddings, pairs->sources, pairs->targets, *op, workers);
   if (!features.ok()) {
@@ -112,10 +138,20 @@ int RunEdgeFeatures(int argc, char** argv) {
   const std::string temp = output + ".tmp";
   std::FILE* file = std::fopen(temp.c_str(), "wb");
   bool ok = file != nullptr && WriteFeatures(file, *pairs, *features, width);
-  if (file != nullptr) ok = (std::fclose(file) == 0) && ok;
-  if (!ok || std::rename(temp.c_str(), output.c_str()) != 0) {
+  int error = ok ? 0 : errno;
+  if (file != nullptr && std::fclose(file) != 0 && ok) {
+    ok = false;
+    error = errno;
+  }
+  if (ok && std::rename(temp.c_str(), output.c_str()) != 0) {
+    ok = false;
+    error = errno;
+  }
+  if (!ok) {
     std::remove(temp.c_str());
-    PrintError("edge-features", absl::StrCat("cannot write '", output, "'"));
+    PrintError("edge-features",
+               absl::StrCat("cannot write '", output, "': ",
+                            std::strerror(error != 0 ? error : EIO)));
     return kExitFailure;
   }
   return kExitOk;

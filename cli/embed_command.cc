@@ -1,6 +1,7 @@
 // `n2v embed`: edge list in, word2vec-format embeddings out. Flags follow
 // the reference node2vec implementation (Grover & Leskovec) so its users
 // switch by changing the program name.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "n2v/graph.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/io/embedding_io.h"
+#include "output_file.h"
 #include "progress_line.h"
 #include "report.h"
 
@@ -46,7 +48,8 @@ void Register(FlagSet& flags, EmbedFlags& f) {
   flags.AddUint32("num-walks", &o.walks_per_node, "walks per node r");
   flags.AddUint32("window-size", &o.window, "context size k per side");
   flags.AddUint32("iter", &o.epochs, "training epochs");
-  flags.AddInt("workers", &f.workers, "worker threads");
+  flags.AddInt("workers", &f.workers,
+               "worker threads (at most the cores available)");
   flags.AddDouble("p", &o.walk.p, "return parameter");
   flags.AddDouble("q", &o.walk.q, "in-out parameter");
   flags.AddSwitch("weighted", &f.weighted, true, "read a weight column");
@@ -78,13 +81,21 @@ absl::Status Validate(const EmbedFlags& f) {
     if (std::isfinite(v) && v > 0) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
         "--", absl::string_view(flag.data(), flag.size()),
-        " must be > 0, got ", v));
+        std::isfinite(v) ? " must be > 0, got " : " must be finite and > 0, got ",
+        v));
   };
-  auto at_least_one = [](std::string_view flag, double v) -> absl::Status {
+  auto at_least_one = [](std::string_view flag, int64_t v) -> absl::Status {
     if (v >= 1) return absl::OkStatus();
     return absl::InvalidArgumentError(absl::StrCat(
         "--", absl::string_view(flag.data(), flag.size()),
         " must be >= 1, got ", v));
+  };
+  auto at_most = [](std::string_view flag, int64_t v,
+                    int64_t limit) -> absl::Status {
+    if (v <= limit) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", absl::string_view(flag.data(), flag.size()), " must be <= ",
+        limit, ", got ", v));
   };
   if (f.input.empty()) return absl::InvalidArgumentError("--input is required");
   if (f.output.empty()) {
@@ -98,12 +109,13 @@ absl::Status Validate(const EmbedFlags& f) {
                  at_least_one("iter", o.epochs),
                  at_least_one("negative", o.negatives),
                  at_least_one("workers", f.workers),
-                 positive("alpha", o.initial_learning_rate)}) {
+                 positive("alpha", o.initial_learning_rate),
+                 // The engine's limits (n2v::ValidateEmbedOptions), named
+                 // by flag.
+                 at_most("dimensions", o.dimensions, 65536),
+                 at_most("window-size", o.window, 1000),
+                 at_most("negative", o.negatives, 1000)}) {
     if (!s.ok()) return s;
-  }
-  if (o.dimensions > 65536) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--dimensions must be <= 65536, got ", o.dimensions));
   }
   if (!(o.min_learning_rate >= 0 &&
         o.min_learning_rate <= o.initial_learning_rate)) {
@@ -112,8 +124,11 @@ absl::Status Validate(const EmbedFlags& f) {
         "), got ", o.min_learning_rate));
   }
   if (!(std::isfinite(o.subsample) && o.subsample >= 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--sample must be >= 0, got ", o.subsample));
+    return absl::InvalidArgumentError(absl::StrCat(
+        std::isnan(o.subsample) || o.subsample >= 0
+            ? "--sample must be finite and >= 0, got "
+            : "--sample must be >= 0, got ",
+        o.subsample));
   }
   if (f.format != "text" && f.format != "binary") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -123,7 +138,9 @@ absl::Status Validate(const EmbedFlags& f) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--isolated must be random or zero, got '", f.isolated, "'"));
   }
-  return absl::OkStatus();
+  // Anything the engine would still refuse is refused now, before the graph
+  // is read, rather than after loading it.
+  return ValidateEmbedOptions(o);
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point t) {
@@ -149,7 +166,14 @@ int RunEmbed(int argc, char** argv) {
     PrintError("embed", s);
     return kExitUsage;
   }
+  // More threads than cores only makes TBB complain on stderr (and huge
+  // counts crash it); deterministic output does not depend on the count.
+  f.workers = std::min(f.workers, tbb::info::default_concurrency());
   f.options.num_threads = f.workers;
+  if (absl::Status s = CheckOutputPath(f.output); !s.ok()) {
+    PrintError("embed", s);
+    return kExitFailure;
+  }
   f.options.isolated_nodes = f.isolated == "zero" ? IsolatedNodePolicy::kZero
                                                   : IsolatedNodePolicy::kRandom;
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 
@@ -127,7 +128,11 @@ absl::Status FlagSet::Parse(int argc, char** argv, int first) {
             absl::StrCat("--", name, " takes no value"));
       }
     } else if (!inline_value) {
-      if (i + 1 >= argc) {
+      // "--output --dimensions 16" forgot the value of --output; taking
+      // "--dimensions" as a file name would only confuse the next error.
+      // (Negative numbers start with a single '-'; a value that really
+      // starts with "--" can be given as --name=VALUE.)
+      if (i + 1 >= argc || std::string_view(argv[i + 1]).rfind("--", 0) == 0) {
         return absl::InvalidArgumentError(
             absl::StrCat("--", name, " needs a value"));
       }
@@ -145,9 +150,14 @@ bool FlagSet::WasSet(const std::string& name) const {
 
 std::string FlagSet::Usage() const {
   std::string out = absl::StrCat("usage: n2v ", command_, " [flags]\n\nflags:\n");
+  auto left_column = [](const Flag& f) {
+    return absl::StrCat("  --", f.name, f.takes_value ? " VALUE" : "");
+  };
+  size_t width = 0;
+  for (const Flag& f : flags_) width = std::max(width, left_column(f).size());
   for (const Flag& f : flags_) {
-    std::string left = absl::StrCat("  --", f.name, f.takes_value ? " VALUE" : "");
-    left.resize(std::max<size_t>(left.size() + 2, 28), ' ');
+    std::string left = left_column(f);
+    left.resize(width + 2, ' ');
     absl::StrAppend(&out, left, f.help);
     if (f.takes_value && !f.default_text.empty()) {
       absl::StrAppend(&out, " (default ", f.default_text, ")");
@@ -156,6 +166,7 @@ std::string FlagSet::Usage() const {
     }
     out.push_back('\n');
   }
+  absl::StrAppend(&out, "\nValues go as --name VALUE or --name=VALUE.\n");
   return out;
 }
 

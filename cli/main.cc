@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     PrintError(command, e.what());
     return kExitFailure;
   }
-  std::fprintf(stderr, "n2v: error: unknown command '%s'\n\n%s", command, kUsage);
+  // One line, like every other error: the usage is one --help away.
+  std::fprintf(stderr,
+               "n2v: error: unknown command '%s' (expected embed or "
+               "edge-features; see n2v --help)\n",
+               command);
   return kExitUsage;
 }

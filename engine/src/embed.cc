@@ -25,11 +25,22 @@ constexpr uint32_t kMaxDimensions = 1u << 16;
 constexpr uint32_t kMaxWindow = 1000;
 constexpr uint32_t kMaxNegatives = 1000;
 
+template <typename Number>
 absl::Status OutOfRange(std::string_view field, std::string_view rule,
-                        double value) {
+                        Number value) {
   return absl::InvalidArgumentError(
       absl::StrCat(internal::Sv(field), " must be ", internal::Sv(rule),
                    ", got ", value));
+}
+
+// False when training diverged (a learning rate far too high).
+bool AllFinite(const Embeddings& embeddings) {
+  for (size_t r = 0; r < embeddings.size(); ++r) {
+    for (float v : embeddings.row(r)) {
+      if (!std::isfinite(v)) return false;
+    }
+  }
+  return true;
 }
 
 // word2vec's initialisation: uniform in [-0.5/d, 0.5/d), one stream per row.
@@ -96,7 +107,7 @@ std::string_view EmbedPhaseName(EmbedPhase phase) {
 
 absl::Status ValidateEmbedOptions(const EmbedOptions& o) {
   N2V_RETURN_IF_ERROR(ValidateWalkParams(o.walk));
-  if (o.walks_per_node == 0) return OutOfRange("walks_per_node", ">= 1", 0);
+  if (o.walks_per_node == 0) return OutOfRange("walks_per_node", ">= 1", 0u);
   if (o.dimensions == 0 || o.dimensions > kMaxDimensions) {
     return OutOfRange("dimensions", absl::StrCat("between 1 and ", kMaxDimensions),
                       o.dimensions);
@@ -109,7 +120,7 @@ absl::Status ValidateEmbedOptions(const EmbedOptions& o) {
     return OutOfRange("negatives", absl::StrCat("between 1 and ", kMaxNegatives),
                       o.negatives);
   }
-  if (o.epochs == 0) return OutOfRange("epochs", ">= 1", 0);
+  if (o.epochs == 0) return OutOfRange("epochs", ">= 1", 0u);
   if (!(std::isfinite(o.initial_learning_rate) && o.initial_learning_rate > 0)) {
     return OutOfRange("initial_learning_rate", "finite and > 0",
                       o.initial_learning_rate);
@@ -188,6 +199,12 @@ absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
                              ? internal::TrainDeterministic(ctx, progress)
                              : internal::TrainHogwild(ctx, progress));
     stats.train_seconds = Seconds(started);
+    if (!AllFinite(result.embeddings)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "training diverged: the vectors contain NaN or infinite values; "
+          "lower the initial learning rate (now ",
+          options.initial_learning_rate, ")"));
+    }
 
     for (const LossSum& loss : outcome.loss_per_epoch) {
       stats.loss_per_epoch.push_back(loss.pairs ? loss.sum / loss.pairs : 0.0);

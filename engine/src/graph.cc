@@ -247,8 +247,12 @@ absl::StatusOr<CsrGraph> CsrGraph::Build(EdgeList edges,
               }
               float merged = weighted ? static_cast<float>(sum) : 1.0f;
               if (!std::isfinite(merged)) {
+                // Report the smallest such node, whichever thread sees it.
                 overflow.store(true);
-                overflow_node.store(static_cast<NodeIndex>(v));
+                NodeIndex seen = overflow_node.load();
+                while (v < seen && !overflow_node.compare_exchange_weak(
+                                       seen, static_cast<NodeIndex>(v))) {
+                }
               }
               *out++ = WeightedArc{run->target, merged};
               run = run_end;

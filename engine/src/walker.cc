@@ -21,8 +21,10 @@ absl::Status ValidateWalkParams(const WalkParams& params) {
     return absl::InvalidArgumentError(
         absl::StrCat("q must be finite and > 0, got ", params.q));
   }
-  if (params.walk_length == 0) {
-    return absl::InvalidArgumentError("walk_length must be >= 1, got 0");
+  if (params.walk_length == 0 || params.walk_length > kMaxWalkLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("walk_length must be between 1 and ", kMaxWalkLength,
+                     ", got ", params.walk_length));
   }
   return absl::OkStatus();
 }

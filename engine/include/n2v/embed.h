@@ -104,8 +104,9 @@ struct EmbedResult {
   EmbedStats stats;
 };
 
-// Runs node2vec on `graph`. Errors: InvalidArgument for bad options or an
-// empty graph, Cancelled when the control's flag was raised.
+// Runs node2vec on `graph`. Errors: InvalidArgument for bad options, an
+// empty graph, or training that diverged to NaN/infinite values (a learning
+// rate far too high); Cancelled when the control's flag was raised.
 absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
                                   const EmbedOptions& options,
                                   const EmbedControl& control = {});

@@ -37,6 +37,9 @@
 
 namespace n2v {
 
+// Longest walk accepted (walk buffers are per thread, 8 bytes a node).
+inline constexpr uint32_t kMaxWalkLength = 1000000;
+
 struct WalkParams {
   // Return parameter p (> 0): small p keeps walks local.
   double p = 1.0;
@@ -47,7 +50,7 @@ struct WalkParams {
 };
 
 // InvalidArgument naming the field when p or q is not finite and > 0 or
-// walk_length is 0.
+// walk_length is outside 1..kMaxWalkLength.
 absl::Status ValidateWalkParams(const WalkParams& params);
 
 class Node2VecWalker {

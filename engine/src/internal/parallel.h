@@ -4,14 +4,22 @@
 
 #include <utility>
 
-#include <oneapi/tbb/info.h>
+#include <algorithm>
+
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
 namespace n2v::internal {
 
-// 0 means every core the process may use.
+// The worker count for a request of `num_threads`: 0 means every thread
+// the process may use, and requests above that are capped (results never
+// depend on the thread count, and oversubscribing only slows down). The cap
+// is oneTBB's max_allowed_parallelism: the core count unless a
+// tbb::global_control raises or lowers it.
 inline int ResolveThreads(int num_threads) {
-  return num_threads > 0 ? num_threads : tbb::info::default_concurrency();
+  const int allowed = static_cast<int>(tbb::global_control::active_value(
+      tbb::global_control::max_allowed_parallelism));
+  return num_threads > 0 ? std::min(num_threads, allowed) : allowed;
 }
 
 // Calls fn() inside an arena of `num_threads` workers and returns its result.

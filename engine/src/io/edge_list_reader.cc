@@ -7,6 +7,7 @@
 
 #include <zlib.h>
 
+#include "internal/parallel.h"
 #include "io/text_lines.h"
 #include "n2v/status_macros.h"
 
@@ -80,7 +81,8 @@ void Append(std::vector<T>& to, std::vector<T>& from) {
 std::optional<std::string> ParseTwoIds(const std::string_view* fields,
                                        size_t count, int64_t& a, int64_t& b) {
   if (count < 2) {
-    return absl::StrCat("expected two node ids, found ", count, " field");
+    return absl::StrCat("expected two node ids, found ", count,
+                        count == 1 ? " field" : " fields");
   }
   if (auto e = internal::ParseId(fields[0], a)) return e;
   if (auto e = internal::ParseId(fields[1], b)) return e;
@@ -93,10 +95,7 @@ absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
                                       const EdgeListReadOptions& options) {
   N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
   std::vector<EdgeChunk> chunks;
-  tbb::task_arena arena(options.num_threads > 0
-                            ? options.num_threads
-                            : tbb::info::default_concurrency());
-  absl::Status status = arena.execute([&] {
+  absl::Status status = ::n2v::internal::RunInArena(options.num_threads, [&] {
     return internal::ParseLines(
         text, path, chunks,
         [&](const std::string_view* fields, size_t count,

@@ -223,6 +223,11 @@ absl::StatusOr<Embeddings> ReadBinary(std::string_view body,
                 size_t{dims} * sizeof(float));
     at = space + 1 + size_t{dims} * sizeof(float);
   }
+  if (body.find_first_not_of("\r\n", at) != std::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not an embedding file: the header announces ", count,
+        " binary rows of ", dims, " floats but more data follows"));
+  }
   return Embeddings::FromRows(std::move(ids), dims, values);
 }
 
