@@ -42,8 +42,12 @@ inline size_t SplitFields(std::string_view line, std::string_view* fields,
 // Parses a node id, or returns the reason it is not one.
 inline std::optional<std::string> ParseId(std::string_view field,
                                           int64_t& id) {
+  // One optional sign: '-', or a '+' (which from_chars does not take).
   std::string_view digits = field;
-  if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+  if (!digits.empty() && digits[0] == '+') {
+    digits.remove_prefix(1);
+    if (!digits.empty() && digits[0] == '-') digits = {};  // "+-5"
+  }
   const auto [end, ec] =
       std::from_chars(digits.data(), digits.data() + digits.size(), id);
   if (ec == std::errc::result_out_of_range) {
@@ -55,7 +59,12 @@ inline std::optional<std::string> ParseId(std::string_view field,
   return std::nullopt;
 }
 
+// True for a number, including the '+'-signed ones ParseId accepts (so a
+// first line of such ids is not taken for a header).
 inline bool LooksNumeric(std::string_view field) {
+  if (field.size() > 1 && field[0] == '+' && field[1] != '-') {
+    field.remove_prefix(1);
+  }
   double value;
   const auto [end, ec] =
       std::from_chars(field.data(), field.data() + field.size(), value);

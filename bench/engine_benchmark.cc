@@ -1,0 +1,106 @@
+// Micro-benchmarks: CSR build, walk steps on a power-law graph for several
+// (p, q), and the SGNS window kernel. Run: build/bench/engine_benchmark.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <vector>
+
+#include "internal/sgns_kernel.h"
+#include "n2v/embeddings.h"
+#include "n2v/graph.h"
+#include "n2v/random.h"
+#include "n2v/walker.h"
+
+namespace n2v {
+namespace {
+
+// Chung-Lu style power-law graph: endpoints drawn with probability
+// proportional to (i + 1)^-0.8, seeded.
+EdgeList PowerLawEdges(uint32_t nodes, uint64_t edges, uint64_t seed) {
+  std::vector<double> cumulative(nodes);
+  double total = 0;
+  for (uint32_t i = 0; i < nodes; ++i) {
+    total += std::pow(i + 1.0, -0.8);
+    cumulative[i] = total;
+  }
+  Rng rng(seed);
+  auto draw = [&] {
+    const double u = rng.Uniform() * total;
+    return static_cast<int64_t>(
+        std::lower_bound(cumulative.begin(), cumulative.end(), u) -
+        cumulative.begin());
+  };
+  EdgeList list;
+  list.sources.reserve(edges);
+  list.targets.reserve(edges);
+  for (uint64_t e = 0; e < edges; ++e) {
+    list.sources.push_back(draw());
+    list.targets.push_back(draw());
+  }
+  return list;
+}
+
+const CsrGraph& SharedGraph() {
+  static const CsrGraph* graph = [] {
+    auto built = CsrGraph::Build(PowerLawEdges(100000, 1000000, 7), {});
+    return new CsrGraph(std::move(built).value());
+  }();
+  return *graph;
+}
+
+void BM_GraphBuild(benchmark::State& state) {
+  const EdgeList edges = PowerLawEdges(100000, state.range(0), 11);
+  for (auto _ : state) {
+    auto graph = CsrGraph::Build(edges, {});
+    benchmark::DoNotOptimize(graph);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_GraphBuild)->Arg(1000000)->Unit(benchmark::kMillisecond);
+
+// Walk nodes per second; args are p * 100 and q * 100.
+void BM_Walk(benchmark::State& state) {
+  const CsrGraph& graph = SharedGraph();
+  const WalkParams params{state.range(0) / 100.0, state.range(1) / 100.0, 80};
+  auto walker = Node2VecWalker::Create(graph, params).value();
+  std::vector<NodeIndex> walk(params.walk_length);
+  Rng rng(1);
+  uint64_t nodes = 0;
+  NodeIndex start = 0;
+  for (auto _ : state) {
+    nodes += walker.Walk(start, rng, walk.data());
+    start = (start + 7919) % graph.num_nodes();
+  }
+  state.SetItemsProcessed(nodes);
+}
+BENCHMARK(BM_Walk)
+    ->Args({100, 100})
+    ->Args({25, 25})
+    ->Args({25, 400})
+    ->Args({400, 25})
+    ->Args({5, 2000});
+
+// One window block: 20 contexts x (1 + 5) outputs, d = 128.
+void BM_SgnsWindow(benchmark::State& state) {
+  const uint32_t dims = state.range(0);
+  const uint32_t stride = PaddedDimension(dims);
+  constexpr uint32_t kInputs = 20, kOutputs = 6;
+  AlignedFloats in(kInputs * stride), out(kOutputs * stride),
+      scratch(internal::SgnsScratchFloats(kInputs, kOutputs, stride));
+  Rng rng(3);
+  for (size_t i = 0; i < in.size(); ++i) in.data()[i] = rng.UniformFloat() - 0.5f;
+  std::vector<float*> inputs, outputs;
+  for (uint32_t j = 0; j < kInputs; ++j) inputs.push_back(in.data() + j * stride);
+  for (uint32_t k = 0; k < kOutputs; ++k) outputs.push_back(out.data() + k * stride);
+  for (auto _ : state) {
+    internal::SgnsWindowUpdate(inputs.data(), kInputs, outputs.data(), kOutputs,
+                               1e-6f, stride, scratch.data(), nullptr);
+  }
+  state.SetItemsProcessed(state.iterations() * kInputs);  // pairs
+}
+BENCHMARK(BM_SgnsWindow)->Arg(128)->Arg(64);
+
+}  // namespace
+}  // namespace n2v
+
+BENCHMARK_MAIN();

@@ -1,0 +1,611 @@
+// Statistical tests of the exact node2vec walker against a slow reference
+// written straight from the transition formula, plus the walker's edge cases
+// (first step, dead ends, isolated nodes, parameter validation), the alias
+// tables it samples first-order steps from, and the walk start order.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "internal/alias_table.h"
+#include "internal/walk_order.h"
+#include "n2v/graph.h"
+#include "n2v/random.h"
+#include "n2v/walker.h"
+#include "test_util.h"
+
+namespace n2v {
+namespace {
+
+using ::n2v::testing::BuildOrDie;
+using ::n2v::testing::ChiSquare;
+using ::n2v::testing::ChiSquareTest;
+using ::n2v::testing::Message;
+
+// ------------------------------------------------------------ the reference
+
+// w(v, x) by linear scan; 0 when there is no arc.
+double RefWeight(const CsrGraph& g, NodeIndex v, NodeIndex x) {
+  const auto nbrs = g.out_neighbors(v);
+  for (size_t i = 0; i < nbrs.size(); ++i) {
+    if (nbrs[i] == x) return g.weighted() ? g.out_weights(v)[i] : 1.0;
+  }
+  return 0;
+}
+
+// The exact law of the node after v when the walk came from t (kNoNode for
+// the first step), indexed by node: prob(x) is proportional to
+// alpha(t, x) * w(v, x), alpha = 1/p if x == t, 1 if the arc t -> x exists,
+// 1/q otherwise. Empty when v has no out-arcs.
+std::vector<double> ExactStep(const CsrGraph& g, double p, double q,
+                              NodeIndex t, NodeIndex v) {
+  std::vector<double> probs(g.num_nodes(), 0.0);
+  double total = 0;
+  for (NodeIndex x = 0; x < g.num_nodes(); ++x) {
+    const double w = RefWeight(g, v, x);
+    if (w == 0) continue;
+    double alpha = 1;
+    if (t != kNoNode) {
+      if (x == t) {
+        alpha = 1 / p;
+      } else if (RefWeight(g, t, x) > 0) {
+        alpha = 1;
+      } else {
+        alpha = 1 / q;
+      }
+    }
+    probs[x] = alpha * w;
+    total += probs[x];
+  }
+  if (total == 0) return {};
+  for (double& prob : probs) prob /= total;
+  return probs;
+}
+
+// Exact law of walk position k (0-based) for walks from `start`, for every
+// k < walk_length: entry [k][x] is P(position k holds x), and the extra last
+// entry [k][n] is P(the walk ended before position k). Dynamic programming
+// over (previous, current) states with ExactStep.
+std::vector<std::vector<double>> ExactPositions(const CsrGraph& g, double p,
+                                                double q, NodeIndex start,
+                                                uint32_t walk_length) {
+  const NodeIndex n = g.num_nodes();
+  std::vector<std::vector<double>> positions(walk_length,
+                                             std::vector<double>(n + 1, 0.0));
+  std::map<std::pair<NodeIndex, NodeIndex>, double> states{
+      {{kNoNode, start}, 1.0}};
+  positions[0][start] = 1;
+  double ended = 0;
+  for (uint32_t k = 1; k < walk_length; ++k) {
+    std::map<std::pair<NodeIndex, NodeIndex>, double> next;
+    for (const auto& [state, mass] : states) {
+      const std::vector<double> step = ExactStep(g, p, q, state.first, state.second);
+      if (step.empty()) {
+        ended += mass;
+        continue;
+      }
+      for (NodeIndex x = 0; x < n; ++x) {
+        if (step[x] > 0) next[{state.second, x}] += mass * step[x];
+      }
+    }
+    states = std::move(next);
+    for (const auto& [state, mass] : states) positions[k][state.second] += mass;
+    positions[k][n] = ended;
+  }
+  return positions;
+}
+
+// ------------------------------------------------------------ test graphs
+
+struct TestGraph {
+  std::string name;
+  CsrGraph graph;
+  NodeIndex walk_start;  // an interesting start for whole-walk tests
+};
+
+EdgeList Edges(std::vector<std::pair<int64_t, int64_t>> pairs,
+               std::vector<float> weights) {
+  EdgeList edges;
+  for (const auto& [u, v] : pairs) {
+    edges.sources.push_back(u);
+    edges.targets.push_back(v);
+  }
+  edges.weights = std::move(weights);
+  return edges;
+}
+
+// Two triangles (0,1,2) and (4,5,6) joined through 2-3-4 and 2-4, a
+// self-loop at 3 and pendants 7 and 8: degrees 1 to 4.
+const std::vector<std::pair<int64_t, int64_t>> kUndirectedEdges = {
+    {0, 1}, {0, 2}, {1, 2}, {2, 3}, {3, 3}, {3, 4}, {4, 5},
+    {5, 6}, {6, 4}, {2, 4}, {1, 7}, {5, 8}};
+const std::vector<float> kUndirectedWeights = {1,   2, 3, 0.5, 2,    1,
+                                               4,   1, 2, 1.5, 5, 0.25};
+
+// Reciprocal and one-way arcs, a self-loop at 3 and a dead end at 5.
+const std::vector<std::pair<int64_t, int64_t>> kDirectedArcs = {
+    {0, 1}, {1, 0}, {1, 2}, {1, 3}, {2, 0}, {2, 3}, {3, 3},
+    {3, 4}, {4, 5}, {4, 1}, {3, 1}, {0, 3}};
+const std::vector<float> kDirectedWeights = {1, 2, 1, 2, 3, 1,
+                                             1, 2, 1, 1, 0.5, 1};
+
+std::vector<TestGraph> TestGraphs() {
+  std::vector<TestGraph> graphs;
+  graphs.push_back({"weighted_undirected",
+                    BuildOrDie(Edges(kUndirectedEdges, kUndirectedWeights),
+                               /*directed=*/false),
+                    2});
+  std::vector<std::pair<int64_t, int64_t>> unweighted = kUndirectedEdges;
+  unweighted.push_back({0, 4});
+  graphs.push_back({"unweighted_undirected",
+                    BuildOrDie(Edges(unweighted, {}), /*directed=*/false), 4});
+  graphs.push_back({"weighted_directed",
+                    BuildOrDie(Edges(kDirectedArcs, kDirectedWeights),
+                               /*directed=*/true),
+                    1});
+  graphs.push_back({"unweighted_directed",
+                    BuildOrDie(Edges(kDirectedArcs, {}), /*directed=*/true),
+                    0});
+  return graphs;
+}
+
+struct PQ {
+  double p, q;
+};
+const PQ kParams[] = {{0.05, 20}, {20, 0.05}, {0.25, 4},
+                      {4, 0.25},  {1, 1},     {1, 0.5}};
+
+Node2VecWalker MakeWalker(const CsrGraph& g, double p, double q,
+                          uint32_t walk_length = 80) {
+  absl::StatusOr<Node2VecWalker> walker =
+      Node2VecWalker::Create(g, WalkParams{p, q, walk_length});
+  EXPECT_TRUE(walker.ok()) << walker.status();
+  return *std::move(walker);
+}
+
+// Draws `samples` steps from state (t, v) and tests them against the exact
+// law at the tail probability of `z`.
+ChiSquare TestStep(const CsrGraph& g, const Node2VecWalker& walker, double p,
+                   double q, NodeIndex t, NodeIndex v, int samples,
+                   uint64_t seed, double z = ::n2v::testing::kZ1e4) {
+  const std::vector<double> exact = ExactStep(g, p, q, t, v);
+  std::vector<uint64_t> counts(g.num_nodes(), 0);
+  Rng rng(seed);
+  for (int i = 0; i < samples; ++i) {
+    const NodeIndex x = walker.Step(t, v, rng);
+    if (x >= g.num_nodes()) {
+      ADD_FAILURE() << "Step returned " << x;
+      return {};
+    }
+    ++counts[x];
+  }
+  return ChiSquareTest(counts, exact, z);
+}
+
+// ------------------------------------------------------------ step laws
+
+// About 400 states are tested, so each is tested at 1e-6 (Bonferroni: the
+// family's false-alarm rate stays near 4e-4); 100k draws still detect a
+// shift of 0.01 in any probability.
+TEST(WalkerStatisticalTest, SecondOrderStepMatchesExactLaw) {
+  constexpr int kSamples = 100000;
+  double worst = 0;
+  int tests = 0;
+  for (const TestGraph& tg : TestGraphs()) {
+    const CsrGraph& g = tg.graph;
+    for (const PQ& pq : kParams) {
+      const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q);
+      // Every state (t, v) an actual walk can be in, where v has a choice.
+      for (NodeIndex t = 0; t < g.num_nodes(); ++t) {
+        for (NodeIndex v : g.out_neighbors(t)) {
+          if (g.out_degree(v) < 2) continue;
+          const ChiSquare chi = TestStep(g, walker, pq.p, pq.q, t, v, kSamples,
+                                         /*seed=*/1000 * t + v,
+                                         ::n2v::testing::kZ1e6);
+          ++tests;
+          worst = std::max(worst, chi.statistic / chi.critical);
+          EXPECT_TRUE(chi.pass())
+              << tg.name << " p=" << pq.p << " q=" << pq.q << " state ("
+              << t << ", " << v << "): chi2=" << chi.statistic
+              << " df=" << chi.df << " critical=" << chi.critical;
+        }
+      }
+    }
+  }
+  std::cout << "[ stats    ] " << tests
+            << " step tests; worst chi2/critical = " << worst << "\n";
+}
+
+TEST(WalkerStatisticalTest, FirstStepIsFirstOrderWeighted) {
+  for (const TestGraph& tg : TestGraphs()) {
+    const CsrGraph& g = tg.graph;
+    // p and q must not matter for the first step.
+    const Node2VecWalker walker = MakeWalker(g, 0.05, 20);
+    for (NodeIndex v = 0; v < g.num_nodes(); ++v) {
+      if (g.out_degree(v) < 2) continue;
+      const ChiSquare chi =
+          TestStep(g, walker, 1, 1, kNoNode, v, 100000, /*seed=*/v + 1);
+      EXPECT_TRUE(chi.pass()) << tg.name << " node " << v
+                              << ": chi2=" << chi.statistic
+                              << " critical=" << chi.critical;
+    }
+  }
+}
+
+// Positions 1..4 of whole walks from a fixed start, including the chance of
+// having ended at a dead end, against the dynamic-programming law. Position
+// 2 is the two-step marginal; later positions check that Walk carries the
+// previous arc's weight along correctly. 96 tests, each at 1e-6.
+TEST(WalkerStatisticalTest, WalkPositionsMatchExactLaw) {
+  constexpr int kWalks = 100000;
+  constexpr uint32_t kLength = 5;
+  double worst = 0;
+  for (const TestGraph& tg : TestGraphs()) {
+    const CsrGraph& g = tg.graph;
+    const NodeIndex n = g.num_nodes();
+    for (const PQ& pq : kParams) {
+      const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, kLength);
+      const auto exact = ExactPositions(g, pq.p, pq.q, tg.walk_start, kLength);
+      std::vector<std::vector<uint64_t>> counts(kLength,
+                                                std::vector<uint64_t>(n + 1, 0));
+      Rng rng(Mix64(static_cast<uint64_t>(pq.p * 1000 + pq.q)));
+      std::vector<NodeIndex> walk(kLength);
+      for (int i = 0; i < kWalks; ++i) {
+        const uint32_t length = walker.Walk(tg.walk_start, rng, walk.data());
+        ASSERT_GE(length, 1u);
+        ASSERT_LE(length, kLength);
+        for (uint32_t k = 0; k < kLength; ++k) {
+          ++counts[k][k < length ? walk[k] : n];
+        }
+        // A walk only stops early at a node without out-arcs.
+        if (length < kLength) {
+          ASSERT_EQ(g.out_degree(walk[length - 1]), 0u) << tg.name;
+        }
+        for (uint32_t k = 1; k < length; ++k) {
+          ASSERT_TRUE(g.HasArc(walk[k - 1], walk[k])) << tg.name;
+        }
+      }
+      for (uint32_t k = 1; k < kLength; ++k) {
+        const ChiSquare chi =
+            ChiSquareTest(counts[k], exact[k], ::n2v::testing::kZ1e6);
+        worst = std::max(worst, chi.statistic / chi.critical);
+        EXPECT_TRUE(chi.pass())
+            << tg.name << " p=" << pq.p << " q=" << pq.q << " position " << k
+            << ": chi2=" << chi.statistic << " df=" << chi.df
+            << " critical=" << chi.critical;
+      }
+    }
+  }
+  std::cout << "[ stats    ] walk positions: worst chi2/critical = " << worst
+            << "\n";
+}
+
+// A sampler that gives up after `max_tries` proposals and falls back to a
+// first-order step, as some implementations do. Not exact.
+NodeIndex GiveUpStep(const CsrGraph& g, double p, double q, NodeIndex t,
+                     NodeIndex v, Rng& rng, int max_tries) {
+  const auto nbrs = g.out_neighbors(v);
+  const auto weights = g.out_weights(v);
+  double total = 0;
+  for (size_t i = 0; i < nbrs.size(); ++i) total += weights.empty() ? 1 : weights[i];
+  auto first_order = [&] {
+    double u = rng.Uniform() * total;
+    for (size_t i = 0; i < nbrs.size(); ++i) {
+      u -= weights.empty() ? 1 : weights[i];
+      if (u < 0) return nbrs[i];
+    }
+    return nbrs.back();
+  };
+  const double envelope = std::max({1.0, 1 / p, 1 / q});
+  for (int tries = 0; tries < max_tries; ++tries) {
+    const NodeIndex x = first_order();
+    const double alpha = x == t ? 1 / p : g.HasArc(t, x) ? 1 : 1 / q;
+    if (rng.Uniform() * envelope < alpha) return x;
+  }
+  return first_order();
+}
+
+struct LowAcceptanceCase {
+  std::string name;
+  EdgeList edges;
+  double p, q;
+  int samples;
+};
+
+// Where acceptance is low, a capped sampler is visibly biased; the walker
+// must pass the same test the capped sampler fails (which shows the test
+// has the power to catch it).
+TEST(WalkerStatisticalTest, ExactWhereCappedRejectionIsBiased) {
+  std::vector<LowAcceptanceCase> cases;
+  {
+    // K5: from (0, 1) the return costs 1/p = 0.05, all else alpha = 1; with
+    // q = 0.05 the envelope is 20, so about 1 proposal in 26 is accepted.
+    std::vector<std::pair<int64_t, int64_t>> clique;
+    for (int a = 0; a < 5; ++a) {
+      for (int b = a + 1; b < 5; ++b) clique.push_back({a, b});
+    }
+    cases.push_back({"clique_k5", Edges(clique, {}), 20, 0.05, 400000});
+  }
+  // A heavy return edge (weight 100) that is nearly always proposed and
+  // nearly always rejected.
+  cases.push_back({"heavy_return_edge",
+                   Edges({{0, 1}, {1, 2}, {1, 3}, {0, 2}, {0, 3}},
+                         {100, 1, 1, 1, 1}),
+                   20, 0.05, 200000});
+  // A star centre reached from a leaf: every other leaf is outward
+  // (alpha = 1/q = 20 with q = 0.05) except the return, which is heavy.
+  cases.push_back({"star_heavy_return",
+                   Edges({{0, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}},
+                         {400, 1, 1, 1, 1}),
+                   20, 0.05, 200000});
+  for (LowAcceptanceCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    const CsrGraph g = BuildOrDie(std::move(c.edges), /*directed=*/false);
+    const NodeIndex t = 0, v = 1;
+    const std::vector<double> exact = ExactStep(g, c.p, c.q, t, v);
+    const Node2VecWalker walker = MakeWalker(g, c.p, c.q);
+    const ChiSquare engine =
+        TestStep(g, walker, c.p, c.q, t, v, c.samples, /*seed=*/99);
+    EXPECT_TRUE(engine.pass()) << "chi2=" << engine.statistic
+                               << " critical=" << engine.critical;
+
+    std::vector<uint64_t> capped_counts(g.num_nodes(), 0);
+    Rng rng(99);
+    for (int i = 0; i < c.samples; ++i) {
+      ++capped_counts[GiveUpStep(g, c.p, c.q, t, v, rng, /*max_tries=*/100)];
+    }
+    const ChiSquare capped = ChiSquareTest(capped_counts, exact);
+    EXPECT_FALSE(capped.pass()) << "the capped sampler should fail: chi2="
+                                << capped.statistic;
+    std::cout << "[ stats    ] " << c.name << ": walker chi2 "
+              << engine.statistic << ", capped sampler chi2 "
+              << capped.statistic << " (critical " << engine.critical
+              << ")\n";
+  }
+}
+
+// ------------------------------------------------------------ edge cases
+
+TEST(WalkerTest, DirectedDeadEndEndsTheWalk) {
+  // 0 -> 1 -> 2, and 2 has no out-arc.
+  const CsrGraph g =
+      BuildOrDie(Edges({{0, 1}, {1, 2}}, {}), /*directed=*/true);
+  for (const PQ& pq : kParams) {
+    const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/10);
+    Rng rng(5);
+    std::vector<NodeIndex> walk(10, 77);
+    ASSERT_EQ(walker.Walk(0, rng, walk.data()), 3u) << pq.p << " " << pq.q;
+    EXPECT_EQ(walk[0], 0u);
+    EXPECT_EQ(walk[1], 1u);
+    EXPECT_EQ(walk[2], 2u);
+    EXPECT_EQ(walker.Walk(2, rng, walk.data()), 1u);
+    EXPECT_EQ(walk[0], 2u);
+  }
+}
+
+TEST(WalkerTest, StepReturnsNoNodeWithoutOutArcs) {
+  EdgeList edges = Edges({{0, 1}, {1, 2}}, {2, 3});
+  edges.nodes = {9};
+  const CsrGraph g = BuildOrDie(std::move(edges), /*directed=*/true);
+  const NodeIndex isolated = *g.ids().Find(9);
+  for (const PQ& pq : kParams) {
+    const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q);
+    Rng rng(1);
+    EXPECT_EQ(walker.Step(kNoNode, 2, rng), kNoNode);
+    EXPECT_EQ(walker.Step(1, 2, rng), kNoNode);
+    EXPECT_EQ(walker.Step(kNoNode, isolated, rng), kNoNode);
+    EXPECT_EQ(walker.Step(0, 1, rng), 2u);
+  }
+}
+
+TEST(WalkerTest, IsolatedNodeGivesOneNodeWalk) {
+  for (bool directed : {false, true}) {
+    EdgeList edges = Edges({{0, 1}, {1, 2}}, {});
+    edges.nodes = {50};
+    const CsrGraph g = BuildOrDie(std::move(edges), directed);
+    const NodeIndex isolated = *g.ids().Find(50);
+    for (const PQ& pq : kParams) {
+      const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, 80);
+      Rng rng(3);
+      std::vector<NodeIndex> walk(80, 77);
+      EXPECT_EQ(walker.Walk(isolated, rng, walk.data()), 1u);
+      EXPECT_EQ(walk[0], isolated);
+      EXPECT_EQ(walk[1], 77u);  // nothing written past the walk
+    }
+  }
+}
+
+TEST(WalkerTest, WalkLengthOneIsTheStartOnly) {
+  const CsrGraph g = BuildOrDie(Edges(kUndirectedEdges, kUndirectedWeights),
+                                /*directed=*/false);
+  for (const PQ& pq : kParams) {
+    const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/1);
+    Rng rng(3);
+    NodeIndex walk[2] = {77, 77};
+    EXPECT_EQ(walker.Walk(2, rng, walk), 1u);
+    EXPECT_EQ(walk[0], 2u);
+    EXPECT_EQ(walk[1], 77u);
+  }
+}
+
+TEST(WalkerTest, WalksHaveFullLengthWithoutDeadEnds) {
+  const CsrGraph g = BuildOrDie(Edges(kUndirectedEdges, kUndirectedWeights),
+                                /*directed=*/false);
+  for (const PQ& pq : kParams) {
+    const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/40);
+    Rng rng(11);
+    std::vector<NodeIndex> walk(40);
+    for (NodeIndex start = 0; start < g.num_nodes(); ++start) {
+      ASSERT_EQ(walker.Walk(start, rng, walk.data()), 40u);
+      EXPECT_EQ(walk[0], start);
+      for (int k = 1; k < 40; ++k) {
+        ASSERT_TRUE(g.HasArc(walk[k - 1], walk[k]));
+      }
+    }
+  }
+}
+
+TEST(WalkerTest, SameSeedSameWalk) {
+  const CsrGraph g = BuildOrDie(Edges(kDirectedArcs, kDirectedWeights),
+                                /*directed=*/true);
+  const Node2VecWalker walker = MakeWalker(g, 0.25, 4, 30);
+  std::vector<NodeIndex> a(30), b(30);
+  Rng r1(42), r2(42);
+  const uint32_t la = walker.Walk(0, r1, a.data());
+  const uint32_t lb = walker.Walk(0, r2, b.data());
+  ASSERT_EQ(la, lb);
+  EXPECT_TRUE(std::equal(a.begin(), a.begin() + la, b.begin()));
+}
+
+TEST(WalkerTest, ValidateWalkParamsMessages) {
+  const double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const double kInf = std::numeric_limits<double>::infinity();
+  const std::vector<std::pair<WalkParams, std::string>> cases = {
+      {{-1, 1, 80}, "p must be finite and > 0, got -1"},
+      {{0, 1, 80}, "p must be finite and > 0, got 0"},
+      {{kNaN, 1, 80}, "p must be finite and > 0, got nan"},
+      {{kInf, 1, 80}, "p must be finite and > 0, got inf"},
+      {{1, -0.5, 80}, "q must be finite and > 0, got -0.5"},
+      {{1, 0, 80}, "q must be finite and > 0, got 0"},
+      {{1, kNaN, 80}, "q must be finite and > 0, got nan"},
+      {{1, -kInf, 80}, "q must be finite and > 0, got -inf"},
+      {{1, 1, 0}, "walk_length must be between 1 and 1000000, got 0"},
+      {{1, 1, kMaxWalkLength + 1},
+       "walk_length must be between 1 and 1000000, got 1000001"},
+      {{-2, -3, 0}, "p must be finite and > 0, got -2"},  // first field wins
+  };
+  const CsrGraph g = BuildOrDie(Edges({{0, 1}}, {}), /*directed=*/false);
+  for (const auto& [params, message] : cases) {
+    const absl::Status status = ValidateWalkParams(params);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << message;
+    EXPECT_EQ(Message(status), message);
+    absl::StatusOr<Node2VecWalker> walker = Node2VecWalker::Create(g, params);
+    ASSERT_FALSE(walker.ok());
+    EXPECT_EQ(Message(walker.status()), message);
+  }
+  EXPECT_TRUE(ValidateWalkParams({1e-9, 1e9, 1}).ok());
+  EXPECT_TRUE(ValidateWalkParams({1, 1, kMaxWalkLength}).ok());
+}
+
+// ------------------------------------------------------------ alias tables
+
+// The law a (prob, alias) table encodes: i is drawn uniformly and kept with
+// prob[i], else replaced by alias[i].
+std::vector<double> ImpliedLaw(const std::vector<float>& prob,
+                               const std::vector<uint32_t>& alias) {
+  const size_t n = prob.size();
+  std::vector<double> law(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    law[i] += prob[i] / static_cast<double>(n);
+    law[alias[i]] += (1.0 - prob[i]) / static_cast<double>(n);
+  }
+  return law;
+}
+
+TEST(AliasTableTest, EncodesAndSamplesTheWeights) {
+  std::vector<std::pair<std::string, std::vector<double>>> cases = {
+      {"increasing", {1, 2, 3, 4}},
+      {"zeros", {0, 5, 0, 1}},
+      {"single", {7}},
+      {"skewed", {1e-3, 1, 1000}},
+      {"uniform", {1, 1, 1, 1, 1}},
+  };
+  std::vector<double> random(200), power(64);
+  Rng rng(8);
+  for (double& w : random) w = rng.Uniform() * 10;
+  for (size_t i = 0; i < power.size(); ++i) power[i] = 1.0 / ((i + 1) * (i + 1));
+  cases.push_back({"random_200", random});
+  cases.push_back({"power_law_64", power});
+
+  for (const auto& [name, weights] : cases) {
+    SCOPED_TRACE(name);
+    const size_t n = weights.size();
+    double sum = 0;
+    for (double w : weights) sum += w;
+    std::vector<double> exact(n);
+    for (size_t i = 0; i < n; ++i) exact[i] = weights[i] / sum;
+
+    // The tables encode the law up to float rounding.
+    std::vector<float> prob(n);
+    std::vector<uint32_t> alias(n);
+    internal::AliasScratch scratch;
+    internal::BuildAlias(std::span<const double>(weights), prob.data(),
+                         alias.data(), scratch);
+    const std::vector<double> law = ImpliedLaw(prob, alias);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_NEAR(law[i], exact[i], 1e-6) << i;
+      EXPECT_LT(alias[i], n);
+      if (weights[i] == 0) EXPECT_EQ(prob[i], 0.0f) << i;
+    }
+    // Float weights give the same tables as double ones.
+    std::vector<float> float_weights(weights.begin(), weights.end());
+    std::vector<float> prob_f(n);
+    std::vector<uint32_t> alias_f(n);
+    internal::BuildAlias(std::span<const float>(float_weights), prob_f.data(),
+                         alias_f.data(), scratch);
+    const std::vector<double> law_f = ImpliedLaw(prob_f, alias_f);
+    for (size_t i = 0; i < n; ++i) EXPECT_NEAR(law_f[i], exact[i], 1e-6) << i;
+
+    // And sampling follows it.
+    const internal::AliasTable table{std::span<const double>(weights)};
+    std::vector<uint64_t> counts(n, 0);
+    Rng draw(77);
+    for (int i = 0; i < 500000; ++i) ++counts[table.Sample(draw)];
+    const ChiSquare chi = ChiSquareTest(counts, exact);
+    EXPECT_TRUE(chi.pass()) << "chi2=" << chi.statistic
+                            << " critical=" << chi.critical;
+    EXPECT_GT(table.MemoryBytes(), 0u);
+  }
+}
+
+// ------------------------------------------------------------ walk order
+
+TEST(WalkOrderTest, EachRoundIsAPermutation) {
+  for (uint32_t n : {1u, 2u, 3u, 7u, 16u, 17u, 1000u, 1025u}) {
+    const internal::WalkOrder order(n, /*seed=*/123);
+    for (uint64_t round : {0ull, 1ull, 2ull, 1000000ull}) {
+      std::vector<bool> seen(n, false);
+      for (uint64_t i = 0; i < n; ++i) {
+        const uint32_t start = order.Start(round * n + i);
+        ASSERT_LT(start, n) << "n=" << n;
+        EXPECT_FALSE(seen[start]) << "n=" << n << " round " << round
+                                  << " repeats " << start;
+        seen[start] = true;
+      }
+    }
+  }
+}
+
+TEST(WalkOrderTest, RoundsAndSeedsGiveDifferentOrders) {
+  for (uint32_t n : {1000u, 1025u}) {
+    const internal::WalkOrder order(n, 123);
+    const internal::WalkOrder other_seed(n, 124);
+    std::set<std::vector<uint32_t>> orders;
+    for (uint64_t round = 0; round < 5; ++round) {
+      std::vector<uint32_t> starts;
+      for (uint64_t i = 0; i < n; ++i) starts.push_back(order.Start(round * n + i));
+      orders.insert(starts);
+    }
+    EXPECT_EQ(orders.size(), 5u) << "n=" << n;
+    std::vector<uint32_t> a, b;
+    for (uint64_t i = 0; i < n; ++i) {
+      a.push_back(order.Start(i));
+      b.push_back(other_seed.Start(i));
+    }
+    EXPECT_NE(a, b);
+    // Not the identity either.
+    uint32_t fixed_points = 0;
+    for (uint32_t i = 0; i < n; ++i) fixed_points += a[i] == i;
+    EXPECT_LT(fixed_points, 20u);
+  }
+}
+
+}  // namespace
+}  // namespace n2v
