@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import re
-import resource
 import shlex
 import subprocess
 import sys
@@ -28,15 +27,18 @@ PAPER = "--dimensions 128 --walk-length 80 --num-walks 10 --window-size 10 --ite
 
 
 def run_timed(cmd):
-    """Runs cmd (a list); returns (wall seconds, peak RSS MiB of children, stderr)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Runs cmd (a list); returns (wall seconds, its own peak RSS in MiB, stderr)."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read()
     if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(peak, before) / 1024.0, proc.stderr
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{stderr}")
+    return wall, usage.ru_maxrss / 1024.0, stderr
 
 
 def classify(emb, labels):

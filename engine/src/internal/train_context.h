@@ -26,7 +26,7 @@ inline constexpr uint64_t kTrainStream = 2;
 inline constexpr uint64_t kInitStream = 3;
 
 // The loss is computed for one centre in this many (it costs a log per row).
-inline constexpr uint32_t kLossSampleEvery = 8;
+inline constexpr uint32_t kLossSampleEvery = 32;
 
 struct TrainContext {
   const EmbedOptions* options = nullptr;
