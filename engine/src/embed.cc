@@ -142,6 +142,40 @@ absl::Status ValidateEmbedOptions(const EmbedOptions& o) {
   return absl::OkStatus();
 }
 
+EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
+                                bool weighted, const EmbedOptions& options) {
+  const uint64_t stride = PaddedDimension(options.dimensions);
+  const uint64_t row_bytes = stride * sizeof(float);
+  const uint64_t threads = internal::ResolveThreads(options.num_threads);
+  EmbedMemory m;
+  m.result = num_nodes * row_bytes;
+  const uint64_t matrices = 2 * num_nodes * row_bytes;
+  // Counts, noise weights (transient), alias table, keep probabilities.
+  const uint64_t tables = num_nodes * (8 + 8 + 8 + 4);
+  const uint64_t sampler =
+      weighted ? num_arcs * (sizeof(float) + sizeof(uint32_t)) + num_nodes * 8
+               : 0;
+  const uint64_t window = 2ull * options.window;
+  const uint64_t outputs = 1ull + options.negatives;
+  const uint64_t per_thread =
+      2ull * options.walk.walk_length * sizeof(NodeIndex) +
+      ((window + outputs) * stride + window * outputs) * sizeof(float);
+  uint64_t shards = 0;
+  if (options.deterministic) {
+    // Slot arrays per shard and matrix, and the copied rows: at most the
+    // rows a shard's walks can touch.
+    const uint64_t walk_nodes =
+        uint64_t{internal::kWalksPerShard} * options.walk.walk_length;
+    const uint64_t touched = std::min<uint64_t>(
+        2 * num_nodes, walk_nodes * (2 + options.negatives));
+    shards = internal::kDeterministicShards *
+             (2 * num_nodes * sizeof(uint32_t) + touched * row_bytes +
+              2 * 1024 * row_bytes + per_thread);
+  }
+  m.peak = matrices + tables + sampler + threads * per_thread + shards;
+  return m;
+}
+
 absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
                                   const EmbedOptions& options,
                                   const EmbedControl& control) {

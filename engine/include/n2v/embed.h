@@ -104,6 +104,17 @@ struct EmbedResult {
   EmbedStats stats;
 };
 
+// Memory an Embed call needs beyond the graph, in bytes: `peak` while it
+// runs (both vector matrices, noise and subsampling tables, sampler tables,
+// per-thread buffers and, in deterministic mode, the shards' row copies) and
+// `result` for the returned embeddings. Upper bounds, for admission control.
+struct EmbedMemory {
+  uint64_t peak = 0;
+  uint64_t result = 0;
+};
+EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
+                                bool weighted, const EmbedOptions& options);
+
 // Runs node2vec on `graph`. Errors: InvalidArgument for bad options, an
 // empty graph, or training that diverged to NaN/infinite values (a learning
 // rate far too high); Cancelled when the control's flag was raised.

@@ -1,0 +1,93 @@
+// JobManager: node2vec jobs on stored snapshots.
+//
+// Jobs are admitted against the memory budget when they are started (the
+// model's peak is charged up front; RESOURCE_EXHAUSTED otherwise), queued,
+// and run by at most `max_jobs` worker threads. A job runs independently of
+// the RPC that started it, so it survives client disconnects; its vectors
+// stay fetchable until deleted or until the retention time after it ended.
+//
+// Thread safety: all methods may be called concurrently.
+#ifndef N2V_SIDECAR_JOB_MANAGER_H_
+#define N2V_SIDECAR_JOB_MANAGER_H_
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "memory_budget.h"
+#include "n2v/embed.h"
+#include "n2v/v1/n2v.pb.h"
+#include "snapshot_store.h"
+
+namespace n2v::sidecar {
+
+class JobManager {
+ public:
+  JobManager(MemoryBudget* budget, int max_jobs);
+  ~JobManager();
+
+  // Validates the parameters (InvalidArgument naming the field), charges
+  // the budget, queues the job and returns it in state QUEUED.
+  absl::StatusOr<v1::Job> Start(const std::string& snapshot_id,
+                                std::shared_ptr<const GraphHolder> graph,
+                                const v1::Node2VecParams& params,
+                                const std::string& label);
+
+  absl::StatusOr<v1::Job> Get(const std::string& id) const;
+  std::vector<v1::Job> List() const;
+  // Cancels a queued or running job (a no-op on a finished one).
+  absl::StatusOr<v1::Job> Cancel(const std::string& id);
+  // Drops a finished job and its vectors; FailedPrecondition while it runs.
+  absl::Status Delete(const std::string& id);
+
+  // Waits up to `timeout` for the job to end; returns its progress then.
+  absl::StatusOr<v1::JobProgress> WaitUntilDone(const std::string& id,
+                                                absl::Duration timeout) const;
+
+  // The vectors of a SUCCEEDED job; FailedPrecondition otherwise.
+  absl::StatusOr<std::shared_ptr<const Embeddings>> Result(
+      const std::string& id) const;
+  // The graph a job ran on (for the features of its edges).
+  absl::StatusOr<std::shared_ptr<const GraphHolder>> Graph(
+      const std::string& id) const;
+
+  // Drops jobs that ended before `cutoff`; returns their ids.
+  std::vector<std::string> DropFinishedBefore(absl::Time cutoff);
+
+  // Stops taking jobs, lets running ones finish for up to `grace`, cancels
+  // the rest and joins the workers. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+  // Walk nodes per second measured over finished jobs (0 before any).
+  double MeasuredNodesPerSecond() const;
+
+ private:
+  struct Record;
+  std::shared_ptr<Record> Find(const std::string& id) const;
+  void WorkerLoop();
+  void Run(Record& job);
+
+  MemoryBudget* const budget_;
+  mutable std::mutex mu_;
+  std::condition_variable queue_cv_;
+  std::map<std::string, std::shared_ptr<Record>> jobs_;
+  std::deque<std::shared_ptr<Record>> queue_;
+  bool stopping_ = false;
+  int running_ = 0;
+  std::condition_variable idle_cv_;
+  double nodes_per_second_ = 0;
+  std::vector<std::thread> workers_;
+};
+
+const char* JobStateName(v1::JobState state);
+
+}  // namespace n2v::sidecar
+
+#endif  // N2V_SIDECAR_JOB_MANAGER_H_

@@ -1,0 +1,137 @@
+// n2v-sidecar: command line, signals, and the server's lifetime.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "log.h"
+#include "server.h"
+#include "size_flag.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve on, host:port. Port 0 picks a free port.");
+ABSL_FLAG(std::string, port_file, "",
+          "Write the bound port number to this file once listening.");
+ABSL_FLAG(std::string, memory_budget, "",
+          "Memory for snapshots and jobs together, e.g. 512MiB or 8GiB. "
+          "Default: half of the machine's memory.");
+ABSL_FLAG(int, max_jobs, 2, "Jobs that run at the same time; more queue.");
+ABSL_FLAG(absl::Duration, retention, absl::Hours(1),
+          "Unused snapshots and finished results are dropped after this long "
+          "(e.g. 30m, 2h).");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require client certificates signed by it "
+          "(mutual TLS).");
+ABSL_FLAG(std::string, token_file, "",
+          "File of bearer tokens, one per line: calls must send "
+          "'authorization: Bearer <token>' (health checks excepted).");
+ABSL_FLAG(std::string, log_level, "info",
+          "debug, info, warning or error. Logs are JSON lines on stderr.");
+ABSL_FLAG(absl::Duration, grace, absl::Seconds(30),
+          "On SIGTERM, how long running jobs may take to finish before they "
+          "are cancelled.");
+
+namespace {
+
+// Accepts --memory-budget as well as --memory_budget: flag names are
+// written with dashes in the docs, Abseil defines them with underscores.
+void NormalizeFlagNames(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-') continue;
+    if (arg[2] == '\0') break;  // "--" ends the flags
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "n2v-sidecar: error: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace n2v::sidecar;
+  absl::SetProgramUsageMessage(
+      "n2v-sidecar: node2vec embeddings over gRPC (n2v.v1).\n"
+      "usage: n2v-sidecar [--listen 127.0.0.1:50051] [--memory-budget 8GiB] "
+      "[--max-jobs 2] [--retention 1h] [--tls-cert F --tls-key F "
+      "[--tls-client-ca F]] [--token-file F] [--log-level info]");
+  // Block the shutdown signals before any thread starts, so only the
+  // waiting thread below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  NormalizeFlagNames(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+
+  auto level = ParseLogLevel(absl::GetFlag(FLAGS_log_level));
+  if (!level.ok()) return Fail(absl::StrCat("--log-level: ", level.status().message()));
+  SetLogLevel(*level);
+
+  ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  if (absl::GetFlag(FLAGS_memory_budget).empty()) {
+    options.service.memory_budget_bytes = DefaultMemoryBudget();
+  } else {
+    auto bytes = ParseByteSize(absl::GetFlag(FLAGS_memory_budget));
+    if (!bytes.ok()) {
+      return Fail(absl::StrCat("--memory-budget: ", bytes.status().message()));
+    }
+    options.service.memory_budget_bytes = *bytes;
+  }
+  options.service.max_jobs = absl::GetFlag(FLAGS_max_jobs);
+  if (options.service.max_jobs < 1) {
+    return Fail(absl::StrCat("--max-jobs must be >= 1, got ",
+                             options.service.max_jobs));
+  }
+  options.service.retention = absl::GetFlag(FLAGS_retention);
+  if (options.service.retention <= absl::ZeroDuration()) {
+    return Fail("--retention must be positive");
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
+    auto tokens = TokenSet::FromFile(path);
+    if (!tokens.ok()) return Fail(std::string(tokens.status().message()));
+    options.service.tokens = std::move(*tokens);
+  }
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.grace = absl::GetFlag(FLAGS_grace);
+
+  auto server = SidecarServer::Start(options);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    const std::string temp = path + ".tmp";
+    std::ofstream(temp) << (*server)->port() << "\n";
+    std::rename(temp.c_str(), path.c_str());
+  }
+
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    Log(LogLevel::kInfo, "signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  waiter.join();
+  return 0;
+}

@@ -1,0 +1,144 @@
+// SnapshotAssembler implementation.
+#include "snapshot_assembler.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+
+namespace n2v::sidecar {
+namespace {
+
+constexpr size_t kMaxNameBytes = 256;
+
+absl::Status Invalid(auto&&... parts) {
+  return absl::InvalidArgumentError(absl::StrCat(parts...));
+}
+
+}  // namespace
+
+absl::Status SnapshotAssembler::AddHeader(const v1::SnapshotHeader& header) {
+  if (has_header_) {
+    return Invalid("header repeated: an upload has exactly one header, first");
+  }
+  if (header.name().size() > kMaxNameBytes) {
+    return Invalid("header.name is ", header.name().size(),
+                   " bytes, at most ", kMaxNameBytes, " are allowed");
+  }
+  header_ = header;
+  has_header_ = true;
+  if (header.expected_edges() > 0) {
+    edges_.sources.reserve(header.expected_edges());
+    edges_.targets.reserve(header.expected_edges());
+    if (header.weighted()) edges_.weights.reserve(header.expected_edges());
+  }
+  if (header.expected_nodes() > 0) edges_.nodes.reserve(header.expected_nodes());
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotAssembler::AddNodes(const v1::NodeChunk& chunk) {
+  ++node_chunks_;
+  if (!has_header_) {
+    return Invalid("header missing: the first message of an upload must be "
+                   "the header, got a node chunk");
+  }
+  edges_.nodes.insert(edges_.nodes.end(), chunk.ids().begin(), chunk.ids().end());
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotAssembler::AddEdges(const v1::EdgeChunk& chunk) {
+  const uint64_t index = edge_chunks_++;
+  if (!has_header_) {
+    return Invalid("header missing: the first message of an upload must be "
+                   "the header, got an edge chunk");
+  }
+  const int n = chunk.source_size();
+  if (chunk.target_size() != n) {
+    return Invalid("edge chunk ", index, ": source has ", n,
+                   " values but target has ", chunk.target_size());
+  }
+  if (header_.weighted()) {
+    if (chunk.weight_size() != n) {
+      return Invalid("edge chunk ", index, ": weight has ", chunk.weight_size(),
+                     " values but source has ", n,
+                     " (the snapshot is weighted: one weight per edge)");
+    }
+    for (int i = 0; i < n; ++i) {
+      const float w = chunk.weight(i);
+      if (!(std::isfinite(w) && w > 0)) {
+        return Invalid("edge chunk ", index, ", edge ", i, " (", chunk.source(i),
+                       " -> ", chunk.target(i),
+                       "): weight must be finite and > 0, got ", w);
+      }
+    }
+  } else if (chunk.weight_size() != 0) {
+    return Invalid("edge chunk ", index, ": has ", chunk.weight_size(),
+                   " weights but the snapshot header says weighted = false");
+  }
+  edges_.sources.insert(edges_.sources.end(), chunk.source().begin(),
+                        chunk.source().end());
+  edges_.targets.insert(edges_.targets.end(), chunk.target().begin(),
+                        chunk.target().end());
+  if (header_.weighted()) {
+    edges_.weights.insert(edges_.weights.end(), chunk.weight().begin(),
+                          chunk.weight().end());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotAssembler::Add(const v1::UploadSnapshotRequest& message) {
+  switch (message.part_case()) {
+    case v1::UploadSnapshotRequest::kHeader:
+      return AddHeader(message.header());
+    case v1::UploadSnapshotRequest::kNodes:
+      return AddNodes(message.nodes());
+    case v1::UploadSnapshotRequest::kEdges:
+      return AddEdges(message.edges());
+    case v1::UploadSnapshotRequest::PART_NOT_SET:
+      break;
+  }
+  return Invalid("upload message has no part: set header, nodes or edges");
+}
+
+uint64_t SnapshotAssembler::bytes() const {
+  return edges_.sources.capacity() * sizeof(int64_t) +
+         edges_.targets.capacity() * sizeof(int64_t) +
+         edges_.weights.capacity() * sizeof(float) +
+         edges_.nodes.capacity() * sizeof(int64_t);
+}
+
+absl::StatusOr<EdgeList> SnapshotAssembler::Finish() {
+  if (!has_header_) {
+    return Invalid("header missing: the upload ended without a header");
+  }
+  const uint64_t edges = edges_.sources.size();
+  if (header_.expected_edges() > 0 && header_.expected_edges() != edges) {
+    return Invalid("header.expected_edges is ", header_.expected_edges(),
+                   " but ", edges, " edges arrived");
+  }
+  if (header_.expected_nodes() > 0 &&
+      header_.expected_nodes() != edges_.nodes.size()) {
+    return Invalid("header.expected_nodes is ", header_.expected_nodes(),
+                   " but ", edges_.nodes.size(), " node ids arrived");
+  }
+  if (edges == 0 && edges_.nodes.empty()) {
+    return Invalid("empty graph: the upload has no nodes and no edges");
+  }
+  if (header_.strict_node_list()) {
+    absl::flat_hash_set<int64_t> known(edges_.nodes.begin(), edges_.nodes.end());
+    for (uint64_t i = 0; i < edges; ++i) {
+      for (const auto* column : {&edges_.sources, &edges_.targets}) {
+        const int64_t id = (*column)[i];
+        if (!known.contains(id)) {
+          return Invalid("edge ", i, ": ",
+                         column == &edges_.sources ? "source " : "target ", id,
+                         " is not in the node list (header.strict_node_list)");
+        }
+      }
+    }
+  }
+  return std::move(edges_);
+}
+
+}  // namespace n2v::sidecar
