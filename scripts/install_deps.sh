@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what building and testing n2v needs, only where it is missing:
 # Debian packages (compiler, CMake, Ninja, Abseil, oneTBB, GoogleTest,
-# Google Benchmark, zlib) and the Python packages of the quality harness.
+# Google Benchmark, zlib, gRPC and Protocol Buffers, clang for the fuzz
+# smoke test, OpenSSL for the TLS tests), the Python packages of the quality
+# harness and the Python client, and grpcurl (from the Go module proxy) for
+# the reflection test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev libtbb-dev libgtest-dev libbenchmark-dev zlib1g-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  clang libclang-rt-14-dev openssl
   python3 python3-pip
 )
 
@@ -26,8 +31,22 @@ if ((${#missing[@]})); then
 fi
 
 PYTHON=${PYTHON:-python3}
+pip_install() {
+  "$PYTHON" -m pip install -q "$@" || "$PYTHON" -m pip install -q --break-system-packages "$@"
+}
 if ! "$PYTHON" -c "import numpy, scipy, sklearn, pytest" 2>/dev/null; then
   echo "install_deps: installing Python packages from bench/quality/requirements.txt"
-  "$PYTHON" -m pip install -q -r bench/quality/requirements.txt \
-    || "$PYTHON" -m pip install -q --break-system-packages -r bench/quality/requirements.txt
+  pip_install -r bench/quality/requirements.txt
+fi
+if ! "$PYTHON" -c "import grpc, grpc_tools, grpc_health, grpc_reflection" 2>/dev/null; then
+  echo "install_deps: installing grpcio, grpcio-tools, grpcio-health-checking, grpcio-reflection"
+  pip_install grpcio grpcio-tools grpcio-health-checking grpcio-reflection
+fi
+
+GRPCURL_VERSION=v1.9.1
+if ! command -v grpcurl >/dev/null 2>&1 && [ ! -x "$HOME/go/bin/grpcurl" ] \
+    && command -v go >/dev/null 2>&1; then
+  echo "install_deps: installing grpcurl $GRPCURL_VERSION"
+  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" \
+    || echo "install_deps: grpcurl could not be installed; its test will be skipped"
 fi

@@ -23,6 +23,7 @@ struct JobManager::Record {
   mutable std::condition_variable changed;
   v1::Job job;  // id, params, progress, stats
   std::shared_ptr<const Embeddings> result;
+  absl::StatusCode failure = absl::StatusCode::kOk;
   Reservation memory;
   absl::Time finished = absl::InfiniteFuture();
 
@@ -106,6 +107,8 @@ absl::StatusOr<v1::Job> JobManager::Start(
   job.mutable_progress()->set_state(v1::JOB_STATE_QUEUED);
   job.set_memory_bytes(need.peak);
   job.set_created_unix_ms(UnixMillis(absl::Now()));
+  // What the caller gets: once queued, a worker may start it at once.
+  const v1::Job queued = job;
 
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -131,8 +134,7 @@ absl::StatusOr<v1::Job> JobManager::Start(
        {"concurrency", record->params.concurrency()},
        {"deterministic", record->params.deterministic()},
        {"memory_bytes", need.peak}});
-  std::lock_guard<std::mutex> lock(record->mu);
-  return record->job;
+  return queued;
 }
 
 std::shared_ptr<JobManager::Record> JobManager::Find(
@@ -227,6 +229,18 @@ absl::StatusOr<std::shared_ptr<const Embeddings>> JobManager::Result(
   return record->result;
 }
 
+absl::StatusOr<absl::StatusCode> JobManager::FailureCode(
+    const std::string& id) const {
+  auto record = Find(id);
+  if (!record) return JobNotFound(id);
+  std::lock_guard<std::mutex> lock(record->mu);
+  if (record->job.progress().state() != v1::JOB_STATE_FAILED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job '", id, "' did not fail"));
+  }
+  return record->failure;
+}
+
 absl::StatusOr<std::shared_ptr<const GraphHolder>> JobManager::Graph(
     const std::string& id) const {
   auto record = Find(id);
@@ -312,7 +326,10 @@ void JobManager::Run(Record& job) {
   const absl::Time now = absl::Now();
   const double seconds = absl::ToDoubleSeconds(now - started);
 
-  std::lock_guard<std::mutex> lock(job.mu);
+  // The manager's lock is taken only after the job's is released: the
+  // retention sweep takes them in the other order.
+  double measured_rate = 0;
+  std::unique_lock<std::mutex> lock(job.mu);
   v1::Job& out = job.job;
   v1::JobProgress* progress = out.mutable_progress();
   progress->set_elapsed_seconds(seconds);
@@ -339,15 +356,17 @@ void JobManager::Run(Record& job) {
     job.result =
         std::make_shared<const Embeddings>(std::move(result->embeddings));
     if (st.train_seconds > 0) {
-      std::lock_guard<std::mutex> manager_lock(mu_);
-      nodes_per_second_ = (st.walk_nodes * job.options.epochs) /
-                          (st.count_seconds + st.train_seconds);
+      measured_rate = (st.walk_nodes * job.options.epochs) /
+                      (st.count_seconds + st.train_seconds);
     }
   } else {
     const bool cancelled = result.status().code() == absl::StatusCode::kCancelled;
     progress->set_state(cancelled ? v1::JOB_STATE_CANCELLED
                                   : v1::JOB_STATE_FAILED);
-    if (!cancelled) progress->set_error(std::string(result.status().message()));
+    if (!cancelled) {
+      progress->set_error(std::string(result.status().message()));
+      job.failure = result.status().code();
+    }
     job.memory.Release();
     out.set_memory_bytes(0);
   }
@@ -361,6 +380,11 @@ void JobManager::Run(Record& job) {
        {"nodes", out.nodes()},
        {"loss", progress->loss()},
        {"error", progress->error()}});
+  lock.unlock();
+  if (measured_rate > 0) {
+    std::lock_guard<std::mutex> manager_lock(mu_);
+    nodes_per_second_ = measured_rate;
+  }
 }
 
 void JobManager::Shutdown(absl::Duration grace) {

@@ -54,6 +54,9 @@ class JobManager {
   // The vectors of a SUCCEEDED job; FailedPrecondition otherwise.
   absl::StatusOr<std::shared_ptr<const Embeddings>> Result(
       const std::string& id) const;
+  // The canonical code of a FAILED job's error (e.g. InvalidArgument for a
+  // training that diverged); FailedPrecondition when it did not fail.
+  absl::StatusOr<absl::StatusCode> FailureCode(const std::string& id) const;
   // The graph a job ran on (for the features of its edges).
   absl::StatusOr<std::shared_ptr<const GraphHolder>> Graph(
       const std::string& id) const;

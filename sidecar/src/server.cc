@@ -81,7 +81,10 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
         absl::StrCat("cannot listen on '", options.listen,
                      "' (address in use, or not host:port?)"));
   }
+  // Health for the whole server ("") and for the n2v.v1.N2v service.
   server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->server_->GetHealthCheckService()->SetServingStatus(
+      v1::N2v::service_full_name(), true);
   server->reaper_ = std::thread([s = server.get()] { s->ReapLoop(); });
   Log(LogLevel::kInfo, "listening",
       {{"address", options.listen}, {"port", server->port_},
@@ -96,6 +99,7 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
 }
 
 SidecarServer::~SidecarServer() {
+  if (server_ == nullptr) return;  // Start failed before serving
   Shutdown();
   Wait();
 }
@@ -124,6 +128,8 @@ void SidecarServer::Shutdown() {
   Log(LogLevel::kInfo, "shutting_down",
       {{"grace_seconds", absl::ToDoubleSeconds(options_.grace)}});
   server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->GetHealthCheckService()->SetServingStatus(v1::N2v::service_full_name(),
+                                                     false);
   // Watch streams end at once; running jobs get the grace period while the
   // server stops accepting calls and lets in-flight ones complete.
   service_->StopStreams();

@@ -363,7 +363,7 @@ grpc::Status N2vService::StreamEmbeddings(grpc::ServerContext* context,
   const uint32_t d = e.dimensions();
   const uint32_t rows = ChunkRows(chunk_rows, uint64_t{d} * 4 + 8);
   v1::EmbeddingChunk chunk;
-  std::string bytes;
+  std::string bytes;  // reused: swapped into the chunk and back
   for (uint64_t begin = offset; begin < total; begin += rows) {
     if (context->IsCancelled()) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "fetch cancelled");
@@ -379,10 +379,11 @@ grpc::Status N2vService::StreamEmbeddings(grpc::ServerContext* context,
       std::memcpy(bytes.data() + (r - begin) * d * sizeof(float),
                   e.row(r).data(), d * sizeof(float));
     }
-    chunk.set_vectors(bytes);
+    chunk.mutable_vectors()->swap(bytes);
     if (!write(chunk)) {
       return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     }
+    chunk.mutable_vectors()->swap(bytes);
   }
   if (total == offset) {
     // Still tell an up-to-date client the shape of the result.
@@ -557,7 +558,10 @@ grpc::Status N2vService::Embed(
   } else if (progress.state() == v1::JOB_STATE_CANCELLED) {
     status = grpc::Status(grpc::StatusCode::CANCELLED, "embedding cancelled");
   } else {
-    status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, progress.error());
+    auto code = jobs_.FailureCode(job_id);
+    status = grpc::Status(static_cast<grpc::StatusCode>(
+                              code.ok() ? *code : absl::StatusCode::kInternal),
+                          progress.error());
   }
   jobs_.Delete(job_id).IgnoreError();
   return status;

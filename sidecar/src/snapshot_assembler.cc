@@ -11,6 +11,12 @@ namespace n2v::sidecar {
 namespace {
 
 constexpr size_t kMaxNameBytes = 256;
+// Rows reserved for the header's expected counts. The counts come from the
+// client, so reserving for them is capped: a header announcing 2^40 edges
+// must not allocate (or throw) before the upload is charged against the
+// memory budget. Larger uploads grow as their chunks arrive.
+constexpr uint64_t kMaxReservedEdges = uint64_t{1} << 24;
+constexpr uint64_t kMaxReservedNodes = uint64_t{1} << 24;
 
 absl::Status Invalid(auto&&... parts) {
   return absl::InvalidArgumentError(absl::StrCat(parts...));
@@ -28,12 +34,16 @@ absl::Status SnapshotAssembler::AddHeader(const v1::SnapshotHeader& header) {
   }
   header_ = header;
   has_header_ = true;
-  if (header.expected_edges() > 0) {
-    edges_.sources.reserve(header.expected_edges());
-    edges_.targets.reserve(header.expected_edges());
-    if (header.weighted()) edges_.weights.reserve(header.expected_edges());
+  const uint64_t reserve_edges =
+      std::min(header.expected_edges(), kMaxReservedEdges);
+  if (reserve_edges > 0) {
+    edges_.sources.reserve(reserve_edges);
+    edges_.targets.reserve(reserve_edges);
+    if (header.weighted()) edges_.weights.reserve(reserve_edges);
   }
-  if (header.expected_nodes() > 0) edges_.nodes.reserve(header.expected_nodes());
+  const uint64_t reserve_nodes =
+      std::min(header.expected_nodes(), kMaxReservedNodes);
+  if (reserve_nodes > 0) edges_.nodes.reserve(reserve_nodes);
   return absl::OkStatus();
 }
 
