@@ -1,0 +1,154 @@
+"""`python -m n2v_client`: a small command line over the client.
+
+    python -m n2v_client embed --target 127.0.0.1:50051 \\
+        --input edges.txt --output out.emb --embedding-dimension 64
+    python -m n2v_client health --target 127.0.0.1:50051
+
+`embed` reads an edge list ("source target [weight]" per line; spaces,
+tabs or commas; '#' and '%' start comments), uploads it, runs a job with a
+progress bar on stderr, and writes the vectors in word2vec text format
+("<count> <dimensions>" then "<id> <v1> ... <vd>" per node). The snapshot
+and the job are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .client import DEFAULT_TARGET, Client
+from .errors import N2vError, N2vJobError
+from .params import PARAM_CONVERTERS, _as_bool, _as_float, _as_int
+
+
+def read_edges(path: Path) -> Iterator[Tuple]:
+    """(source, target) or (source, target, weight) tuples from a text file.
+    A first data line without numbers is taken as a header and skipped."""
+    with open(path, "r", encoding="utf-8") as f:
+        first = True
+        for number, line in enumerate(f, 1):
+            text = line.strip()
+            if not text or text[0] in "#%":
+                continue
+            fields = text.replace(",", " ").split()
+            try:
+                if len(fields) < 2:
+                    raise ValueError("expected 'source target [weight]'")
+                edge: Tuple = (int(fields[0]), int(fields[1]))
+                if len(fields) >= 3:
+                    edge = edge + (float(fields[2]),)
+            except ValueError as exc:
+                if first and not any(_is_number(x) for x in fields):
+                    first = False
+                    continue  # a header line such as "source,target"
+                raise ValueError(f"{path}:{number}: {exc}") from None
+            first = False
+            yield edge
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def write_word2vec(path: Path, ids: np.ndarray, vectors: np.ndarray) -> None:
+    """Writes word2vec text format through a temporary file renamed into
+    place, so a failed write leaves no partial output."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(f"{vectors.shape[0]} {vectors.shape[1]}\n")
+        for node, row in zip(ids.tolist(), vectors):
+            # str() of a numpy float32 is its shortest round-tripping form.
+            f.write(f"{node} {' '.join(str(v) for v in row)}\n")
+    os.replace(tmp, path)
+
+
+def _add_param_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("node2vec parameters (server defaults when omitted)")
+    for name, convert in PARAM_CONVERTERS.items():
+        flag = "--" + name.replace("_", "-")
+        if convert is _as_bool:
+            group.add_argument(flag, dest=name, action="store_true", default=None)
+        elif convert is _as_int:
+            group.add_argument(flag, dest=name, type=int, metavar="N")
+        elif convert is _as_float:
+            group.add_argument(flag, dest=name, type=float, metavar="X")
+        else:
+            group.add_argument(flag, dest=name, choices=["random", "zero"])
+
+
+def _connection_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default=DEFAULT_TARGET, help="server host:port")
+    parser.add_argument("--token", help="bearer token")
+    parser.add_argument("--token-file", type=Path, help="file whose first line is the token")
+    parser.add_argument("--tls-ca", type=Path, help="PEM CA of the server's certificate")
+    parser.add_argument("--tls-cert", type=Path, help="PEM client certificate (mutual TLS)")
+    parser.add_argument("--tls-key", type=Path, help="PEM client key (mutual TLS)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m n2v_client",
+                                     description="Client of n2v-sidecar (n2v.v1).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    embed = commands.add_parser("embed", help="embed an edge list file")
+    _connection_flags(embed)
+    embed.add_argument("--input", type=Path, required=True, help="edge list file")
+    embed.add_argument("--output", type=Path, required=True, help="word2vec text output")
+    embed.add_argument("--directed", action="store_true", help="edges are one-way")
+    embed.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_param_flags(embed)
+    health = commands.add_parser("health", help="print the server's health status")
+    _connection_flags(health)
+    return parser
+
+
+def _client(args: argparse.Namespace) -> Client:
+    token = args.token
+    if args.token_file is not None:
+        token = args.token_file.read_text().splitlines()[0].strip()
+    return Client(args.target, token=token, root_certificates=args.tls_ca,
+                  private_key=args.tls_key, certificate_chain=args.tls_cert)
+
+
+def _embed(args: argparse.Namespace) -> int:
+    params = {name: getattr(args, name) for name in PARAM_CONVERTERS
+              if getattr(args, name) is not None}
+    with _client(args) as client:
+        snapshot = client.upload_edges_iter(read_edges(args.input), directed=args.directed,
+                                            name=args.input.name)
+        try:
+            job = client.run_job(snapshot.snapshot_id, progress_bar=not args.quiet,
+                                 label=f"cli:{args.input.name}", **params)
+            ids, vectors = client.fetch_embeddings(job.job_id)
+            client.delete_job(job.job_id)
+        finally:
+            client.delete_snapshot(snapshot.snapshot_id)
+    write_word2vec(args.output, ids, vectors)
+    if not args.quiet:
+        print(f"wrote {vectors.shape[0]} vectors of {vectors.shape[1]} dimensions "
+              f"to {args.output}", file=sys.stderr)
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "health":
+            with _client(args) as client:
+                print(client.health())
+            return 0
+        return _embed(args)
+    except (N2vError, N2vJobError, ValueError, OSError) as exc:
+        print(f"n2v_client: error: {exc}", file=sys.stderr)
+        return 1
+
+
+__all__: List[str] = ["main", "read_edges", "write_word2vec"]

@@ -1,0 +1,247 @@
+"""Plain data types returned by the client, converted from n2v.v1 messages.
+
+The client never hands out protobuf messages: snapshots, jobs, progress
+and estimates come back as frozen dataclasses with Python types (enums for
+states and phases, tuples for repeated fields).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Optional, Tuple
+
+from ._pb import pb
+
+
+class JobState(enum.IntEnum):
+    """Life cycle of a job (n2v.v1.JobState)."""
+
+    UNSPECIFIED = 0
+    QUEUED = 1
+    RUNNING = 2
+    SUCCEEDED = 3
+    FAILED = 4
+    CANCELLED = 5
+
+    @property
+    def is_final(self) -> bool:
+        """SUCCEEDED, FAILED or CANCELLED: the job will not change again."""
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+class JobPhase(enum.IntEnum):
+    """What a running job is doing (n2v.v1.JobPhase)."""
+
+    UNSPECIFIED = 0
+    COUNTING = 1
+    TRAINING = 2
+    DONE = 3
+
+
+def _enum(cls: Any, value: int) -> Any:
+    """Maps a wire enum value to `cls`, UNSPECIFIED for unknown values (a
+    newer server may send states this client does not know)."""
+    try:
+        return cls(value)
+    except ValueError:
+        return cls.UNSPECIFIED
+
+
+@dataclass(frozen=True)
+class Params:
+    """node2vec parameters of a job as the server reports them (defaults
+    filled in). None marks an optional field the server left unset."""
+
+    walk_length: int = 0
+    walks_per_node: int = 0
+    return_factor: Optional[float] = None
+    in_out_factor: Optional[float] = None
+    window_size: int = 0
+    negative_sampling_rate: int = 0
+    embedding_dimension: int = 0
+    iterations: int = 0
+    initial_learning_rate: Optional[float] = None
+    min_learning_rate: Optional[float] = None
+    random_seed: Optional[int] = None
+    concurrency: int = 0
+    deterministic: bool = False
+    positive_sampling_factor: Optional[float] = None
+    negative_sampling_exponent: Optional[float] = None
+    isolated_nodes: str = "random"
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "Params":
+        def opt(name: str) -> Any:
+            return getattr(msg, name) if msg.HasField(name) else None
+
+        return cls(
+            walk_length=msg.walk_length,
+            walks_per_node=msg.walks_per_node,
+            return_factor=opt("return_factor"),
+            in_out_factor=opt("in_out_factor"),
+            window_size=msg.window_size,
+            negative_sampling_rate=msg.negative_sampling_rate,
+            embedding_dimension=msg.embedding_dimension,
+            iterations=msg.iterations,
+            initial_learning_rate=opt("initial_learning_rate"),
+            min_learning_rate=opt("min_learning_rate"),
+            random_seed=opt("random_seed"),
+            concurrency=msg.concurrency,
+            deterministic=msg.deterministic,
+            positive_sampling_factor=opt("positive_sampling_factor"),
+            negative_sampling_exponent=opt("negative_sampling_exponent"),
+            isolated_nodes=(
+                "zero" if msg.isolated_nodes == pb.ISOLATED_NODES_ZERO else "random"
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An uploaded graph held by the server (n2v.v1.Snapshot)."""
+
+    snapshot_id: str
+    name: str = ""
+    directed: bool = False
+    weighted: bool = False
+    nodes: int = 0
+    edges: int = 0
+    self_loops: int = 0
+    merged_duplicates: int = 0
+    isolated_nodes: int = 0
+    input_edges: int = 0
+    memory_bytes: int = 0
+    upload_seconds: float = 0.0
+    build_seconds: float = 0.0
+    created_unix_ms: int = 0
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "Snapshot":
+        return cls(
+            snapshot_id=msg.snapshot_id,
+            name=msg.name,
+            directed=msg.directed,
+            weighted=msg.weighted,
+            nodes=msg.nodes,
+            edges=msg.edges,
+            self_loops=msg.self_loops,
+            merged_duplicates=msg.merged_duplicates,
+            isolated_nodes=msg.isolated_nodes,
+            input_edges=msg.input_edges,
+            memory_bytes=msg.memory_bytes,
+            upload_seconds=msg.upload_seconds,
+            build_seconds=msg.build_seconds,
+            created_unix_ms=msg.created_unix_ms,
+        )
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """One progress report of a job (n2v.v1.JobProgress)."""
+
+    job_id: str
+    state: JobState = JobState.UNSPECIFIED
+    phase: JobPhase = JobPhase.UNSPECIFIED
+    phase_fraction: float = 0.0
+    overall_fraction: float = 0.0
+    nodes_per_second: float = 0.0
+    eta_seconds: float = 0.0
+    loss: float = 0.0
+    epoch: int = 0
+    elapsed_seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def is_final(self) -> bool:
+        """Whether this report carries a final state."""
+        return self.state.is_final
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "JobProgress":
+        return cls(
+            job_id=msg.job_id,
+            state=_enum(JobState, msg.state),
+            phase=_enum(JobPhase, msg.phase),
+            phase_fraction=msg.phase_fraction,
+            overall_fraction=msg.overall_fraction,
+            nodes_per_second=msg.nodes_per_second,
+            eta_seconds=msg.eta_seconds,
+            loss=msg.loss,
+            epoch=msg.epoch,
+            elapsed_seconds=msg.elapsed_seconds,
+            error=msg.error,
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """A node2vec job (n2v.v1.Job): parameters, latest progress, results."""
+
+    job_id: str
+    snapshot_id: str = ""
+    label: str = ""
+    params: Params = field(default_factory=Params)
+    progress: Optional[JobProgress] = None
+    nodes: int = 0
+    dimensions: int = 0
+    loss_per_epoch: Tuple[float, ...] = ()
+    counting_seconds: float = 0.0
+    training_seconds: float = 0.0
+    memory_bytes: int = 0
+    created_unix_ms: int = 0
+    finished_unix_ms: int = 0
+
+    @property
+    def state(self) -> JobState:
+        """The job's state (from its latest progress)."""
+        return self.progress.state if self.progress else JobState.UNSPECIFIED
+
+    @property
+    def error(self) -> str:
+        """The failure reason when the job FAILED, else ""."""
+        return self.progress.error if self.progress else ""
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "Job":
+        return cls(
+            job_id=msg.job_id,
+            snapshot_id=msg.snapshot_id,
+            label=msg.label,
+            params=Params.from_proto(msg.params),
+            progress=JobProgress.from_proto(msg.progress)
+            if msg.HasField("progress") else None,
+            nodes=msg.nodes,
+            dimensions=msg.dimensions,
+            loss_per_epoch=tuple(msg.loss_per_epoch),
+            counting_seconds=msg.counting_seconds,
+            training_seconds=msg.training_seconds,
+            memory_bytes=msg.memory_bytes,
+            created_unix_ms=msg.created_unix_ms,
+            finished_unix_ms=msg.finished_unix_ms,
+        )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Memory and time a job would need (n2v.v1.Estimate)."""
+
+    graph_bytes: int = 0
+    job_bytes: int = 0
+    result_bytes: int = 0
+    free_bytes: int = 0
+    fits: bool = False
+    estimated_seconds: float = 0.0
+    walk_nodes: int = 0
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "Estimate":
+        return cls(
+            graph_bytes=msg.graph_bytes,
+            job_bytes=msg.job_bytes,
+            result_bytes=msg.result_bytes,
+            free_bytes=msg.free_bytes,
+            fits=msg.fits,
+            estimated_seconds=msg.estimated_seconds,
+            walk_nodes=msg.walk_nodes,
+        )

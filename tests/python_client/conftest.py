@@ -1,0 +1,216 @@
+"""Fixtures of the Python client tests: real n2v-sidecar processes.
+
+The tests run the built server named by the environment variable
+N2V_SIDECAR (ctest sets it). By hand, from the repository root:
+
+    N2V_SIDECAR=build/sidecar/n2v-sidecar python -m pytest -q tests/python_client
+
+The client is imported from clients/python (its gRPC stubs are generated
+from proto/n2v/v1/n2v.proto on first import, which needs grpcio-tools).
+Each server listens on 127.0.0.1 port 0 and reports its port through
+--port-file; it is stopped with SIGTERM when its fixture ends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "clients" / "python"))
+
+from n2v_client import Client  # noqa: E402
+
+# The shared real graphs live next to the repository (../shared/datasets).
+KARATE = REPO / ".." / "shared" / "datasets" / "karate" / "karate.edgelist"
+
+# Small, fast node2vec settings for karate-sized graphs.
+SMALL = dict(embedding_dimension=16, walk_length=20, walks_per_node=5,
+             window_size=5, negative_sampling_rate=5, iterations=1,
+             random_seed=7)
+
+START_TIMEOUT_S = 30
+# SIGTERM lets running jobs finish for up to --grace (30 s by default).
+STOP_TIMEOUT_S = 45
+
+
+class Sidecar:
+    """One n2v-sidecar process listening on 127.0.0.1 (a free port)."""
+
+    def __init__(self, binary: Path, workdir: Path, args: Sequence[str] = (),
+                 client_kwargs: Optional[dict] = None) -> None:
+        self.workdir = workdir
+        # Client arguments every client of this server needs (TLS material).
+        self.client_kwargs = dict(client_kwargs or {})
+        self.port_file = workdir / "port"
+        self.log_path = workdir / "sidecar.log"
+        self.argv: List[str] = [str(binary), "--listen", "127.0.0.1:0",
+                                "--port-file", str(self.port_file), *args]
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.port = self._wait_for_port()
+        self.target = f"127.0.0.1:{self.port}"
+        with self.client(timeout=5) as probe:
+            try:
+                probe.wait_until_serving(timeout=START_TIMEOUT_S)
+            except Exception as exc:
+                self.stop()
+                pytest.fail(f"n2v-sidecar on {self.target} never reported SERVING: "
+                            f"{exc}\n{self.log()}", pytrace=False)
+
+    def log(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        text = self.log_path.read_text(errors="replace")
+        return f"--- {' '.join(self.argv)}\n{text[-4000:]}"
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"n2v-sidecar exited with {self.proc.returncode} "
+                            f"before listening\n{self.log()}", pytrace=False)
+            try:
+                text = self.port_file.read_text().strip()
+                if text:
+                    return int(text)
+            except (OSError, ValueError):
+                pass  # not written yet, or written halfway
+            time.sleep(0.02)
+        self.stop()
+        pytest.fail(f"n2v-sidecar wrote no port to {self.port_file} within "
+                    f"{START_TIMEOUT_S}s\n{self.log()}", pytrace=False)
+
+    def client(self, **kwargs) -> Client:
+        kwargs = {"timeout": 30, **self.client_kwargs, **kwargs}
+        return Client(self.target, **kwargs)
+
+    def stop(self) -> Optional[int]:
+        """SIGTERM, then SIGKILL after STOP_TIMEOUT_S; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="session")
+def sidecar_binary() -> Path:
+    value = os.environ.get("N2V_SIDECAR")
+    if not value:
+        pytest.fail(
+            "N2V_SIDECAR is not set: point it at the built server, e.g. from the "
+            "repository root: cmake -S . -B build -G Ninja && ninja -C build "
+            "n2v-sidecar && N2V_SIDECAR=build/sidecar/n2v-sidecar python -m pytest "
+            "-q tests/python_client (ctest sets N2V_SIDECAR itself)", pytrace=False)
+    path = Path(value).resolve()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"N2V_SIDECAR={value} is not an executable file "
+                    f"(resolved to {path})", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def start_sidecar(sidecar_binary, tmp_path_factory):
+    """Factory: start_sidecar(*args, client_kwargs=None) -> Sidecar, stopped
+    at session end; `client_kwargs` go to every Client of that server."""
+    started: List[Sidecar] = []
+
+    def start(*args: str, client_kwargs: Optional[dict] = None) -> Sidecar:
+        server = Sidecar(sidecar_binary, tmp_path_factory.mktemp("sidecar"), args,
+                         client_kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_sidecar) -> Sidecar:
+    """The shared server of most tests."""
+    return start_sidecar("--max-jobs", "4", "--memory-budget", "512MiB")
+
+
+@pytest.fixture(scope="session")
+def client(server) -> Client:
+    with server.client() as c:
+        yield c
+
+
+def read_edge_list(path: Path):
+    sources, targets = [], []
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if not fields or fields[0].startswith(("#", "%")):
+            continue
+        sources.append(int(fields[0]))
+        targets.append(int(fields[1]))
+    return np.array(sources, dtype=np.int64), np.array(targets, dtype=np.int64)
+
+
+@pytest.fixture(scope="session")
+def karate_path() -> Path:
+    """The karate club edge list (1-based ids, one "source target" a line)."""
+    if not KARATE.is_file():
+        pytest.skip(f"karate dataset not found at {KARATE}")
+    return KARATE
+
+
+@pytest.fixture(scope="session")
+def karate(karate_path):
+    """Karate club edges: (sources, targets) int64 arrays."""
+    return read_edge_list(karate_path)
+
+
+@pytest.fixture(scope="session")
+def karate_snapshot(client, karate):
+    return client.upload_graph(*karate, name="karate")
+
+
+@pytest.fixture(scope="session")
+def karate_job(client, karate_snapshot):
+    """A SUCCEEDED deterministic job on karate with the SMALL settings."""
+    return client.run_job(karate_snapshot.snapshot_id, deterministic=True,
+                          concurrency=1, **SMALL)
+
+
+@pytest.fixture(scope="session")
+def karate_vectors(client, karate_job):
+    return client.fetch_embeddings(karate_job.job_id)
+
+
+def _random_graph(nodes: int, edges: int, seed: int = 1):
+    """Random edges over ids 0..nodes-1: (sources, targets) int64 arrays
+    without self loops (a pair may repeat)."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, nodes, size=edges, dtype=np.int64)
+    dst = rng.integers(0, nodes, size=edges, dtype=np.int64)
+    keep = src != dst
+    return src[keep], dst[keep]
+
+
+@pytest.fixture(scope="session")
+def random_graph():
+    """Factory: random_graph(nodes, edges, seed=1) -> (sources, targets)."""
+    return _random_graph
+
+
+@pytest.fixture
+def small():
+    """A copy of the SMALL node2vec settings."""
+    return dict(SMALL)

@@ -1,0 +1,55 @@
+"""`python -m n2v_client`: the small command line."""
+
+import os
+import subprocess
+import sys
+
+from pathlib import Path
+
+import numpy as np
+
+CLIENT_SOURCE = Path(__file__).resolve().parents[2] / "clients" / "python"
+
+
+def run_cli(*args, timeout=60):
+    env = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE))
+    return subprocess.run([sys.executable, "-m", "n2v_client", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_cli_embed_writes_word2vec_text_equal_to_the_api(server, karate_vectors, karate_path,
+                                                         small, tmp_path):
+    out = tmp_path / "karate.emb"
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in small.items()]
+    proc = run_cli("embed", "--target", server.target, "--input", karate_path, "--output", out,
+                   "--deterministic", "--concurrency", "1", *flags)
+    assert proc.returncode == 0, proc.stderr
+    assert "SUCCEEDED" in proc.stderr and "wrote 34 vectors" in proc.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == f"34 {small['embedding_dimension']}"
+    ids = np.array([int(line.split()[0]) for line in lines[1:]])
+    vectors = np.array([[float(x) for x in line.split()[1:]] for line in lines[1:]],
+                       dtype=np.float32)
+    np.testing.assert_array_equal(ids, karate_vectors[0])
+    np.testing.assert_array_equal(vectors, karate_vectors[1])
+
+
+def test_cli_reports_errors_in_one_line(server, karate_path, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1 2\n2 x\n")
+    proc = run_cli("embed", "--target", server.target, "--input", bad,
+                   "--output", tmp_path / "out.emb", "--quiet")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("n2v_client: error:")
+    assert "bad.txt:2" in proc.stderr
+    assert not (tmp_path / "out.emb").exists()
+    proc = run_cli("embed", "--target", server.target, "--input", karate_path,
+                   "--output", tmp_path / "out.emb", "--quiet", "--return-factor", "-1")
+    assert proc.returncode == 1 and "INVALID_ARGUMENT" in proc.stderr
+    assert "return_factor" in proc.stderr
+
+
+def test_cli_health(server):
+    proc = run_cli("health", "--target", server.target)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "SERVING"
