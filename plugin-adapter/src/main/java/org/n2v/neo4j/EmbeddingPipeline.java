@@ -1,0 +1,55 @@
+// The part n2v.stream, n2v.write and the edge-feature procedures share:
+// upload the selection, run a job, and clean up on the sidecar.
+package org.n2v.neo4j;
+
+import io.grpc.StatusRuntimeException;
+import org.n2v.grpc.v1.DeleteJobRequest;
+import org.n2v.grpc.v1.DeleteSnapshotRequest;
+import org.n2v.grpc.v1.Job;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.logging.Log;
+import org.neo4j.procedure.TerminationGuard;
+
+final class EmbeddingPipeline {
+  /** What a run produced, with the phase timings GDS reports. */
+  record Run(GraphUploader.Uploaded uploaded, Job job, long preProcessingMillis,
+      long computeMillis) {}
+
+  private EmbeddingPipeline() {}
+
+  static Run run(Transaction tx, ProcedureConfig config, SidecarClient client,
+      TerminationGuard guard, Log log, String procedure) {
+    long start = System.nanoTime();
+    GraphUploader.Uploaded uploaded =
+        GraphUploader.upload(tx, config, client, guard, "neo4j:" + procedure);
+    long uploadedAt = System.nanoTime();
+    String snapshotId = uploaded.snapshot().getSnapshotId();
+    Job job;
+    try {
+      job = JobRunner.run(client, snapshotId, config.node2VecParams(), procedure, guard, log);
+    } finally {
+      // The job keeps its own reference to the graph.
+      deleteSnapshot(client, snapshotId);
+    }
+    long doneAt = System.nanoTime();
+    return new Run(uploaded, job, (uploadedAt - start) / 1_000_000,
+        (doneAt - uploadedAt) / 1_000_000);
+  }
+
+  static void deleteSnapshot(SidecarClient client, String snapshotId) {
+    try {
+      client.blocking.deleteSnapshot(
+          DeleteSnapshotRequest.newBuilder().setSnapshotId(snapshotId).build());
+    } catch (StatusRuntimeException ignored) {
+      // Retention drops it anyway.
+    }
+  }
+
+  static void deleteJob(SidecarClient client, String jobId) {
+    try {
+      client.blocking.deleteJob(DeleteJobRequest.newBuilder().setJobId(jobId).build());
+    } catch (StatusRuntimeException ignored) {
+      // Retention drops it anyway.
+    }
+  }
+}

@@ -1,0 +1,122 @@
+// A connection to n2v-sidecar for one procedure call: the channel (plain or
+// TLS, with an optional bearer token), the stubs, and the translation of
+// gRPC failures into procedure errors that say what to do.
+package org.n2v.neo4j;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
+import java.util.concurrent.TimeUnit;
+import org.n2v.grpc.v1.N2vGrpc;
+
+final class SidecarClient implements AutoCloseable {
+  private static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+  private final SidecarSettings settings;
+  private final ManagedChannel channel;
+  final N2vGrpc.N2vBlockingStub blocking;
+  final N2vGrpc.N2vStub async;
+
+  SidecarClient(SidecarSettings settings) {
+    this.settings = settings;
+    this.channel = buildChannel(settings);
+    this.blocking = N2vGrpc.newBlockingStub(channel);
+    this.async = N2vGrpc.newStub(channel);
+  }
+
+  private static ManagedChannel buildChannel(SidecarSettings s) {
+    String address = s.address();
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0 || colon == address.length() - 1) {
+      throw new IllegalArgumentException("Sidecar address '" + address
+          + "' is not host:port (set dbms.n2v.sidecar.address or the sidecarAddress key)");
+    }
+    String host = address.substring(0, colon);
+    int port;
+    try {
+      port = Integer.parseInt(address.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("Sidecar address '" + address + "' has no numeric port");
+    }
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port)
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES);
+    if (s.tls()) {
+      try {
+        SslContextBuilder ssl = GrpcSslContexts.forClient();
+        if (!s.caFile().isEmpty()) ssl.trustManager(new File(s.caFile()));
+        if (!s.certFile().isEmpty()) ssl.keyManager(new File(s.certFile()), new File(s.keyFile()));
+        builder.sslContext(ssl.build()).useTransportSecurity();
+      } catch (Exception e) {
+        throw new IllegalArgumentException("Cannot set up TLS to the sidecar: " + e.getMessage(), e);
+      }
+    } else {
+      builder.usePlaintext();
+    }
+    if (!s.token().isEmpty()) builder.intercept(new BearerToken(s.token()));
+    return builder.build();
+  }
+
+  /** Adds "authorization: Bearer <token>" to every call. */
+  private static final class BearerToken implements ClientInterceptor {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final String value;
+
+    BearerToken(String token) { this.value = "Bearer " + token; }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          headers.put(AUTHORIZATION, value);
+          super.start(listener, headers);
+        }
+      };
+    }
+  }
+
+  /** Turns a gRPC failure into an exception whose message says what to do. */
+  RuntimeException translate(Throwable error, String action) {
+    Status status = Status.fromThrowable(error);
+    String detail = status.getDescription() == null ? "" : status.getDescription();
+    String message = switch (status.getCode()) {
+      case UNAVAILABLE -> "The n2v sidecar at " + settings.address() + " is unreachable while "
+          + action + " (" + detail + "). Start n2v-sidecar there, or set dbms.n2v.sidecar.address "
+          + "in neo4j.conf or the sidecarAddress key to where it runs.";
+      case UNAUTHENTICATED -> "The n2v sidecar refused the call while " + action + ": " + detail
+          + ". Set dbms.n2v.sidecar.token (or the sidecarToken key) to a token from its --token-file.";
+      case RESOURCE_EXHAUSTED -> "The n2v sidecar refused the work while " + action + ": "
+          + detail + ". Select a smaller graph, lower embeddingDimension, or raise the "
+          + "sidecar's --memory-budget.";
+      case INVALID_ARGUMENT -> "The n2v sidecar rejected the input while " + action + ": "
+          + detail;
+      case DEADLINE_EXCEEDED -> "The n2v sidecar did not answer in time while " + action + ".";
+      default -> "The n2v sidecar failed while " + action + ": " + status.getCode()
+          + (detail.isEmpty() ? "" : ": " + detail);
+    };
+    return new RuntimeException(message, error instanceof StatusRuntimeException ? null : error);
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,136 @@
+// n2v.write(config): computes embeddings of the selected subgraph and writes
+// them as float[] node properties — like gds.node2vec.write.
+//
+// Guarantees (also in the README):
+//  * Nothing is written until the job has succeeded and every vector has
+//    arrived (spooled to a temporary file, not the heap).
+//  * Vectors are written in batches of writeBatchSize nodes, each batch its
+//    own transaction. nodePropertiesWritten is exactly the number of nodes
+//    whose property was set.
+//  * If writing fails part way, the procedure fails and its message says how
+//    many nodes hold new vectors; the property is then a mix of old and new
+//    values, reported as incomplete, never as a success. Re-running n2v.write
+//    overwrites every selected node's property and is idempotent (with
+//    deterministic: true and the same randomSeed it writes identical vectors).
+package org.n2v.neo4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.n2v.grpc.v1.Job;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.NotFoundException;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.logging.Log;
+import org.neo4j.procedure.Context;
+import org.neo4j.procedure.Description;
+import org.neo4j.procedure.Mode;
+import org.neo4j.procedure.Name;
+import org.neo4j.procedure.Procedure;
+import org.neo4j.procedure.TerminationGuard;
+
+public class WriteProc {
+  @Context public GraphDatabaseService db;
+  @Context public Transaction tx;
+  @Context public TerminationGuard guard;
+  @Context public Log log;
+
+  public static class WriteResult {
+    public long nodeCount;
+    public long relationshipCount;
+    public long nodePropertiesWritten;
+    public long preProcessingMillis;
+    public long computeMillis;
+    public long writeMillis;
+    public List<Double> lossPerIteration;
+    public Map<String, Object> configuration;
+    public String jobId;
+    public String snapshotId;
+  }
+
+  @Procedure(name = "n2v.write", mode = Mode.WRITE)
+  @Description("Computes node2vec embeddings of the selected subgraph on the n2v sidecar and "
+      + "writes them to the writeProperty of each node, in batches, once all have arrived.")
+  public Stream<WriteResult> write(
+      @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
+    ProcedureConfig config = ProcedureConfig.parse(configuration, ProcedureConfig.Kind.WRITE);
+    String property = config.writeProperty();
+    String indexLabel = null;
+    if (config.vectorIndex()) {
+      indexLabel = VectorIndexes.label(config);
+      VectorIndexes.checkExisting(db, indexLabel, property, config.embeddingDimension());
+    }
+    try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
+      EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log, "n2v.write");
+      Job job = run.job();
+      long writeStart = System.nanoTime();
+      long written;
+      long total;
+      try (VectorSpool spool = VectorSpool.fetch(client, job.getJobId(), guard)) {
+        total = spool.rows();
+        written = writeVectors(spool, property, config.writeBatchSize());
+      }
+      if (indexLabel != null) {
+        VectorIndexes.create(db, VectorIndexes.name(config, indexLabel), indexLabel, property,
+            config.embeddingDimension(), config.vectorSimilarity());
+      }
+      log.info("n2v.write: wrote '%s' on %d of %d nodes (job %s)", property, written, total,
+          job.getJobId());
+      WriteResult result = new WriteResult();
+      result.nodeCount = run.uploaded().nodes();
+      result.relationshipCount = run.uploaded().relationships();
+      result.nodePropertiesWritten = written;
+      result.preProcessingMillis = run.preProcessingMillis();
+      result.computeMillis = run.computeMillis();
+      result.writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
+      result.lossPerIteration = new ArrayList<>(job.getLossPerEpochList());
+      result.configuration = config.asMap();
+      result.jobId = job.getJobId();
+      result.snapshotId = run.uploaded().snapshot().getSnapshotId();
+      return Stream.of(result);
+    }
+  }
+
+  /** Writes every spooled vector; returns how many nodes were written. */
+  private long writeVectors(VectorSpool spool, String property, int batchSize) {
+    long[] written = {0};
+    List<VectorSpool.Row> batch = new ArrayList<>(Math.min(batchSize, 65_536));
+    try {
+      spool.forEach(row -> {
+        batch.add(row);
+        if (batch.size() == batchSize) {
+          written[0] += writeBatch(batch, property);
+          batch.clear();
+        }
+      });
+      if (!batch.isEmpty()) written[0] += writeBatch(batch, property);
+    } catch (RuntimeException e) {
+      throw new RuntimeException("n2v.write failed after writing '" + property + "' on "
+          + written[0] + " of " + spool.rows() + " nodes: the property now holds new vectors on "
+          + "those nodes and old values elsewhere. Re-run n2v.write to complete it (re-runs are "
+          + "idempotent). Cause: " + e.getMessage(), e);
+    }
+    return written[0];
+  }
+
+  private long writeBatch(List<VectorSpool.Row> batch, String property) {
+    guard.check();
+    long count = 0;
+    try (Transaction write = db.beginTx()) {
+      for (VectorSpool.Row row : batch) {
+        Node node;
+        try {
+          node = write.getNodeById(row.nodeId());
+        } catch (NotFoundException deleted) {
+          continue;  // deleted since it was read
+        }
+        node.setProperty(property, row.vector());
+        count++;
+      }
+      write.commit();
+    }
+    return count;
+  }
+}
