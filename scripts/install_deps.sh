@@ -2,7 +2,8 @@
 # Installs what building and testing n2v needs, only where it is missing:
 # Debian packages (compiler, CMake, Ninja, Abseil, oneTBB, GoogleTest,
 # Google Benchmark, zlib, gRPC and Protocol Buffers, clang for the fuzz
-# smoke test, OpenSSL for the TLS tests), the Python packages of the quality
+# smoke test, OpenSSL for the TLS tests, Java 17 and Maven for the Neo4j
+# plugin), the Python packages of the quality
 # harness and the Python client, and grpcurl (from the Go module proxy) for
 # the reflection test.
 set -euo pipefail
@@ -14,6 +15,7 @@ APT_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   clang libclang-rt-14-dev openssl
   python3 python3-pip
+  openjdk-17-jdk-headless maven
 )
 
 missing=()
@@ -42,6 +44,9 @@ if ! "$PYTHON" -c "import grpc, grpc_tools, grpc_health, grpc_reflection" 2>/dev
   echo "install_deps: installing grpcio, grpcio-tools, grpcio-health-checking, grpcio-reflection"
   pip_install grpcio grpcio-tools grpcio-health-checking grpcio-reflection
 fi
+
+# Maven resolves the plugin's dependencies (Neo4j, gRPC, JUnit) itself on
+# its first run, from Maven Central.
 
 GRPCURL_VERSION=v1.9.1
 if ! command -v grpcurl >/dev/null 2>&1 && [ ! -x "$HOME/go/bin/grpcurl" ] \
