@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <oneapi/tbb/info.h>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "commands.h"
 #include "flags.h"
+#include "n2v/alignment.h"
 #include "n2v/embed.h"
 #include "n2v/graph.h"
 #include "n2v/io/edge_list_reader.h"
@@ -30,6 +32,11 @@ struct EmbedFlags {
   std::string nodes;
   std::string format = "text";
   std::string isolated = "random";
+  std::string init;
+  std::string init_context;
+  std::string context_output;
+  std::string align_to;
+  std::string walk_from;
   bool weighted = false;
   bool directed = false;
   bool quiet = false;
@@ -70,6 +77,21 @@ void Register(FlagSet& flags, EmbedFlags& f) {
                   "bit-identical vectors for any thread count");
   flags.AddString("isolated", &f.isolated,
                   "vectors of edgeless nodes: random (initial) or zero");
+  flags.AddString("init", &f.init,
+                  "warm start from this embedding file (e.g. the last run's); "
+                  "new nodes start from their neighbours' mean");
+  flags.AddString("init-context", &f.init_context,
+                  "warm start the context vectors too, from a file written "
+                  "by --context-output (much smaller drift)");
+  flags.AddString("context-output", &f.context_output,
+                  "also write the context (output) vectors, for a later "
+                  "--init-context");
+  flags.AddString("walk-from", &f.walk_from,
+                  "incremental mode: start walks only from the node ids in "
+                  "this file (e.g. nodes around a change); use with --init");
+  flags.AddString("align-to", &f.align_to,
+                  "rotate the result onto this embedding file's vectors "
+                  "(orthogonal Procrustes) and report the drift");
   flags.AddString("format", &f.format, "output format: text or binary");
   flags.AddSwitch("quiet", &f.quiet, true, "no progress or summary on stderr");
 }
@@ -219,6 +241,49 @@ int RunEmbed(int argc, char** argv) {
                  gs.bytes_per_edge, load_seconds);
   }
 
+  std::optional<Embeddings> initial, initial_context, reference;
+  if (!f.init_context.empty()) {
+    absl::StatusOr<Embeddings> read = io::ReadEmbeddings(f.init_context);
+    if (!read.ok()) {
+      PrintError("embed", absl::StrCat("--init-context: ", read.status().message()));
+      return kExitFailure;
+    }
+    initial_context = std::move(*read);
+    f.options.initial_context = &*initial_context;
+  }
+  f.options.keep_context = !f.context_output.empty();
+  if (!f.walk_from.empty()) {
+    absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.walk_from);
+    if (!ids.ok()) {
+      PrintError("embed", absl::StrCat("--walk-from: ", ids.status().message()));
+      return kExitFailure;
+    }
+    f.options.walk_from = std::move(*ids);
+  }
+  if (!f.init.empty()) {
+    absl::StatusOr<Embeddings> read = io::ReadEmbeddings(f.init);
+    if (!read.ok()) {
+      PrintError("embed", absl::StrCat("--init: ", read.status().message()));
+      return kExitFailure;
+    }
+    if (read->dimensions() != f.options.dimensions) {
+      PrintError("embed", absl::StrCat("--init: ", f.init, " has ",
+                                       read->dimensions(), " dimensions but --dimensions is ",
+                                       f.options.dimensions));
+      return kExitFailure;
+    }
+    initial = std::move(*read);
+    f.options.initial = &*initial;
+  }
+  if (!f.align_to.empty()) {
+    absl::StatusOr<Embeddings> read = io::ReadEmbeddings(f.align_to);
+    if (!read.ok()) {
+      PrintError("embed", absl::StrCat("--align-to: ", read.status().message()));
+      return kExitFailure;
+    }
+    reference = std::move(*read);
+  }
+
   ProgressLine line(!f.quiet);
   EmbedControl control;
   if (line.enabled()) {
@@ -230,6 +295,24 @@ int RunEmbed(int argc, char** argv) {
     return kExitFailure;
   }
   const EmbedStats& st = result->stats;
+  if (reference) {
+    absl::StatusOr<DriftStats> drift =
+        AlignToReference(result->embeddings, *reference);
+    if (!drift.ok()) {
+      PrintError("embed", absl::StrCat("--align-to: ", drift.status().message()));
+      return kExitFailure;
+    }
+    if (!f.quiet) {
+      std::fprintf(stderr,
+                   "n2v: aligned to %s: %llu shared nodes (%llu added, %llu "
+                   "removed), drift mean %.4f, p95 %.4f, max %.4f\n",
+                   f.align_to.c_str(),
+                   static_cast<unsigned long long>(drift->shared_nodes),
+                   static_cast<unsigned long long>(drift->added_nodes),
+                   static_cast<unsigned long long>(drift->removed_nodes),
+                   drift->mean, drift->p95, drift->max);
+    }
+  }
   const auto format = f.format == "binary" ? io::EmbeddingFormat::kBinary
                                            : io::EmbeddingFormat::kText;
   const auto write_started = std::chrono::steady_clock::now();
@@ -237,6 +320,14 @@ int RunEmbed(int argc, char** argv) {
       !s.ok()) {
     PrintError("embed", s);
     return kExitFailure;
+  }
+  if (!f.context_output.empty()) {
+    if (absl::Status s =
+            io::WriteEmbeddings(result->context, f.context_output, format);
+        !s.ok()) {
+      PrintError("embed", s);
+      return kExitFailure;
+    }
   }
   if (!f.quiet) {
     std::fprintf(

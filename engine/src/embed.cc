@@ -2,8 +2,10 @@
 // initial vectors, the training scheduler and the isolated-node policy.
 #include "n2v/embed.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -69,6 +71,78 @@ std::vector<float> KeepProbabilities(const std::vector<uint64_t>& counts,
     keep[v] = static_cast<float>((std::sqrt(c / threshold) + 1) * threshold / c);
   }
   return keep;
+}
+
+// Copies initial vectors into the rows of the nodes that have one and seeds
+// the others from the mean of their neighbours' initial vectors (in or
+// out, ignoring direction). Returns {warm, neighbour-seeded} counts.
+absl::StatusOr<std::pair<uint64_t, uint64_t>> WarmStart(
+    const CsrGraph& graph, const Embeddings& initial, Embeddings& rows) {
+  if (initial.dimensions() != rows.dimensions()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "initial vectors have ", initial.dimensions(),
+        " dimensions but dimensions is ", rows.dimensions()));
+  }
+  const uint32_t n = graph.num_nodes();
+  const uint32_t d = rows.dimensions();
+  std::vector<uint32_t> source(n, kNoNode);  // row in `initial`
+  uint64_t warm = 0;
+  for (NodeIndex v = 0; v < n; ++v) {
+    if (auto r = initial.Find(graph.original_id(v))) {
+      source[v] = *r;
+      std::copy_n(initial.row(*r).data(), d, rows.mutable_row(v).data());
+      ++warm;
+    }
+  }
+  // Neighbour means for the rest: accumulate over arcs in both directions.
+  std::vector<double> sums;
+  std::vector<uint32_t> counts;
+  uint64_t seeded = 0;
+  if (warm < n) {
+    sums.assign(size_t{n} * d, 0.0);
+    counts.assign(n, 0);
+    for (NodeIndex v = 0; v < n; ++v) {
+      for (NodeIndex x : graph.out_neighbors(v)) {
+        if (source[v] == kNoNode && source[x] != kNoNode) {
+          const auto row = initial.row(source[x]);
+          for (uint32_t i = 0; i < d; ++i) sums[size_t{v} * d + i] += row[i];
+          ++counts[v];
+        }
+        if (source[x] == kNoNode && source[v] != kNoNode && x != v) {
+          const auto row = initial.row(source[v]);
+          for (uint32_t i = 0; i < d; ++i) sums[size_t{x} * d + i] += row[i];
+          ++counts[x];
+        }
+      }
+    }
+    for (NodeIndex v = 0; v < n; ++v) {
+      if (source[v] != kNoNode || counts[v] == 0) continue;
+      auto row = rows.mutable_row(v);
+      for (uint32_t i = 0; i < d; ++i) {
+        row[i] = static_cast<float>(sums[size_t{v} * d + i] / counts[v]);
+      }
+      ++seeded;
+    }
+  }
+  return std::make_pair(warm, seeded);
+}
+
+// Dense indices of the walk_from ids; InvalidArgument naming an unknown one.
+absl::StatusOr<std::vector<NodeIndex>> StartNodes(const CsrGraph& graph,
+                                                  const std::vector<int64_t>& ids) {
+  std::vector<NodeIndex> starts;
+  starts.reserve(ids.size());
+  for (int64_t id : ids) {
+    auto v = graph.ids().Find(id);
+    if (!v) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("walk_from: node id ", id, " is not in the graph"));
+    }
+    starts.push_back(*v);
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  return starts;
 }
 
 // Nodes with no arc in either direction.
@@ -191,9 +265,14 @@ absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
     TrainContext ctx;
     ctx.options = &options;
     ctx.walker = &walker;
-    ctx.order = internal::WalkOrder(n, options.seed);
+    if (!options.walk_from.empty()) {
+      N2V_ASSIGN_OR_RETURN(ctx.starts, StartNodes(graph, options.walk_from));
+    }
+    const uint32_t start_count =
+        ctx.starts.empty() ? n : static_cast<uint32_t>(ctx.starts.size());
+    ctx.order = internal::WalkOrder(start_count, options.seed);
     ctx.num_nodes = n;
-    ctx.walks_per_epoch = uint64_t{n} * options.walks_per_node;
+    ctx.walks_per_epoch = uint64_t{start_count} * options.walks_per_node;
     ctx.total_walks = ctx.walks_per_epoch * options.epochs;
     ctx.stride = PaddedDimension(options.dimensions);
     ctx.cancel = control.cancel;
@@ -211,8 +290,13 @@ absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
     std::vector<double> noise(n);
     for (NodeIndex v = 0; v < n; ++v) {
       total += counts[v];
-      noise[v] = std::pow(static_cast<double>(counts[v]),
-                          options.negative_exponent);
+      noise[v] = counts[v] == 0 ? 0.0
+                                : std::pow(static_cast<double>(counts[v]),
+                                           options.negative_exponent);
+    }
+    if (total == 0) {
+      // Only possible with walk_from: give every node equal noise weight.
+      std::fill(noise.begin(), noise.end(), 1.0);
     }
     stats.walk_nodes = total;
     ctx.negatives = internal::AliasTable(std::span<const double>(noise));
@@ -225,9 +309,29 @@ absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
     started = std::chrono::steady_clock::now();
     result.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
     InitializeInputRows(result.embeddings, options.seed);
+    if (options.initial != nullptr) {
+      N2V_ASSIGN_OR_RETURN(auto started,
+                           WarmStart(graph, *options.initial, result.embeddings));
+      stats.warm_started_nodes = started.first;
+      stats.neighbour_started_nodes = started.second;
+    }
     AlignedFloats output_rows(size_t{n} * ctx.stride);
     ctx.syn0 = result.embeddings.mutable_data();
     ctx.syn1 = output_rows.data();
+    if (options.initial_context != nullptr) {
+      if (options.initial_context->dimensions() != options.dimensions) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "initial context vectors have ",
+            options.initial_context->dimensions(), " dimensions but dimensions is ",
+            options.dimensions));
+      }
+      for (NodeIndex v = 0; v < n; ++v) {
+        if (auto r = options.initial_context->Find(graph.original_id(v))) {
+          std::copy_n(options.initial_context->row(*r).data(), options.dimensions,
+                      ctx.syn1 + size_t{v} * ctx.stride);
+        }
+      }
+    }
     N2V_ASSIGN_OR_RETURN(internal::TrainOutcome outcome,
                          options.deterministic
                              ? internal::TrainDeterministic(ctx, progress)
@@ -249,6 +353,10 @@ absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
         auto row = result.embeddings.mutable_row(v);
         std::fill(row.begin(), row.end(), 0.0f);
       }
+    }
+    if (options.keep_context) {
+      result.context = Embeddings(graph.shared_ids(), options.dimensions);
+      std::copy_n(ctx.syn1, size_t{n} * ctx.stride, result.context.mutable_data());
     }
     stats.model_bytes = 2 * size_t{n} * ctx.stride * sizeof(float) +
                         ctx.negatives.MemoryBytes() +

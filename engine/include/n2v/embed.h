@@ -59,6 +59,23 @@ struct EmbedOptions {
   int num_threads = 0;               // 0 = all available cores
   bool deterministic = false;
   IsolatedNodePolicy isolated_nodes = IsolatedNodePolicy::kRandom;
+  // Warm start: training starts from these vectors (matched by node id,
+  // e.g. the previous run's), not from random ones. A node without one
+  // starts from the mean of its neighbours' initial vectors, or randomly
+  // when none has one. Not owned; must outlive the call; its dimension must
+  // equal `dimensions`.
+  const Embeddings* initial = nullptr;
+  // Warm start of the context (output) vectors, from a previous run's
+  // EmbedResult::context. With both matrices warm, training continues from
+  // a converged model and unchanged nodes barely move; with only `initial`
+  // the context vectors restart from zero and everything drifts more.
+  const Embeddings* initial_context = nullptr;
+  // Return the context vectors in EmbedResult::context.
+  bool keep_context = false;
+  // Incremental mode: walks start only from these node ids (e.g. the nodes
+  // around a change), `walks_per_node` each; other nodes are trained only
+  // where those walks reach. Meant for warm starts. Empty: every node.
+  std::vector<int64_t> walk_from;
 };
 
 // InvalidArgument naming the first field out of range.
@@ -90,6 +107,8 @@ struct EmbedControl {
 };
 
 struct EmbedStats {
+  uint64_t warm_started_nodes = 0;  // nodes that took an initial vector
+  uint64_t neighbour_started_nodes = 0;  // new nodes seeded by neighbours
   double count_seconds = 0;
   double train_seconds = 0;
   uint64_t walks = 0;            // per epoch
@@ -101,6 +120,8 @@ struct EmbedStats {
 
 struct EmbedResult {
   Embeddings embeddings;
+  // The output vectors of skip-gram, when EmbedOptions::keep_context.
+  Embeddings context;
   EmbedStats stats;
 };
 
@@ -116,7 +137,8 @@ EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
                                 bool weighted, const EmbedOptions& options);
 
 // Runs node2vec on `graph`. Errors: InvalidArgument for bad options, an
-// empty graph, or training that diverged to NaN/infinite values (a learning
+// empty graph, initial vectors of another dimension, a walk_from id not in
+// the graph, or training that diverged to NaN/infinite values (a learning
 // rate far too high); Cancelled when the control's flag was raised.
 absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
                                   const EmbedOptions& options,

@@ -32,6 +32,8 @@ struct TrainContext {
   const EmbedOptions* options = nullptr;
   const Node2VecWalker* walker = nullptr;
   WalkOrder order{1, 0};
+  // Start nodes of the rounds of walks; empty means all nodes.
+  std::vector<NodeIndex> starts;
   uint32_t num_nodes = 0;
   uint64_t walks_per_epoch = 0;
   uint64_t total_walks = 0;  // walks_per_epoch * epochs
@@ -48,7 +50,8 @@ struct TrainContext {
   // Regenerates walk `w` (of an epoch) into `out`; returns its length.
   uint32_t GenerateWalk(uint64_t w, NodeIndex* out) const {
     Rng rng(DeriveSeed(options->seed, kWalkStream, w));
-    return walker->Walk(order.Start(w), rng, out);
+    const uint32_t position = order.Start(w);
+    return walker->Walk(starts.empty() ? position : starts[position], rng, out);
   }
 };
 
