@@ -3,7 +3,9 @@
 
 #include <atomic>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "n2v/alignment.h"
 #include "absl/time/clock.h"
 #include "log.h"
 #include "params.h"
@@ -23,6 +25,7 @@ struct JobManager::Record {
   mutable std::condition_variable changed;
   v1::Job job;  // id, params, progress, stats
   std::shared_ptr<const Embeddings> result;
+  std::shared_ptr<const Embeddings> context;
   absl::StatusCode failure = absl::StatusCode::kOk;
   Reservation memory;
   absl::Time finished = absl::InfiniteFuture();
@@ -84,9 +87,32 @@ absl::StatusOr<v1::Job> JobManager::Start(
     const v1::Node2VecParams& params, const std::string& label) {
   absl::StatusOr<EmbedOptions> options = ToEmbedOptions(params);
   if (!options.ok()) return options.status();
+  if (params.incremental() && !params.warm_start()) {
+    return absl::InvalidArgumentError(
+        "params.incremental needs params.warm_start");
+  }
+  if (params.has_incremental_max_changed_fraction() &&
+      !(params.incremental_max_changed_fraction() > 0 &&
+        params.incremental_max_changed_fraction() <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "params.incremental_max_changed_fraction must be in (0, 1], got ",
+        params.incremental_max_changed_fraction()));
+  }
+  if (params.warm_start() && graph->initial.size() > 0 &&
+      graph->initial.dimensions() != options->dimensions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "params.warm_start: the snapshot's initial vectors have ",
+        graph->initial.dimensions(), " dimensions but embedding_dimension is ",
+        options->dimensions));
+  }
+  options->keep_context = params.keep_context() || params.warm_start();
   const CsrGraph& g = graph->graph;
-  const EmbedMemory need = EstimateEmbedMemory(g.num_nodes(), g.num_arcs(),
-                                               g.weighted(), *options);
+  EmbedMemory need = EstimateEmbedMemory(g.num_nodes(), g.num_arcs(),
+                                         g.weighted(), *options);
+  if (options->keep_context) {
+    need.peak += need.result;
+    need.result *= 2;
+  }
   auto record = std::make_shared<Record>();
   record->id = NewId("job");
   absl::StatusOr<Reservation> memory = budget_->Reserve(
@@ -229,6 +255,24 @@ absl::StatusOr<std::shared_ptr<const Embeddings>> JobManager::Result(
   return record->result;
 }
 
+absl::StatusOr<std::shared_ptr<const Embeddings>> JobManager::Context(
+    const std::string& id) const {
+  auto record = Find(id);
+  if (!record) return JobNotFound(id);
+  std::lock_guard<std::mutex> lock(record->mu);
+  if (record->job.progress().state() != v1::JOB_STATE_SUCCEEDED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job '", id, "' is ", JobStateName(record->job.progress().state()),
+        ": vectors exist only once it has SUCCEEDED"));
+  }
+  if (!record->context) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job '", id, "' kept no context vectors: run it with "
+        "params.keep_context or params.warm_start"));
+  }
+  return record->context;
+}
+
 absl::StatusOr<absl::StatusCode> JobManager::FailureCode(
     const std::string& id) const {
   auto record = Find(id);
@@ -294,6 +338,80 @@ void JobManager::WorkerLoop() {
   }
 }
 
+// Embed, with the job's warm start, incremental walk starts and alignment.
+absl::StatusOr<EmbedResult> JobManager::EmbedWithWarmStart(
+    Record& job, const EmbedControl& control, WarmOutcome* outcome) {
+  const GraphHolder& g = *job.graph;
+  const v1::Node2VecParams& params = job.params;
+  EmbedOptions options = job.options;
+  const bool warm = params.warm_start() && g.initial.size() > 0;
+  if (warm) {
+    options.initial = &g.initial;
+    if (g.initial_context.size() > 0) options.initial_context = &g.initial_context;
+  }
+  const double max_fraction = params.has_incremental_max_changed_fraction()
+                                  ? params.incremental_max_changed_fraction()
+                                  : 0.1;
+  if (params.incremental() && warm && g.has_previous &&
+      g.changed_nodes.size() <=
+          max_fraction * static_cast<double>(g.graph.num_nodes())) {
+    outcome->incremental = true;
+    if (g.changed_nodes.empty()) {
+      // Nothing changed: the previous vectors are the answer.
+      EmbedResult same;
+      same.embeddings = Embeddings(g.graph.shared_ids(), options.dimensions);
+      same.context = Embeddings(g.graph.shared_ids(), options.dimensions);
+      for (size_t r = 0; r < same.embeddings.size(); ++r) {
+        const auto from = g.initial.Find(same.embeddings.id(r));
+        if (from) {
+          std::copy_n(g.initial.row(*from).data(), options.dimensions,
+                      same.embeddings.mutable_row(r).data());
+          if (g.initial_context.size() > 0) {
+            std::copy_n(g.initial_context.row(*from).data(), options.dimensions,
+                        same.context.mutable_row(r).data());
+          }
+        }
+      }
+      same.stats.warm_started_nodes = same.embeddings.size();
+      return same;
+    }
+    options.walk_from = g.changed_nodes;
+  }
+  outcome->walk_start_nodes =
+      options.walk_from.empty() ? g.graph.num_nodes() : options.walk_from.size();
+  absl::StatusOr<EmbedResult> result = Embed(g.graph, options, control);
+  if (!result.ok() || !warm || !params.align()) return result;
+
+  absl::StatusOr<std::vector<double>> rotation =
+      ProcrustesRotation(result->embeddings, g.initial);
+  if (!rotation.ok()) return result;  // nothing shared: nothing to align
+  Rotate(result->embeddings, *rotation);
+  if (result->context.size() > 0) Rotate(result->context, *rotation);
+  std::vector<int64_t> unchanged;
+  if (g.has_previous) {
+    absl::flat_hash_set<int64_t> changed(g.changed_nodes.begin(),
+                                         g.changed_nodes.end());
+    for (size_t r = 0; r < result->embeddings.size(); ++r) {
+      const int64_t id = result->embeddings.id(r);
+      if (!changed.contains(id) && g.initial.Find(id)) unchanged.push_back(id);
+    }
+  }
+  absl::StatusOr<DriftStats> drift =
+      MeasureDrift(result->embeddings, g.initial, unchanged);
+  if (drift.ok()) {
+    outcome->aligned = true;
+    v1::Drift& d = outcome->drift;
+    d.set_shared_nodes(drift->shared_nodes);
+    d.set_added_nodes(drift->added_nodes);
+    d.set_removed_nodes(drift->removed_nodes);
+    d.set_mean(drift->mean);
+    d.set_p95(drift->p95);
+    d.set_max(drift->max);
+    d.set_measured_nodes(unchanged.empty() ? drift->shared_nodes : unchanged.size());
+  }
+  return result;
+}
+
 void JobManager::Run(Record& job) {
   {
     std::lock_guard<std::mutex> lock(job.mu);
@@ -321,8 +439,8 @@ void JobManager::Run(Record& job) {
                              : 0);
     job.Touch();
   };
-  absl::StatusOr<EmbedResult> result =
-      Embed(job.graph->graph, job.options, control);
+  WarmOutcome warm;
+  absl::StatusOr<EmbedResult> result = EmbedWithWarmStart(job, control, &warm);
   const absl::Time now = absl::Now();
   const double seconds = absl::ToDoubleSeconds(now - started);
 
@@ -348,11 +466,21 @@ void JobManager::Run(Record& job) {
     if (!st.loss_per_epoch.empty()) progress->set_loss(st.loss_per_epoch.back());
     out.set_counting_seconds(st.count_seconds);
     out.set_training_seconds(st.train_seconds);
-    const uint64_t keep = EstimateEmbedMemory(result->embeddings.size(), 0,
-                                              false, job.options)
-                              .result;
+    uint64_t keep = EstimateEmbedMemory(result->embeddings.size(), 0, false,
+                                        job.options)
+                        .result;
+    if (result->context.size() > 0) {
+      keep *= 2;
+      job.context =
+          std::make_shared<const Embeddings>(std::move(result->context));
+    }
     job.memory.Resize(keep, "job result").IgnoreError();  // shrinking
     out.set_memory_bytes(keep);
+    out.set_warm_started_nodes(st.warm_started_nodes);
+    out.set_neighbour_started_nodes(st.neighbour_started_nodes);
+    out.set_incremental(warm.incremental);
+    out.set_walk_start_nodes(warm.walk_start_nodes);
+    if (warm.aligned) *out.mutable_drift() = warm.drift;
     job.result =
         std::make_shared<const Embeddings>(std::move(result->embeddings));
     if (st.train_seconds > 0) {

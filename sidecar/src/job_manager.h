@@ -54,6 +54,10 @@ class JobManager {
   // The vectors of a SUCCEEDED job; FailedPrecondition otherwise.
   absl::StatusOr<std::shared_ptr<const Embeddings>> Result(
       const std::string& id) const;
+  // The context (output) vectors of a SUCCEEDED job run with keep_context or
+  // warm_start; FailedPrecondition otherwise.
+  absl::StatusOr<std::shared_ptr<const Embeddings>> Context(
+      const std::string& id) const;
   // The canonical code of a FAILED job's error (e.g. InvalidArgument for a
   // training that diverged); FailedPrecondition when it did not fail.
   absl::StatusOr<absl::StatusCode> FailureCode(const std::string& id) const;
@@ -76,6 +80,16 @@ class JobManager {
   std::shared_ptr<Record> Find(const std::string& id) const;
   void WorkerLoop();
   void Run(Record& job);
+  // What a warm start did, for the Job message.
+  struct WarmOutcome {
+    bool incremental = false;
+    uint64_t walk_start_nodes = 0;
+    bool aligned = false;
+    v1::Drift drift;
+  };
+  absl::StatusOr<EmbedResult> EmbedWithWarmStart(Record& job,
+                                                 const EmbedControl& control,
+                                                 WarmOutcome* outcome);
 
   MemoryBudget* const budget_;
   mutable std::mutex mu_;

@@ -9,6 +9,7 @@
 #include "grpc_status.h"
 #include "log.h"
 #include "n2v/edge_features.h"
+#include "n2v/graph_diff.h"
 #include "params.h"
 #include "snapshot_assembler.h"
 
@@ -150,8 +151,29 @@ absl::StatusOr<v1::Snapshot> N2vService::ReceiveSnapshot(
   absl::StatusOr<CsrGraph> graph =
       CsrGraph::Build(std::move(*edges), {.directed = header.directed()});
   if (!graph.ok()) return graph.status();
-  const GraphStats& stats = graph->stats();
-  memory->Resize(stats.memory_bytes, "snapshot").IgnoreError();  // shrinking
+  const GraphStats stats = graph->stats();  // a copy: the graph moves below
+  auto holder = std::make_shared<GraphHolder>(std::move(*graph), Reservation());
+  uint64_t held = stats.memory_bytes;
+  if (assembler.initial_rows() > 0) {
+    absl::StatusOr<SnapshotAssembler::Initial> initial = assembler.TakeInitial();
+    if (!initial.ok()) return initial.status();
+    holder->initial = std::move(initial->vectors);
+    holder->initial_context = std::move(initial->context);
+    const uint64_t rows = holder->initial.size();
+    held += rows * (sizeof(int64_t) + 24) +
+            rows * holder->initial.stride() * sizeof(float) *
+                (holder->initial_context.size() > 0 ? 2 : 1);
+  }
+  memory->Resize(held, "snapshot").IgnoreError();  // shrinking
+  holder->memory = std::move(*memory);
+  std::shared_ptr<const GraphHolder> previous =
+      header.name().empty() ? nullptr : snapshots_.Latest(header.name());
+  if (previous) {
+    GraphChanges changes = DiffGraphs(previous->graph, holder->graph);
+    holder->has_previous = true;
+    holder->changed_nodes = std::move(changes.changed);
+    holder->removed_nodes = changes.removed.size();
+  }
   v1::Snapshot info;
   info.set_name(header.name());
   info.set_directed(header.directed());
@@ -166,15 +188,25 @@ absl::StatusOr<v1::Snapshot> N2vService::ReceiveSnapshot(
   info.set_build_seconds(absl::ToDoubleSeconds(absl::Now() - build_started));
   info.set_upload_seconds(absl::ToDoubleSeconds(build_started - started));
   info.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
-  auto holder =
-      std::make_shared<const GraphHolder>(std::move(*graph), std::move(*memory));
-  info = snapshots_.Add(std::move(holder), std::move(info));
+  info.set_initial_vectors(holder->initial.size());
+  info.set_changed_nodes(holder->changed_nodes.size());
+  std::shared_ptr<const GraphHolder> stored = std::move(holder);
+  const std::string previous_id =
+      previous ? snapshots_.LatestId(header.name()) : std::string();
+  info.set_previous_snapshot_id(previous_id);
+  info = snapshots_.Add(stored, std::move(info));
+  if (!header.name().empty() && header.track_changes()) {
+    snapshots_.SetLatest(header.name(), info.snapshot_id(), stored);
+  }
   Log(LogLevel::kInfo, "snapshot_created",
       {{"snapshot_id", info.snapshot_id()}, {"name", info.name()},
        {"nodes", info.nodes()}, {"edges", info.edges()},
        {"input_edges", info.input_edges()},
        {"merged_duplicates", info.merged_duplicates()},
        {"self_loops", info.self_loops()}, {"memory_bytes", info.memory_bytes()},
+       {"initial_vectors", info.initial_vectors()},
+       {"previous_snapshot_id", info.previous_snapshot_id()},
+       {"changed_nodes", info.changed_nodes()},
        {"upload_seconds", info.upload_seconds()},
        {"build_seconds", info.build_seconds()}});
   return info;
@@ -350,8 +382,8 @@ grpc::Status N2vService::DeleteJob(grpc::ServerContext* context,
 grpc::Status N2vService::StreamEmbeddings(grpc::ServerContext* context,
                                           const std::string& job_id,
                                           uint64_t offset, uint32_t chunk_rows,
-                                          auto write) {
-  auto result = jobs_.Result(job_id);
+                                          bool context_vectors, auto write) {
+  auto result = context_vectors ? jobs_.Context(job_id) : jobs_.Result(job_id);
   if (!result.ok()) return ToGrpcStatus(result.status());
   const Embeddings& e = **result;
   const uint64_t total = e.size();
@@ -402,6 +434,7 @@ grpc::Status N2vService::FetchEmbeddings(
   if (grpc::Status s = Authorize(context); !s.ok()) return s;
   return StreamEmbeddings(
       context, request->job_id(), request->offset(), request->chunk_rows(),
+      request->context(),
       [&](const v1::EmbeddingChunk& chunk) { return writer->Write(chunk); });
 }
 
@@ -553,7 +586,7 @@ grpc::Status N2vService::Embed(
   grpc::Status status;
   if (progress.state() == v1::JOB_STATE_SUCCEEDED) {
     status = StreamEmbeddings(
-        context, job_id, 0, header.chunk_rows(),
+        context, job_id, 0, header.chunk_rows(), /*context_vectors=*/false,
         [&](const v1::EmbeddingChunk& chunk) { return stream->Write(chunk); });
   } else if (progress.state() == v1::JOB_STATE_CANCELLED) {
     status = grpc::Status(grpc::StatusCode::CANCELLED, "embedding cancelled");

@@ -98,7 +98,8 @@ class N2vService final : public v1::N2v::Service {
                                                NextMessage next);
   grpc::Status StreamEmbeddings(grpc::ServerContext* context,
                                 const std::string& job_id, uint64_t offset,
-                                uint32_t chunk_rows, auto write);
+                                uint32_t chunk_rows, bool context_vectors,
+                                auto write);
 
   const ServiceOptions options_;
   MemoryBudget budget_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -97,6 +98,77 @@ absl::Status SnapshotAssembler::AddEdges(const v1::EdgeChunk& chunk) {
   return absl::OkStatus();
 }
 
+absl::Status SnapshotAssembler::AddInitialVectors(
+    const v1::InitialVectorChunk& chunk) {
+  const uint64_t index = vector_chunks_++;
+  if (!has_header_) {
+    return Invalid("header missing: the first message of an upload must be "
+                   "the header, got an initial vector chunk");
+  }
+  const uint64_t rows = chunk.node_ids_size();
+  const uint32_t dims = chunk.dimensions();
+  if (dims == 0 || dims > 65536) {
+    return Invalid("initial vector chunk ", index,
+                   ": dimensions must be between 1 and 65536, got ", dims);
+  }
+  if (initial_dims_ != 0 && dims != initial_dims_) {
+    return Invalid("initial vector chunk ", index, ": dimensions is ", dims,
+                   " but earlier chunks had ", initial_dims_);
+  }
+  const uint64_t bytes = rows * dims * sizeof(float);
+  if (chunk.vectors().size() != bytes) {
+    return Invalid("initial vector chunk ", index, ": vectors has ",
+                   chunk.vectors().size(), " bytes, expected ", rows, " x ", dims,
+                   " x 4 = ", bytes);
+  }
+  const bool has_context = !chunk.context().empty();
+  if (has_context && chunk.context().size() != bytes) {
+    return Invalid("initial vector chunk ", index, ": context has ",
+                   chunk.context().size(), " bytes, expected ", bytes);
+  }
+  if (initial_dims_ != 0 && has_context != initial_context_) {
+    return Invalid("initial vector chunk ", index,
+                   ": context must be given in every chunk or in none");
+  }
+  initial_dims_ = dims;
+  initial_context_ = has_context;
+  initial_ids_.insert(initial_ids_.end(), chunk.node_ids().begin(),
+                      chunk.node_ids().end());
+  const size_t at = initial_vectors_.size();
+  initial_vectors_.resize(at + rows * dims);
+  std::memcpy(initial_vectors_.data() + at, chunk.vectors().data(), bytes);
+  if (has_context) {
+    initial_context_values_.resize(at + rows * dims);
+    std::memcpy(initial_context_values_.data() + at, chunk.context().data(), bytes);
+  }
+  for (size_t i = at; i < initial_vectors_.size(); ++i) {
+    if (!std::isfinite(initial_vectors_[i]) ||
+        (has_context && !std::isfinite(initial_context_values_[i]))) {
+      return Invalid("initial vector chunk ", index, ": node ",
+                     initial_ids_[i / dims], " has a NaN or infinite value");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SnapshotAssembler::Initial> SnapshotAssembler::TakeInitial() {
+  Initial out;
+  auto vectors = Embeddings::FromRows(initial_ids_, initial_dims_, initial_vectors_);
+  if (!vectors.ok()) {
+    return Invalid("initial vectors: ", vectors.status().message());
+  }
+  out.vectors = std::move(*vectors);
+  if (initial_context_) {
+    auto context = Embeddings::FromRows(std::move(initial_ids_), initial_dims_,
+                                        initial_context_values_);
+    if (!context.ok()) return context.status();
+    out.context = std::move(*context);
+  }
+  std::vector<float>().swap(initial_vectors_);
+  std::vector<float>().swap(initial_context_values_);
+  return out;
+}
+
 absl::Status SnapshotAssembler::Add(const v1::UploadSnapshotRequest& message) {
   switch (message.part_case()) {
     case v1::UploadSnapshotRequest::kHeader:
@@ -105,6 +177,8 @@ absl::Status SnapshotAssembler::Add(const v1::UploadSnapshotRequest& message) {
       return AddNodes(message.nodes());
     case v1::UploadSnapshotRequest::kEdges:
       return AddEdges(message.edges());
+    case v1::UploadSnapshotRequest::kInitialVectors:
+      return AddInitialVectors(message.initial_vectors());
     case v1::UploadSnapshotRequest::PART_NOT_SET:
       break;
   }
@@ -115,7 +189,10 @@ uint64_t SnapshotAssembler::bytes() const {
   return edges_.sources.capacity() * sizeof(int64_t) +
          edges_.targets.capacity() * sizeof(int64_t) +
          edges_.weights.capacity() * sizeof(float) +
-         edges_.nodes.capacity() * sizeof(int64_t);
+         edges_.nodes.capacity() * sizeof(int64_t) +
+         initial_ids_.capacity() * sizeof(int64_t) +
+         (initial_vectors_.capacity() + initial_context_values_.capacity()) *
+             sizeof(float);
 }
 
 absl::StatusOr<EdgeList> SnapshotAssembler::Finish() {

@@ -58,6 +58,30 @@ absl::Status SnapshotStore::Delete(const std::string& id) {
   return absl::OkStatus();
 }
 
+std::shared_ptr<const GraphHolder> SnapshotStore::Latest(
+    const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = latest_by_name_.find(name);
+  return it == latest_by_name_.end() ? nullptr : it->second.entry.graph;
+}
+
+std::string SnapshotStore::LatestId(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = latest_by_name_.find(name);
+  return it == latest_by_name_.end() ? "" : it->second.entry.info.snapshot_id();
+}
+
+void SnapshotStore::SetLatest(const std::string& name, const std::string& id,
+                              std::shared_ptr<const GraphHolder> graph) {
+  std::shared_ptr<const GraphHolder> replaced;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  Stored& slot = latest_by_name_[name];
+  replaced = std::move(slot.entry.graph);
+  slot.entry.graph = std::move(graph);
+  slot.entry.info.set_snapshot_id(id);
+  slot.last_used = absl::Now();
+}
+
 std::vector<std::string> SnapshotStore::DropUnusedSince(absl::Time cutoff) {
   std::vector<std::shared_ptr<const GraphHolder>> doomed;
   std::vector<std::string> ids;
@@ -67,6 +91,14 @@ std::vector<std::string> SnapshotStore::DropUnusedSince(absl::Time cutoff) {
       ids.push_back(it->first);
       doomed.push_back(std::move(it->second.entry.graph));
       it = snapshots_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = latest_by_name_.begin(); it != latest_by_name_.end();) {
+    if (it->second.last_used < cutoff) {
+      doomed.push_back(std::move(it->second.entry.graph));
+      it = latest_by_name_.erase(it);
     } else {
       ++it;
     }

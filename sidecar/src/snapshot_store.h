@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "memory_budget.h"
+#include "n2v/embeddings.h"
 #include "n2v/graph.h"
 #include "n2v/v1/n2v.pb.h"
 
@@ -27,6 +28,13 @@ struct GraphHolder {
       : graph(std::move(g)), memory(std::move(r)) {}
   CsrGraph graph;
   Reservation memory;
+  // Warm-start vectors uploaded with the graph (empty when none).
+  Embeddings initial;
+  Embeddings initial_context;
+  // Against the previous snapshot of the same name, when one was held.
+  bool has_previous = false;
+  std::vector<int64_t> changed_nodes;
+  uint64_t removed_nodes = 0;
 };
 
 class SnapshotStore {
@@ -42,6 +50,14 @@ class SnapshotStore {
   absl::StatusOr<Entry> Get(const std::string& id);
   std::vector<v1::Snapshot> List() const;
   absl::Status Delete(const std::string& id);
+  // The latest graph uploaded under `name` (null when none is held). It is
+  // kept, even after DeleteSnapshot, until a newer upload of that name or
+  // the retention time replaces it, so incremental jobs can diff against it.
+  std::shared_ptr<const GraphHolder> Latest(const std::string& name) const;
+  std::string LatestId(const std::string& name) const;
+  void SetLatest(const std::string& name, const std::string& id,
+                 std::shared_ptr<const GraphHolder> graph);
+
   // Drops snapshots unused since `cutoff`; returns their ids.
   std::vector<std::string> DropUnusedSince(absl::Time cutoff);
 
@@ -52,6 +68,7 @@ class SnapshotStore {
   };
   mutable std::mutex mu_;
   std::map<std::string, Stored> snapshots_;
+  std::map<std::string, Stored> latest_by_name_;
 };
 
 // A fresh id like "snap-5f0c2a9e81b3d4c7".

@@ -2,6 +2,7 @@
 // rotation is recovered exactly, and after a small change to the graph a
 // warm, aligned re-run moves untouched nodes far less than a cold one.
 #include "n2v/alignment.h"
+#include "n2v/graph_diff.h"
 
 #include <cmath>
 #include <set>
@@ -213,7 +214,7 @@ TEST(WarmStartTest, UnchangedNodesMoveFarLessThanAColdReRun) {
   EmbedOptions warm_options = SmallOptions(2);
   warm_options.initial = &first->embeddings;
   warm_options.initial_context = &first->context;
-  warm_options.initial_learning_rate = 0.0005f;
+  warm_options.initial_learning_rate = 0.001f;
   auto warm = Embed(g1, warm_options);
   ASSERT_TRUE(warm.ok()) << Message(warm.status());
   EXPECT_EQ(warm->stats.warm_started_nodes, 200u);
@@ -262,6 +263,34 @@ TEST(IncrementalTest, WalksStartOnlyFromTheGivenNodes) {
   o.walk_from = {3, 999};
   EXPECT_EQ(Message(Embed(g, o).status()),
             "walk_from: node id 999 is not in the graph");
+}
+
+}  // namespace
+}  // namespace n2v
+
+namespace n2v {
+namespace {
+
+TEST(GraphDiffTest, FindsChangedNewAndRemovedNodes) {
+  EdgeList a;
+  a.sources = {1, 2, 3, 7};
+  a.targets = {2, 3, 4, 8};
+  EdgeList b;
+  b.sources = {1, 2, 3, 5};  // 3-4 kept, 7-8 gone, 2-5... new node 5
+  b.targets = {2, 3, 4, 2};
+  const CsrGraph before = BuildOrDie(a, /*directed=*/false);
+  const CsrGraph after = BuildOrDie(b, /*directed=*/false);
+  const GraphChanges changes = DiffGraphs(before, after);
+  EXPECT_EQ(changes.changed, (std::vector<int64_t>{2, 5}));
+  EXPECT_EQ(changes.removed, (std::vector<int64_t>{7, 8}));
+
+  EdgeList w = a;
+  w.weights = {1, 1, 1, 1};
+  EdgeList w2 = a;
+  w2.weights = {1, 2, 1, 1};  // weight of 2-3 changed
+  const GraphChanges weights = DiffGraphs(BuildOrDie(w, false), BuildOrDie(w2, false));
+  EXPECT_EQ(weights.changed, (std::vector<int64_t>{2, 3}));
+  EXPECT_TRUE(weights.removed.empty());
 }
 
 }  // namespace

@@ -1,0 +1,199 @@
+// Warm starts through the API: initial vectors in the upload, changed nodes
+// against the previous same-named snapshot, aligned and incremental jobs,
+// context vectors, and their bad inputs.
+#include <cstring>
+
+#include "gtest/gtest.h"
+#include "n2v/alignment.h"
+#include "test_util.h"
+
+namespace n2v::sidecar {
+namespace {
+
+using testing::Describe;
+using testing::TestServer;
+
+// Appends initial vectors (and context) for every row of `vectors`.
+void AddInitial(std::vector<v1::UploadSnapshotRequest>& messages,
+                const Embeddings& vectors, const Embeddings* context) {
+  v1::UploadSnapshotRequest m;
+  v1::InitialVectorChunk* chunk = m.mutable_initial_vectors();
+  chunk->set_dimensions(vectors.dimensions());
+  std::string bytes, context_bytes;
+  for (size_t r = 0; r < vectors.size(); ++r) {
+    chunk->add_node_ids(vectors.id(r));
+    bytes.append(reinterpret_cast<const char*>(vectors.row(r).data()),
+                 vectors.dimensions() * sizeof(float));
+    if (context != nullptr) {
+      const auto row = context->row(*context->Find(vectors.id(r)));
+      context_bytes.append(reinterpret_cast<const char*>(row.data()),
+                           row.size() * sizeof(float));
+    }
+  }
+  chunk->set_vectors(bytes);
+  chunk->set_context(context_bytes);
+  messages.push_back(m);
+}
+
+v1::Node2VecParams WarmParams() {
+  v1::Node2VecParams p = testing::SmallParams(8);
+  p.set_warm_start(true);
+  p.set_align(true);
+  p.set_initial_learning_rate(0.001f);
+  return p;
+}
+
+testing::Fetched FetchContext(v1::N2v::Stub& stub, const std::string& job_id) {
+  testing::Fetched out;
+  grpc::ClientContext context;
+  v1::FetchEmbeddingsRequest request;
+  request.set_job_id(job_id);
+  request.set_context(true);
+  auto reader = stub.FetchEmbeddings(&context, request);
+  v1::EmbeddingChunk chunk;
+  while (reader->Read(&chunk)) {
+    out.dimensions = chunk.dimensions();
+    out.total_rows = chunk.total_rows();
+    out.ids.insert(out.ids.end(), chunk.node_ids().begin(), chunk.node_ids().end());
+    out.vectors += chunk.vectors();
+  }
+  out.status = reader->Finish();
+  return out;
+}
+
+TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
+  TestServer t;
+  v1::SnapshotHeader header = testing::Header(false, false, "movies");
+  header.set_track_changes(true);
+  const EdgeList graph = testing::RandomGraph(300, 1500, 7);
+
+  // Run 1: cold, keeping the context vectors.
+  v1::Snapshot first;
+  ASSERT_TRUE(testing::Upload(*t.stub, testing::UploadMessages(header, graph), &first).ok());
+  EXPECT_EQ(first.previous_snapshot_id(), "");
+  v1::Node2VecParams cold = testing::SmallParams(8);
+  cold.set_keep_context(true);
+  const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
+  testing::WaitSucceeded(*t.stub, job1.job_id());
+  const Embeddings vectors1 = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
+  const testing::Fetched context_fetch = FetchContext(*t.stub, job1.job_id());
+  ASSERT_TRUE(context_fetch.status.ok()) << Describe(context_fetch.status);
+  const Embeddings context1 = testing::ToEmbeddings(context_fetch);
+
+  // Run 2: two more edges, warm start from run 1, aligned.
+  EdgeList changed = graph;
+  changed.sources.insert(changed.sources.end(), {1, 2});
+  changed.targets.insert(changed.targets.end(), {250, 251});
+  auto messages = testing::UploadMessages(header, changed);
+  AddInitial(messages, vectors1, &context1);
+  v1::Snapshot second;
+  ASSERT_TRUE(testing::Upload(*t.stub, messages, &second).ok());
+  EXPECT_EQ(second.previous_snapshot_id(), first.snapshot_id());
+  EXPECT_EQ(second.initial_vectors(), 300u);
+  EXPECT_EQ(second.changed_nodes(), 4u);  // 1, 2, 250, 251
+
+  const v1::Job job2 = testing::StartJobOrDie(*t.stub, second.snapshot_id(), WarmParams());
+  testing::WaitSucceeded(*t.stub, job2.job_id());
+  v1::GetJobRequest get;
+  get.set_job_id(job2.job_id());
+  v1::Job done;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(t.stub->GetJob(&c2, get, &done).ok());
+  EXPECT_EQ(done.warm_started_nodes(), 300u);
+  EXPECT_FALSE(done.incremental());
+  EXPECT_EQ(done.drift().shared_nodes(), 300u);
+  EXPECT_EQ(done.drift().measured_nodes(), 296u);  // unchanged nodes
+  EXPECT_GT(done.drift().mean(), 0.0);
+  EXPECT_LT(done.drift().mean(), 0.2);
+  // The reported drift is the drift of the vectors one fetches.
+  const Embeddings vectors2 = testing::ToEmbeddings(testing::Fetch(*t.stub, job2.job_id()));
+  auto measured = MeasureDrift(vectors2, vectors1);
+  ASSERT_TRUE(measured.ok());
+  EXPECT_NEAR(measured->max, done.drift().max(), 1e-6);
+
+  // Run 3: same change again uploaded incrementally: walks start only from
+  // the changed nodes (none changed against run 2's graph, so the previous
+  // vectors come back as they are).
+  auto same = testing::UploadMessages(header, changed);
+  AddInitial(same, vectors2, nullptr);
+  v1::Snapshot third;
+  ASSERT_TRUE(testing::Upload(*t.stub, same, &third).ok());
+  EXPECT_EQ(third.changed_nodes(), 0u);
+  v1::Node2VecParams incremental = WarmParams();
+  incremental.set_incremental(true);
+  const v1::Job job3 = testing::StartJobOrDie(*t.stub, third.snapshot_id(), incremental);
+  testing::WaitSucceeded(*t.stub, job3.job_id());
+  const testing::Fetched fetched3 = testing::Fetch(*t.stub, job3.job_id());
+  const testing::Fetched fetched2 = testing::Fetch(*t.stub, job2.job_id());
+  EXPECT_EQ(fetched3.vectors, fetched2.vectors);
+
+  // Run 4: a real change, incremental: walks start from the changed nodes.
+  EdgeList more = changed;
+  more.sources.push_back(3);
+  more.targets.push_back(260);
+  auto four = testing::UploadMessages(header, more);
+  AddInitial(four, vectors2, nullptr);
+  v1::Snapshot fourth;
+  ASSERT_TRUE(testing::Upload(*t.stub, four, &fourth).ok());
+  EXPECT_EQ(fourth.changed_nodes(), 2u);
+  const v1::Job job4 = testing::StartJobOrDie(*t.stub, fourth.snapshot_id(), incremental);
+  testing::WaitSucceeded(*t.stub, job4.job_id());
+  get.set_job_id(job4.job_id());
+  grpc::ClientContext c4;
+  ASSERT_TRUE(t.stub->GetJob(&c4, get, &done).ok());
+  EXPECT_TRUE(done.incremental());
+  EXPECT_EQ(done.walk_start_nodes(), 2u);
+}
+
+TEST(WarmStartApiTest, BadWarmStartsAreRefused) {
+  TestServer t;
+  const EdgeList graph = testing::Ring(20);
+  // Context without the right size.
+  auto messages = testing::UploadMessages(testing::Header(false, false), graph);
+  v1::UploadSnapshotRequest m;
+  m.mutable_initial_vectors()->set_dimensions(4);
+  m.mutable_initial_vectors()->add_node_ids(1);
+  m.mutable_initial_vectors()->set_vectors(std::string(16, '\0'));
+  m.mutable_initial_vectors()->set_context(std::string(8, '\0'));
+  messages.push_back(m);
+  v1::Snapshot snapshot;
+  grpc::Status status = testing::Upload(*t.stub, messages, &snapshot);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "initial vector chunk 0: context has 8 bytes, expected 16");
+
+  // Vectors of another dimension than the job's.
+  messages.pop_back();
+  m.mutable_initial_vectors()->clear_context();
+  messages.push_back(m);
+  ASSERT_TRUE(testing::Upload(*t.stub, messages, &snapshot).ok());
+  v1::StartJobRequest start;
+  start.set_snapshot_id(snapshot.snapshot_id());
+  *start.mutable_params() = WarmParams();
+  v1::Job job;
+  grpc::ClientContext c1;
+  status = t.stub->StartJob(&c1, start, &job);
+  EXPECT_EQ(status.error_message(),
+            "params.warm_start: the snapshot's initial vectors have 4 dimensions "
+            "but embedding_dimension is 8");
+
+  // Incremental without warm start; fetching context that was not kept.
+  start.mutable_params()->set_warm_start(false);
+  start.mutable_params()->set_incremental(true);
+  grpc::ClientContext c2;
+  status = t.stub->StartJob(&c2, start, &job);
+  EXPECT_EQ(status.error_message(), "params.incremental needs params.warm_start");
+
+  const v1::Job plain = testing::StartJobOrDie(*t.stub, snapshot.snapshot_id(),
+                                               testing::SmallParams(8));
+  testing::WaitSucceeded(*t.stub, plain.job_id());
+  const testing::Fetched context = FetchContext(*t.stub, plain.job_id());
+  EXPECT_EQ(context.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(context.status.error_message(),
+            "job '" + plain.job_id() +
+                "' kept no context vectors: run it with params.keep_context or "
+                "params.warm_start");
+}
+
+}  // namespace
+}  // namespace n2v::sidecar
