@@ -1,8 +1,10 @@
 // Deterministic parallel SGD.
 //
-// The corpus (all epochs, in walk order) is cut into super-steps of
-// kDeterministicShards shards of kWalksPerShard consecutive walks. During a
-// super-step the shared rows are read-only: each shard trains sequentially
+// The corpus (all epochs, in walk order, walk_length positions per walk) is
+// cut into super-steps of kDeterministicShards shards of consecutive
+// positions (centres): about num_nodes / 64 of them, between 1 and
+// kWalksPerShard walks' worth. During a super-step the shared rows are
+// read-only: each shard trains sequentially
 // on private copies of the rows it touches (copied on first touch, so it sees
 // its own updates). Then each touched row is merged once: the row becomes
 // base + sum over shards, in shard order, of (shard copy - base). Which
@@ -10,7 +12,10 @@
 // bit-identical for any thread count. The cost against Hogwild is the row
 // copies and the merge, and one super-step of staleness between shards,
 // which is why shards are short: summing changes computed from the same
-// base overshoots on hub rows when shards are long.
+// base overshoots, and diverges, when shards update the same rows many
+// times (long shards on hub rows, or any shard on a graph of a few dozen
+// nodes) -- hence shard size proportional to the number of nodes.
+#include <algorithm>
 #include <cstring>
 
 #include <oneapi/tbb/blocked_range.h>
@@ -89,6 +94,10 @@ struct Shard {
   std::vector<LossSum> loss;
   uint64_t trained = 0;
   bool cancelled = false;
+  // The walk whose kept nodes are in buf.kept (shards resume mid-walk).
+  uint64_t prepared_walk = ~uint64_t{0};
+  uint32_t prepared_kept = 0;
+  LossSum pending;  // loss since the last progress report
 };
 
 struct ShardRows {
@@ -136,6 +145,11 @@ void MergeRows(const std::vector<std::unique_ptr<Shard>>& shards,
 
 }  // namespace
 
+uint64_t PositionsPerShard(uint32_t num_nodes, uint32_t walk_length) {
+  return std::clamp<uint64_t>(num_nodes / 64, 1,
+                              uint64_t{kWalksPerShard} * walk_length);
+}
+
 absl::StatusOr<TrainOutcome> TrainDeterministic(
     const TrainContext& ctx, ProgressReporter& progress) {
   progress.StartPhase(EmbedPhase::kTraining, ctx.total_walks);
@@ -144,25 +158,44 @@ absl::StatusOr<TrainOutcome> TrainDeterministic(
   for (uint32_t s = 0; s < kDeterministicShards; ++s) {
     shards.push_back(std::make_unique<Shard>(ctx, epochs));
   }
-  const uint64_t step_walks = uint64_t{kDeterministicShards} * kWalksPerShard;
-  for (uint64_t step = 0; step < ctx.total_walks; step += step_walks) {
+  const uint64_t length = ctx.options->walk.walk_length;
+  const uint64_t per_shard = PositionsPerShard(ctx.num_nodes, length);
+  const uint64_t total_positions = ctx.total_walks * length;
+  const uint64_t step_positions = uint64_t{kDeterministicShards} * per_shard;
+  for (uint64_t step = 0; step < total_positions; step += step_positions) {
     tbb::parallel_for(0u, kDeterministicShards, [&](uint32_t s) {
       Shard& shard = *shards[s];
       ShardRows rows{ctx, shard};
-      const uint64_t begin = step + uint64_t{s} * kWalksPerShard;
-      const uint64_t end = std::min(begin + kWalksPerShard, ctx.total_walks);
-      for (uint64_t gw = begin; gw < end; ++gw) {
-        if (ctx.cancelled()) {
-          shard.cancelled = true;
-          return;
+      const uint64_t begin = std::min(step + s * per_shard, total_positions);
+      const uint64_t end = std::min(begin + per_shard, total_positions);
+      for (uint64_t position = begin; position < end;) {
+        const uint64_t walk = position / length;
+        if (shard.prepared_walk != walk) {
+          if (ctx.cancelled()) {
+            shard.cancelled = true;
+            return;
+          }
+          shard.prepared_kept = PrepareWalk(ctx, walk, shard.buf);
+          shard.prepared_walk = walk;
         }
-        LossSum loss;
-        const uint32_t kept = TrainWalk(ctx, gw, shard.buf, rows, loss);
-        LossSum& epoch_loss = shard.loss[gw / ctx.walks_per_epoch];
-        epoch_loss.sum += loss.sum;
-        epoch_loss.pairs += loss.pairs;
-        shard.trained += kept;
-        progress.Add(1, kept, loss);
+        const uint64_t stop = std::min(length, end - walk * length);
+        LossSum& epoch_loss = shard.loss[walk / ctx.walks_per_epoch];
+        for (uint64_t i = position - walk * length;
+             i < stop && i < shard.prepared_kept; ++i) {
+          LossSum loss;
+          TrainCenter(ctx, walk, static_cast<uint32_t>(i), shard.prepared_kept,
+                      shard.buf, rows, loss);
+          epoch_loss.sum += loss.sum;
+          epoch_loss.pairs += loss.pairs;
+          shard.pending.sum += loss.sum;
+          shard.pending.pairs += loss.pairs;
+        }
+        if (stop == length) {  // this shard finished the walk
+          shard.trained += shard.prepared_kept;
+          progress.Add(1, shard.prepared_kept, shard.pending);
+          shard.pending = LossSum{};
+        }
+        position = walk * length + stop;
       }
     });
     for (const auto& shard : shards) {

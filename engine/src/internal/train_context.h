@@ -24,6 +24,7 @@ namespace n2v::internal {
 inline constexpr uint64_t kWalkStream = 1;
 inline constexpr uint64_t kTrainStream = 2;
 inline constexpr uint64_t kInitStream = 3;
+inline constexpr uint64_t kSubsampleStream = 4;
 
 // The loss is computed for one centre in this many (it costs a log per row).
 inline constexpr uint32_t kLossSampleEvery = 32;
@@ -71,17 +72,14 @@ struct WalkBuffers {
   AlignedFloats scratch;
 };
 
-// Trains on walk number `global_walk` (epoch * walks_per_epoch + walk) and
-// returns how many nodes it kept after subsampling. `Rows` maps a node to
-// its input row (Input) and output row (Output).
-template <typename Rows>
-uint32_t TrainWalk(const TrainContext& ctx, uint64_t global_walk,
-                   WalkBuffers& buf, Rows& rows, LossSum& loss) {
-  const EmbedOptions& opt = *ctx.options;
+// Generates walk number `global_walk` (epoch * walks_per_epoch + walk) and
+// applies frequent-node subsampling; the kept nodes go to buf.kept. Returns
+// how many were kept.
+inline uint32_t PrepareWalk(const TrainContext& ctx, uint64_t global_walk,
+                            WalkBuffers& buf) {
   const uint32_t length =
       ctx.GenerateWalk(global_walk % ctx.walks_per_epoch, buf.walk.data());
-  Rng rng(DeriveSeed(opt.seed, kTrainStream, global_walk));
-
+  Rng rng(DeriveSeed(ctx.options->seed, kSubsampleStream, global_walk));
   uint32_t kept = 0;
   for (uint32_t i = 0; i < length; ++i) {
     const NodeIndex v = buf.walk[i];
@@ -90,36 +88,57 @@ uint32_t TrainWalk(const TrainContext& ctx, uint64_t global_walk,
       buf.kept[kept++] = v;
     }
   }
+  return kept;
+}
 
+// One SGD step for centre `i` of a prepared walk of `kept` nodes: its
+// window of contexts against the centre and its negatives. Each centre has
+// its own random stream, so any range of centres can be trained
+// independently of the others. `Rows` maps a node to its input row (Input)
+// and output row (Output).
+template <typename Rows>
+void TrainCenter(const TrainContext& ctx, uint64_t global_walk, uint32_t i,
+                 uint32_t kept, WalkBuffers& buf, Rows& rows, LossSum& loss) {
+  const EmbedOptions& opt = *ctx.options;
+  const uint64_t position =
+      global_walk * opt.walk.walk_length + i;  // unique per centre
+  Rng rng(DeriveSeed(opt.seed, kTrainStream, position));
   const double lr_span = static_cast<double>(opt.initial_learning_rate) -
                          opt.min_learning_rate;
+  const double progress =
+      (static_cast<double>(global_walk) + static_cast<double>(i) / kept) /
+      static_cast<double>(ctx.total_walks);
+  const float lr = static_cast<float>(std::max<double>(
+      opt.min_learning_rate, opt.initial_learning_rate - lr_span * progress));
+  const uint32_t reach = opt.shrink_window ? 1 + rng.Below(opt.window) : opt.window;
+  const NodeIndex center = buf.kept[i];
+  const uint32_t lo = i > reach ? i - reach : 0;
+  const uint32_t hi = std::min(kept, i + reach + 1);
+  // The window block: context rows against the centre and its negatives,
+  // which all contexts of this centre share.
+  uint32_t num_inputs = 0;
+  for (uint32_t j = lo; j < hi; ++j) {
+    if (j != i) buf.inputs[num_inputs++] = rows.Input(buf.kept[j]);
+  }
+  if (num_inputs == 0) return;
+  uint32_t num_outputs = 0;
+  buf.outputs[num_outputs++] = rows.Output(center);
+  for (uint32_t k = 0; k < opt.negatives; ++k) {
+    const NodeIndex negative = ctx.negatives.Sample(rng);
+    if (negative != center) buf.outputs[num_outputs++] = rows.Output(negative);
+  }
+  SgnsWindowUpdate(buf.inputs.data(), num_inputs, buf.outputs.data(),
+                   num_outputs, lr, ctx.stride, buf.scratch.data(),
+                   position % kLossSampleEvery == 0 ? &loss : nullptr);
+}
+
+// Trains on a whole walk; returns how many nodes it kept.
+template <typename Rows>
+uint32_t TrainWalk(const TrainContext& ctx, uint64_t global_walk,
+                   WalkBuffers& buf, Rows& rows, LossSum& loss) {
+  const uint32_t kept = PrepareWalk(ctx, global_walk, buf);
   for (uint32_t i = 0; i < kept; ++i) {
-    const double progress =
-        (static_cast<double>(global_walk) + static_cast<double>(i) / kept) /
-        static_cast<double>(ctx.total_walks);
-    const float lr = static_cast<float>(std::max<double>(
-        opt.min_learning_rate, opt.initial_learning_rate - lr_span * progress));
-    const uint32_t reach =
-        opt.shrink_window ? 1 + rng.Below(opt.window) : opt.window;
-    const NodeIndex center = buf.kept[i];
-    const uint32_t lo = i > reach ? i - reach : 0;
-    const uint32_t hi = std::min(kept, i + reach + 1);
-    // The window block: context rows against the centre and its negatives,
-    // which all contexts of this centre share.
-    uint32_t num_inputs = 0;
-    for (uint32_t j = lo; j < hi; ++j) {
-      if (j != i) buf.inputs[num_inputs++] = rows.Input(buf.kept[j]);
-    }
-    if (num_inputs == 0) continue;
-    uint32_t num_outputs = 0;
-    buf.outputs[num_outputs++] = rows.Output(center);
-    for (uint32_t k = 0; k < opt.negatives; ++k) {
-      const NodeIndex negative = ctx.negatives.Sample(rng);
-      if (negative != center) buf.outputs[num_outputs++] = rows.Output(negative);
-    }
-    SgnsWindowUpdate(buf.inputs.data(), num_inputs, buf.outputs.data(),
-                     num_outputs, lr, ctx.stride, buf.scratch.data(),
-                     i % kLossSampleEvery == 0 ? &loss : nullptr);
+    TrainCenter(ctx, global_walk, i, kept, buf, rows, loss);
   }
   return kept;
 }

@@ -31,9 +31,15 @@ absl::StatusOr<TrainOutcome> TrainHogwild(const TrainContext& ctx,
 absl::StatusOr<TrainOutcome> TrainDeterministic(
     const TrainContext& ctx, ProgressReporter& progress);
 
-// Walks per shard and shards per super-step of the deterministic mode.
+// Shards per super-step of the deterministic mode, and the most walks' worth
+// of corpus positions a shard takes (fewer on small graphs: about
+// num_nodes / 64 positions, so that shards rarely touch the same rows).
 inline constexpr uint32_t kDeterministicShards = 8;
 inline constexpr uint32_t kWalksPerShard = 2;
+
+// Corpus positions (centres) each deterministic shard trains per
+// super-step for this context.
+uint64_t PositionsPerShard(uint32_t num_nodes, uint32_t walk_length);
 
 }  // namespace n2v::internal
 
