@@ -24,7 +24,8 @@ constexpr uint32_t kLanes = 16;
 typedef float Vec16 __attribute__((vector_size(64)));
 typedef int32_t Int16 __attribute__((vector_size(64)));
 
-#define N2V_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define N2V_CLONES \
+  __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 // Helpers are inlined into each clone so they use the clone's instructions.
 #define N2V_INLINE inline __attribute__((always_inline))
 
@@ -37,6 +38,15 @@ N2V_INLINE void Store(float* p, Vec16 v) {
   std::memcpy(__builtin_assume_aligned(p, 64), &v, sizeof(v));
 }
 N2V_INLINE Vec16 Splat(float x) { return Vec16{} + x; }
+
+// a * b + c per lane with one rounding (IEEE fused multiply-add): one
+// instruction where the clone has FMA, libm's exact fmaf otherwise, so every
+// clone computes the same bits.
+N2V_INLINE Vec16 Fma(Vec16 a, Vec16 b, Vec16 c) {
+  Vec16 r;
+  for (uint32_t l = 0; l < kLanes; ++l) r[l] = __builtin_fmaf(a[l], b[l], c[l]);
+  return r;
+}
 
 // Sums the lanes in a fixed pairwise order (lane j += lane j + width, for
 // width 8, 4, 2, 1).
@@ -60,7 +70,7 @@ N2V_INLINE void DotN(const float* a, float* const* b, uint32_t stride,
   Vec16 acc[N] = {};
   for (uint32_t i = 0; i < stride; i += kLanes) {
     const Vec16 x = Load(a + i);
-    for (int n = 0; n < N; ++n) acc[n] += x * Load(b[n] + i);
+    for (int n = 0; n < N; ++n) acc[n] = Fma(x, Load(b[n] + i), acc[n]);
   }
   for (int n = 0; n < N; ++n) out[n] = ReduceLanes(acc[n]);
 }
@@ -81,12 +91,12 @@ N2V_INLINE void WeightedRowSum(float* const* rows, const float* coef,
   for (; i + 4 * kLanes <= stride; i += 4 * kLanes) {
     Vec16 a0{}, a1{}, a2{}, a3{};
     for (uint32_t r = 0; r < count; ++r) {
-      const float c = coef[r * step];
+      const Vec16 c = Splat(coef[r * step]);
       const float* row = rows[r] + i;
-      a0 += c * Load(row);
-      a1 += c * Load(row + kLanes);
-      a2 += c * Load(row + 2 * kLanes);
-      a3 += c * Load(row + 3 * kLanes);
+      a0 = Fma(c, Load(row), a0);
+      a1 = Fma(c, Load(row + kLanes), a1);
+      a2 = Fma(c, Load(row + 2 * kLanes), a2);
+      a3 = Fma(c, Load(row + 3 * kLanes), a3);
     }
     if (add) {
       a0 = Load(dst + i) + a0;
@@ -101,7 +111,9 @@ N2V_INLINE void WeightedRowSum(float* const* rows, const float* coef,
   }
   for (; i < stride; i += kLanes) {
     Vec16 a{};
-    for (uint32_t r = 0; r < count; ++r) a += coef[r * step] * Load(rows[r] + i);
+    for (uint32_t r = 0; r < count; ++r) {
+      a = Fma(Splat(coef[r * step]), Load(rows[r] + i), a);
+    }
     Store(dst + i, add ? Load(dst + i) + a : a);
   }
 }
