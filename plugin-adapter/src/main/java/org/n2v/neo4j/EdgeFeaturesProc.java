@@ -183,19 +183,28 @@ public class EdgeFeaturesProc {
           written[0] += writeBatch(session.compute(sources, targets, n[0]), ids, n[0], property);
           n[0] = 0;
         };
-        new GraphSelection(tx, config, guard).visit(new GraphSelection.Visitor() {
-          @Override
-          public void node(long id) { }
+        try {
+          new GraphSelection(tx, config, guard).visit(new GraphSelection.Visitor() {
+            @Override
+            public void node(long id) { }
 
-          @Override
-          public void edge(Relationship rel, long source, long target, float weight) {
-            ids[n[0]] = rel.getId();
-            sources[n[0]] = source;
-            targets[n[0]] = target;
-            if (++n[0] == batchSize) flush.run();
-          }
-        });
-        flush.run();
+            @Override
+            public void edge(Relationship rel, long source, long target, float weight) {
+              ids[n[0]] = rel.getId();
+              sources[n[0]] = source;
+              targets[n[0]] = target;
+              if (++n[0] == batchSize) flush.run();
+            }
+          });
+          flush.run();
+        } catch (RuntimeException e) {
+          // Batches are committed as they go: say what is left behind.
+          if (written[0] == 0) throw e;
+          throw ProcedureErrors.failure("n2v.edgeFeatures.write failed after writing '" + property
+              + "' on " + written[0] + " relationships: those hold new values, the others "
+              + "old ones. Re-run it to complete it (re-runs are idempotent). Cause: "
+              + e.getMessage(), e);
+        }
       } finally {
         if (vectors.owned()) EmbeddingPipeline.deleteJob(client, vectors.jobId());
       }

@@ -129,6 +129,21 @@ final class GraphSelection {
     return false;
   }
 
+  private static String render(Object value) {
+    if (value instanceof String s) return "'" + s + "'";
+    if (value.getClass().isArray()) {
+      if (value instanceof Object[] a) return java.util.Arrays.deepToString(a);
+      int n = java.lang.reflect.Array.getLength(value);
+      StringBuilder out = new StringBuilder("[");
+      for (int i = 0; i < n; i++) {
+        if (i > 0) out.append(", ");
+        out.append(java.lang.reflect.Array.get(value, i));
+      }
+      return out.append(']').toString();
+    }
+    return String.valueOf(value);
+  }
+
   private float weightOf(Relationship rel) {
     Object value = rel.getProperty(weightProperty, null);
     String where = "Relationship " + rel.getId() + " (:" + rel.getType().name() + " from node "
@@ -140,14 +155,17 @@ final class GraphSelection {
     }
     if (!(value instanceof Number number)) {
       throw new IllegalArgumentException(where + " has a non-numeric '" + weightProperty
-          + "': " + value.getClass().getSimpleName() + " " + value
+          + "': " + value.getClass().getSimpleName() + " " + render(value)
           + ". relationshipWeightProperty must name a numeric property.");
     }
     double w = number.doubleValue();
-    if (!(w > 0) || Double.isInfinite(w)) {
+    // The sidecar takes float32 weights: the value must stay finite and > 0 as one.
+    float f = (float) w;
+    if (!(f > 0) || Float.isInfinite(f)) {
       throw new IllegalArgumentException(where + " has weight " + w + " in '" + weightProperty
-          + "'; weights must be finite and > 0.");
+          + "'; weights must be finite and > 0 (as 32-bit floats: "
+          + Float.MIN_VALUE + " to " + Float.MAX_VALUE + ").");
     }
-    return (float) w;
+    return f;
   }
 }

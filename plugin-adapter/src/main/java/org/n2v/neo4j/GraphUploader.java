@@ -60,8 +60,10 @@ final class GraphUploader {
         }
       });
       if (counts[0] == 0) {
-        throw new IllegalArgumentException("The selection is empty: no node has any of the "
-            + "nodeLabels " + config.nodeLabels() + ". Check nodeLabels.");
+        throw new IllegalArgumentException(config.nodeLabels().contains("*")
+            ? "The selection is empty: the database has no nodes."
+            : "The selection is empty: no node has any of the nodeLabels "
+                + config.nodeLabels() + ". Check nodeLabels.");
       }
       if (nodes.getIdsCount() > 0) {
         stream.send(UploadSnapshotRequest.newBuilder().setNodes(nodes).build());
@@ -108,7 +110,7 @@ final class GraphUploader {
             lock.wait(100);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RuntimeException("Interrupted while uploading to the n2v sidecar", e);
+            throw ProcedureErrors.failure("Interrupted while uploading to the n2v sidecar", e);
           }
           guard.check();
         }
@@ -133,7 +135,7 @@ final class GraphUploader {
         throw client.translate(e.getCause(), "uploading the graph");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new RuntimeException("Interrupted while uploading to the n2v sidecar", e);
+        throw ProcedureErrors.failure("Interrupted while uploading to the n2v sidecar", e);
       }
     }
 

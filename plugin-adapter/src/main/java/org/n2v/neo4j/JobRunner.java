@@ -56,7 +56,7 @@ final class JobRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       cancel(client, jobId, log);
-      throw new RuntimeException("Interrupted while waiting for n2v job " + jobId, e);
+      throw ProcedureErrors.failure("Interrupted while waiting for n2v job " + jobId, e);
     } catch (RuntimeException e) {
       // Transaction terminated (or any other failure here): stop the job.
       cancel(client, jobId, log);

@@ -55,7 +55,7 @@ final class PairFeatureSession implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new RuntimeException("Interrupted while computing edge features", e);
+      throw ProcedureErrors.failure("Interrupted while computing edge features", e);
     }
   }
 

@@ -58,7 +58,7 @@ final class SidecarClient implements AutoCloseable {
         if (!s.certFile().isEmpty()) ssl.keyManager(new File(s.certFile()), new File(s.keyFile()));
         builder.sslContext(ssl.build()).useTransportSecurity();
       } catch (Exception e) {
-        throw new IllegalArgumentException("Cannot set up TLS to the sidecar: " + e.getMessage(), e);
+        throw ProcedureErrors.badInput("Cannot set up TLS to the sidecar: " + e.getMessage(), e);
       }
     } else {
       builder.usePlaintext();
@@ -91,7 +91,8 @@ final class SidecarClient implements AutoCloseable {
   /** Turns a gRPC failure into an exception whose message says what to do. */
   RuntimeException translate(Throwable error, String action) {
     Status status = Status.fromThrowable(error);
-    String detail = status.getDescription() == null ? "" : status.getDescription();
+    String detail = status.getDescription() != null ? status.getDescription()
+        : error instanceof StatusRuntimeException ? "" : String.valueOf(error);
     String message = switch (status.getCode()) {
       case UNAVAILABLE -> "The n2v sidecar at " + settings.address() + " is unreachable while "
           + action + " (" + detail + "). Start n2v-sidecar there, or set dbms.n2v.sidecar.address "
@@ -107,7 +108,7 @@ final class SidecarClient implements AutoCloseable {
       default -> "The n2v sidecar failed while " + action + ": " + status.getCode()
           + (detail.isEmpty() ? "" : ": " + detail);
     };
-    return new RuntimeException(message, error instanceof StatusRuntimeException ? null : error);
+    return ProcedureErrors.failure(message, error instanceof StatusRuntimeException ? null : error);
   }
 
   @Override

@@ -44,8 +44,8 @@ record SidecarSettings(
       }
       throw new IllegalArgumentException("dbms.n2v.sidecar.token_file '" + file + "' holds no token");
     } catch (IOException e) {
-      throw new IllegalArgumentException(
-          "dbms.n2v.sidecar.token_file '" + file + "' cannot be read: " + e.getMessage(), e);
+      throw ProcedureErrors.badInput("dbms.n2v.sidecar.token_file '" + file + "' cannot be read: "
+          + e, e);
     }
   }
 }

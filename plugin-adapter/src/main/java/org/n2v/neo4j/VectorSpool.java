@@ -44,7 +44,7 @@ final class VectorSpool implements AutoCloseable {
     try {
       file = Files.createTempFile("n2v-vectors-", ".bin");
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot create a temporary file for the vectors", e);
+      throw ProcedureErrors.failure("Cannot create a temporary file for the vectors: " + e, e);
     }
     long received = 0;
     long total = -1;
@@ -80,7 +80,7 @@ final class VectorSpool implements AutoCloseable {
       }
     } catch (IOException e) {
       deleteQuietly(file);
-      throw new UncheckedIOException("Cannot spool vectors to " + file, e);
+      throw ProcedureErrors.failure("Cannot spool vectors to " + file + ": " + e, e);
     } catch (RuntimeException e) {
       deleteQuietly(file);
       throw e;
@@ -150,7 +150,7 @@ final class VectorSpool implements AutoCloseable {
         consumer.accept(new Row(id, vector));
       }
     } catch (EOFException e) {
-      throw new IllegalStateException("Vector spool " + file + " is truncated", e);
+      throw ProcedureErrors.failure("Vector spool " + file + " is truncated", e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -12,11 +12,19 @@
 //    values, reported as incomplete, never as a success. Re-running n2v.write
 //    overwrites every selected node's property and is idempotent (with
 //    deterministic: true and the same randomSeed it writes identical vectors).
+//  * A vector index on writeProperty for a selected label whose dimension is
+//    not embeddingDimension fails the call before anything runs (Neo4j would
+//    silently leave the vectors out of it).
+//
+// Declared Mode.SCHEMA, not WRITE: a WRITE procedure may neither list indexes
+// nor create one.
 package org.n2v.neo4j;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.n2v.grpc.v1.Job;
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -50,18 +58,18 @@ public class WriteProc {
     public String snapshotId;
   }
 
-  @Procedure(name = "n2v.write", mode = Mode.WRITE)
+  @Procedure(name = "n2v.write", mode = Mode.SCHEMA)
   @Description("Computes node2vec embeddings of the selected subgraph on the n2v sidecar and "
       + "writes them to the writeProperty of each node, in batches, once all have arrived.")
   public Stream<WriteResult> write(
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
     ProcedureConfig config = ProcedureConfig.parse(configuration, ProcedureConfig.Kind.WRITE);
     String property = config.writeProperty();
-    String indexLabel = null;
-    if (config.vectorIndex()) {
-      indexLabel = VectorIndexes.label(config);
-      VectorIndexes.checkExisting(db, indexLabel, property, config.embeddingDimension());
-    }
+    String indexLabel = config.vectorIndex() ? VectorIndexes.label(config) : null;
+    List<String> labels = config.nodeLabels();
+    Optional<String> existingIndex = VectorIndexes.checkExisting(db,
+        labels.contains("*") ? null : Set.copyOf(labels), indexLabel, property,
+        config.embeddingDimension());
     try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
       EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log, "n2v.write");
       Job job = run.job();
@@ -73,8 +81,9 @@ public class WriteProc {
         written = writeVectors(spool, property, config.writeBatchSize());
       }
       if (indexLabel != null) {
-        VectorIndexes.create(db, VectorIndexes.name(config, indexLabel), indexLabel, property,
-            config.embeddingDimension(), config.vectorSimilarity());
+        // An index already on (label, property) is used whatever its name.
+        VectorIndexes.create(db, existingIndex.orElse(VectorIndexes.name(config, indexLabel)),
+            indexLabel, property, config.embeddingDimension(), config.vectorSimilarity());
       }
       log.info("n2v.write: wrote '%s' on %d of %d nodes (job %s)", property, written, total,
           job.getJobId());
@@ -107,7 +116,7 @@ public class WriteProc {
       });
       if (!batch.isEmpty()) written[0] += writeBatch(batch, property);
     } catch (RuntimeException e) {
-      throw new RuntimeException("n2v.write failed after writing '" + property + "' on "
+      throw ProcedureErrors.failure("n2v.write failed after writing '" + property + "' on "
           + written[0] + " of " + spool.rows() + " nodes: the property now holds new vectors on "
           + "those nodes and old values elsewhere. Re-run n2v.write to complete it (re-runs are "
           + "idempotent). Cause: " + e.getMessage(), e);

@@ -1,0 +1,437 @@
+// Every way a call can be refused, one per test, with the exact text the
+// plugin produces (Neo4j wraps it: "Failed to invoke procedure `n2v.x`:
+// Caused by: java.lang...Exception: <text>").
+package org.n2v.neo4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.neo4j.driver.Record;
+import org.neo4j.driver.Session;
+import org.neo4j.driver.Transaction;
+import org.neo4j.driver.exceptions.ClientException;
+
+@Timeout(120)
+class ErrorsTest {
+  private static final String SMALL = "embeddingDimension: 4, walkLength: 5, walksPerNode: 1";
+  private static PluginHarness h;
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    h = PluginHarness.start();
+    h.run("CREATE (p1:P {name: 'p1'}), (p2:P {name: 'p2'}), (p3:P {name: 'p3'}), "
+        + "(p1)-[:W {w: 1.5}]->(p2), (p2)-[:W {w: 2}]->(p3), "
+        + "(p1)-[:MISSING]->(p3), (p2)-[:TEXT {w: 'heavy'}]->(p1), "
+        + "(p3)-[:NEG {w: -2}]->(p1), (p3)-[:HUGE {w: 1.0e300}]->(p2), "
+        + "(p3)-[:LIST {w: [1, 2]}]->(p2)");
+    h.run("UNWIND range(1, 100) AS i CREATE (:Many {i: i})");
+    h.run("MATCH (a:Many), (b:Many) WHERE b.i = a.i + 1 CREATE (a)-[:NEXT]->(b)");
+    h.run("CREATE (:Twin), (:Twin), (:Twin)");
+    h.run("CREATE CONSTRAINT twin_vec FOR (t:Twin) REQUIRE t.vec IS UNIQUE");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (h != null) h.close();
+  }
+
+  /** Runs `cypher`, which must fail, and checks the message holds every part. */
+  private static String fails(String cypher, String... parts) {
+    ClientException e = assertThrows(ClientException.class, () -> h.run(cypher));
+    for (String part : parts) {
+      assertTrue(e.getMessage().contains(part), "expected «" + part + "» in: " + e.getMessage());
+    }
+    return e.getMessage();
+  }
+
+  /** "Relationship 7 (:TEXT from node 1 to node 0)" for the one relationship of `type`. */
+  private static String where(String type) {
+    Record r = h.single("MATCH (s)-[r:" + type + "]->(t) RETURN id(r) AS r, id(s) AS s, "
+        + "id(t) AS t");
+    return "Relationship " + r.get("r").asLong() + " (:" + type + " from node "
+        + r.get("s").asLong() + " to node " + r.get("t").asLong() + ")";
+  }
+
+  // ------------------------------------------------------------ the sidecar
+
+  @Test
+  void sidecarUnreachableWhileUploading() throws Exception {
+    int port = PluginHarness.closedPort();
+    fails("CALL n2v.stream({sidecarAddress: '127.0.0.1:" + port + "'})",
+        "The n2v sidecar at 127.0.0.1:" + port + " is unreachable while uploading the graph (",
+        "). Start n2v-sidecar there, or set dbms.n2v.sidecar.address in neo4j.conf or the "
+            + "sidecarAddress key to where it runs.");
+  }
+
+  @Test
+  void sidecarUnreachableWhileListingJobs() throws Exception {
+    int port = PluginHarness.closedPort();
+    fails("CALL n2v.jobs({sidecarAddress: '127.0.0.1:" + port + "'})",
+        "The n2v sidecar at 127.0.0.1:" + port + " is unreachable while listing jobs (",
+        "Start n2v-sidecar there");
+  }
+
+  @Test
+  void sidecarUnreachableWhileEstimating() throws Exception {
+    int port = PluginHarness.closedPort();
+    fails("CALL n2v.estimate({sidecarAddress: '127.0.0.1:" + port + "'})",
+        "The n2v sidecar at 127.0.0.1:" + port + " is unreachable while estimating (",
+        "Start n2v-sidecar there");
+  }
+
+  @Test
+  void sidecarAddressWithoutAPort() {
+    fails("CALL n2v.stream({sidecarAddress: 'localhost'})",
+        "Sidecar address 'localhost' is not host:port (set dbms.n2v.sidecar.address or the "
+            + "sidecarAddress key)");
+  }
+
+  @Test
+  void jobOverTheSidecarsMemoryBudget() throws Exception {
+    try (SidecarProcess small = SidecarProcess.start("--memory-budget", "1MiB")) {
+      fails("CALL n2v.stream({sidecarAddress: '" + small.address() + "', nodeLabels: 'Many', "
+          + "embeddingDimension: 4096})",
+          "The n2v sidecar refused the work while starting the embedding job: memory budget "
+              + "exceeded: job on snapshot snap-",
+          " of 1.0 MiB are in use. Select a smaller graph, lower embeddingDimension, or raise "
+              + "the sidecar's --memory-budget.");
+      // What estimate says about the same call.
+      Record e = h.single("CALL n2v.estimate({sidecarAddress: '" + small.address() + "', "
+          + "nodeLabels: 'Many', embeddingDimension: 4096}) YIELD fits, freeBytes RETURN *");
+      assertEquals(false, e.get("fits").asBoolean());
+      assertTrue(e.get("freeBytes").asLong() <= 1L << 20);
+    }
+  }
+
+  @Test
+  void graphOverTheSidecarsMemoryBudget() throws Exception {
+    try (SidecarProcess tiny = SidecarProcess.start("--memory-budget", "1KiB")) {
+      fails("CALL n2v.stream({sidecarAddress: '" + tiny.address() + "', nodeLabels: 'Many'})",
+          "The n2v sidecar refused the work while uploading the graph: ",
+          "Select a smaller graph, lower embeddingDimension, or raise the sidecar's "
+              + "--memory-budget.");
+    }
+  }
+
+  @Test
+  void tokenRequiredButNotGiven() throws Exception {
+    try (SidecarProcess guarded = tokenSidecar()) {
+      fails("CALL n2v.stream({sidecarAddress: '" + guarded.address() + "', " + SMALL + "})",
+          "The n2v sidecar refused the call while uploading the graph: ",
+          ". Set dbms.n2v.sidecar.token (or the sidecarToken key) to a token from its "
+              + "--token-file.");
+    }
+  }
+
+  @Test
+  void tokenRequiredAndWrong() throws Exception {
+    try (SidecarProcess guarded = tokenSidecar()) {
+      fails("CALL n2v.jobs({sidecarAddress: '" + guarded.address() + "', sidecarToken: 'nope'})",
+          "The n2v sidecar refused the call while listing jobs: ",
+          ". Set dbms.n2v.sidecar.token (or the sidecarToken key) to a token from its "
+              + "--token-file.");
+    }
+  }
+
+  @Test
+  void tokenRequiredAndGiven() throws Exception {
+    try (SidecarProcess guarded = tokenSidecar()) {
+      List<Record> rows = h.run("CALL n2v.stream({sidecarAddress: '" + guarded.address()
+          + "', sidecarToken: 's3cret', nodeLabels: 'P', " + SMALL + "})");
+      assertEquals(3, rows.size());
+      assertEquals(0, h.run("CALL n2v.jobs({sidecarAddress: '" + guarded.address()
+          + "', sidecarToken: 's3cret'})").size(), "the stream's job is gone");
+    }
+  }
+
+  private static SidecarProcess tokenSidecar() throws Exception {
+    Path tokens = tmp.resolve("tokens");
+    Files.writeString(tokens, "s3cret\n");
+    return SidecarProcess.start("--token-file", tokens.toString());
+  }
+
+  @Test
+  void parameterTheSidecarRefuses() {
+    fails("CALL n2v.stream({minLearningRate: 0.5})",
+        "The n2v sidecar rejected the input while starting the embedding job: "
+            + "params.min_learning_rate must be between 0 and initial_learning_rate (0.025), "
+            + "got 0.5");
+  }
+
+  @Test
+  void anotherParameterTheSidecarRefuses() {
+    fails("CALL n2v.stream({positiveSamplingFactor: -1})",
+        "The n2v sidecar rejected the input while starting the embedding job: "
+            + "params.positive_sampling_factor must be finite and >= 0, got -1");
+  }
+
+  @Test
+  void unknownJobId() {
+    fails("CALL n2v.edgeFeatures.stream({jobId: 'job-nope'})",
+        "The n2v sidecar failed while computing edge features: NOT_FOUND: job 'job-nope' "
+            + "not found");
+  }
+
+  @Test
+  void pairWithANodeTheJobDoesNotKnow() {
+    String jobId = h.single("CALL n2v.write({nodeLabels: 'P', writeProperty: 'pv', " + SMALL
+        + "}) YIELD jobId RETURN jobId").get("jobId").asString();
+    fails("CALL n2v.edgeFeatures.stream({jobId: '" + jobId + "', pairs: [[0, 123456]]})",
+        "The n2v sidecar failed while computing edge features: NOT_FOUND: pair chunk 0: "
+            + "node id 123456 (target of pair 0) has no embedding");
+  }
+
+  @Test
+  void edgeFeaturesWriteFailingPartWaySaysWhatItWrote() {
+    String jobId = h.single("CALL n2v.write({nodeLabels: 'P', writeProperty: 'pw', " + SMALL
+        + "}) YIELD jobId RETURN jobId").get("jobId").asString();
+    // P's two W relationships come first and are written; NEXT joins nodes the job lacks.
+    String message = fails("CALL n2v.edgeFeatures.write({jobId: '" + jobId + "', "
+        + "relationshipTypes: ['W', 'NEXT'], writeProperty: 'partial', writeBatchSize: 1})",
+        "n2v.edgeFeatures.write failed after writing 'partial' on 2 relationships: those hold "
+            + "new values, the others old ones. Re-run it to complete it (re-runs are "
+            + "idempotent). Cause: The n2v sidecar failed while computing edge features: "
+            + "NOT_FOUND: pair chunk 2: node id ");
+    assertTrue(message.contains("has no embedding"), message);
+    assertEquals(2, h.single("MATCH ()-[r]->() WHERE r.partial IS NOT NULL RETURN count(r) AS n")
+        .get("n").asLong());
+  }
+
+  @Test
+  void writeFailingPartWaySaysWhatItWrote() {
+    // Isolated nodes with isolatedNodes 'zero' all get the zero vector, which the
+    // uniqueness constraint on :Twin(vec) refuses from the second node on.
+    fails("CALL n2v.write({nodeLabels: 'Twin', writeProperty: 'vec', isolatedNodes: 'zero', "
+        + "writeBatchSize: 1, " + SMALL + "})",
+        "n2v.write failed after writing 'vec' on 1 of 3 nodes: the property now holds new "
+            + "vectors on those nodes and old values elsewhere. Re-run n2v.write to complete it "
+            + "(re-runs are idempotent). Cause: ", "already exists with label `Twin` and "
+            + "property `vec`");
+    assertEquals(1, h.single("MATCH (t:Twin) WHERE t.vec IS NOT NULL RETURN count(t) AS n")
+        .get("n").asLong());
+  }
+
+  // ------------------------------------------------------------ the selection
+
+  @Test
+  void unknownLabel() {
+    fails("CALL n2v.stream({nodeLabels: ['P', 'Nope']})",
+        "Could not find the specified nodeLabels [Nope]. Labels in the database: "
+            + "[Many, P, Twin]");
+  }
+
+  @Test
+  void emptyDatabase() {
+    long nodes = h.single("MATCH (n) RETURN count(n) AS n").get("n").asLong();
+    try (Session session = h.driver.session(); Transaction tx = session.beginTransaction()) {
+      tx.run("MATCH (n) DETACH DELETE n").consume();
+      ClientException e = assertThrows(ClientException.class,
+          () -> tx.run("CALL n2v.stream({})").list());
+      assertTrue(e.getMessage().contains("The selection is empty: the database has no nodes."),
+          e.getMessage());
+    }
+    assertEquals(nodes, h.single("MATCH (n) RETURN count(n) AS n").get("n").asLong(),
+        "rolled back");
+  }
+
+  @Test
+  void labelWhoseNodesAreDeletedInThisTransaction() {
+    // A label without nodes is not "in use": it reads as unknown, not as an empty selection.
+    try (Session session = h.driver.session(); Transaction tx = session.beginTransaction()) {
+      tx.run("MATCH (n:P) DETACH DELETE n").consume();
+      ClientException e = assertThrows(ClientException.class,
+          () -> tx.run("CALL n2v.stream({nodeLabels: 'P'})").list());
+      assertTrue(e.getMessage().contains(
+          "Could not find the specified nodeLabels [P]. Labels in the database: [Many, Twin]"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void missingWeightProperty() {
+    fails("CALL n2v.write({relationshipWeightProperty: 'w', relationshipTypes: ['W', "
+        + "'MISSING'], writeProperty: 'never'})",
+        where("MISSING") + " has no property 'w' (relationshipWeightProperty). Give every "
+            + "selected relationship a weight, or select only weighted ones with "
+            + "relationshipTypes.");
+    assertEquals(0, h.single("MATCH (n) WHERE n.never IS NOT NULL RETURN count(n) AS n")
+        .get("n").asLong());
+  }
+
+  @Test
+  void nonNumericWeight() {
+    fails("CALL n2v.stream({relationshipWeightProperty: 'w', relationshipTypes: 'TEXT'})",
+        where("TEXT") + " has a non-numeric 'w': String 'heavy'. relationshipWeightProperty "
+            + "must name a numeric property.");
+  }
+
+  @Test
+  void listWeight() {
+    fails("CALL n2v.stream({relationshipWeightProperty: 'w', relationshipTypes: 'LIST'})",
+        where("LIST") + " has a non-numeric 'w': long[] [1, 2]. relationshipWeightProperty "
+            + "must name a numeric property.");
+  }
+
+  @Test
+  void negativeWeight() {
+    fails("CALL n2v.stream({relationshipWeightProperty: 'w', relationshipTypes: 'NEG'})",
+        where("NEG") + " has weight -2.0 in 'w'; weights must be finite and > 0 (as 32-bit "
+            + "floats: 1.4E-45 to 3.4028235E38).");
+  }
+
+  @Test
+  void weightTooLargeForAFloat() {
+    fails("CALL n2v.stream({relationshipWeightProperty: 'w', relationshipTypes: 'HUGE'})",
+        where("HUGE") + " has weight 1.0E300 in 'w'; weights must be finite and > 0 (as 32-bit "
+            + "floats: 1.4E-45 to 3.4028235E38).");
+  }
+
+  // ------------------------------------------------------------ the configuration map
+
+  @Test
+  void unknownKeyWithASuggestion() {
+    fails("CALL n2v.stream({walkLenght: 10})",
+        "Unknown configuration key 'walkLenght' (did you mean 'walkLength'?). Valid keys: "
+            + "concurrency, deterministic, embeddingDimension, inOutFactor, initialLearningRate, "
+            + "isolatedNodes, iterations, minLearningRate, negativeSamplingExponent, "
+            + "negativeSamplingRate, nodeLabels, orientation, positiveSamplingFactor, randomSeed, "
+            + "relationshipTypes, relationshipWeightProperty, returnFactor, sidecarAddress, "
+            + "sidecarToken, walkLength, walksPerNode, windowSize");
+  }
+
+  @Test
+  void keyOfAnotherProcedure() {
+    String message = fails("CALL n2v.stream({writeProperty: 'x'})",
+        "Unknown configuration key 'writeProperty'. Valid keys: concurrency, ");
+    assertTrue(!message.contains("did you mean"), message);
+  }
+
+  @Test
+  void wrongType() {
+    fails("CALL n2v.stream({walkLength: 'ten'})",
+        "Configuration key 'walkLength' must be an integer, got String 'ten'");
+  }
+
+  @Test
+  void fractionWhereAnIntegerBelongs() {
+    fails("CALL n2v.stream({walksPerNode: 2.5})",
+        "Configuration key 'walksPerNode' must be an integer, got Double 2.5");
+  }
+
+  @Test
+  void stringWhereABooleanBelongs() {
+    fails("CALL n2v.stream({deterministic: 'yes'})",
+        "Configuration key 'deterministic' must be a boolean, got String 'yes'");
+  }
+
+  @Test
+  void negativeReturnFactor() {
+    fails("CALL n2v.stream({returnFactor: -1})",
+        "Configuration key 'returnFactor' must be a finite number > 0, got -1.0");
+  }
+
+  @Test
+  void zeroEmbeddingDimension() {
+    fails("CALL n2v.stream({embeddingDimension: 0})",
+        "Configuration key 'embeddingDimension' must be between 1 and 4096, got 0");
+  }
+
+  @Test
+  void embeddingDimensionAboveWhatVectorIndexesTake() {
+    fails("CALL n2v.stream({embeddingDimension: 4097})",
+        "Configuration key 'embeddingDimension' must be between 1 and 4096, got 4097");
+  }
+
+  @Test
+  void unknownIsolatedNodesPolicy() {
+    fails("CALL n2v.stream({isolatedNodes: 'drop'})",
+        "Configuration key 'isolatedNodes' must be 'random' or 'zero', got 'drop'");
+  }
+
+  @Test
+  void writePropertyMissing() {
+    fails("CALL n2v.write({nodeLabels: 'P'})",
+        "Configuration key 'writeProperty' is required: the node property to write");
+  }
+
+  @Test
+  void writePropertyBlank() {
+    fails("CALL n2v.write({writeProperty: ' '})",
+        "Configuration key 'writeProperty' must not be blank");
+  }
+
+  @Test
+  void vectorIndexWithoutOneLabel() {
+    fails("CALL n2v.write({writeProperty: 'v', vectorIndex: true})",
+        "vectorIndex needs one label to index: select a single label with nodeLabels, or set "
+            + "vectorIndexLabel");
+  }
+
+  @Test
+  void unknownVectorSimilarity() {
+    fails("CALL n2v.write({writeProperty: 'v', nodeLabels: 'P', vectorIndex: true, "
+        + "vectorSimilarity: 'dot'})",
+        "Configuration key 'vectorSimilarity' must be 'cosine' or 'euclidean', got 'dot'");
+  }
+
+  @Test
+  void unknownOperator() {
+    fails("CALL n2v.edgeFeatures.stream({operator: 'SUM'})",
+        "Configuration key 'operator' must be AVERAGE, HADAMARD, WEIGHTED_L1, WEIGHTED_L2, "
+            + "COSINE or DOT, got 'SUM'");
+  }
+
+  @Test
+  void malformedPairs() {
+    fails("CALL n2v.edgeFeatures.stream({pairs: [[1]]})",
+        "Configuration key 'pairs' must be a list of [sourceNodeId, targetNodeId] lists; "
+            + "element 0 is [1]");
+  }
+
+  @Test
+  void pairsGivenToTheWritingProcedure() {
+    fails("CALL n2v.edgeFeatures.write({pairs: [[0, 1]], writeProperty: 'f'})",
+        "n2v.edgeFeatures.write writes relationship properties: select relationships with "
+            + "nodeLabels/relationshipTypes, not pairs");
+  }
+
+  @Test
+  void jobsTakesOnlyTheSidecarKeys() {
+    fails("CALL n2v.jobs({nodeLabels: 'P'})",
+        "Unknown configuration key 'nodeLabels'. Valid keys: sidecarAddress, sidecarToken");
+  }
+
+  @Test
+  void callsThatFailLeaveNoJobBehind() {
+    List<String> before = h.run("CALL n2v.jobs() YIELD jobId RETURN jobId").stream()
+        .map(r -> r.get("jobId").asString()).toList();
+    fails("CALL n2v.stream({minLearningRate: 0.5})", "params.min_learning_rate");
+    fails("CALL n2v.stream({relationshipWeightProperty: 'w', relationshipTypes: 'NEG'})",
+        "weights must be finite");
+    List<String> after = h.run("CALL n2v.jobs() YIELD jobId RETURN jobId").stream()
+        .map(r -> r.get("jobId").asString()).toList();
+    assertEquals(before, after);
+    assertEquals(Map.of(), snapshotsLeft());
+  }
+
+  /** Snapshots still held by the sidecar, by id (the plugin deletes its own). */
+  private static Map<String, Long> snapshotsLeft() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (var s : h.grpc.listSnapshots(
+        org.n2v.grpc.v1.ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList()) {
+      out.put(s.getSnapshotId(), s.getNodes());
+    }
+    return out;
+  }
+}
