@@ -190,6 +190,7 @@ absl::StatusOr<v1::Snapshot> N2vService::ReceiveSnapshot(
   info.set_created_unix_ms(absl::ToUnixMillis(absl::Now()));
   info.set_initial_vectors(holder->initial.size());
   info.set_changed_nodes(holder->changed_nodes.size());
+  info.set_removed_nodes(holder->removed_nodes);
   std::shared_ptr<const GraphHolder> stored = std::move(holder);
   const std::string previous_id =
       previous ? snapshots_.LatestId(header.name()) : std::string();

@@ -20,6 +20,7 @@ import java.util.stream.StreamSupport;
 import org.n2v.grpc.v1.EdgeFeaturesRequest;
 import org.n2v.grpc.v1.FeatureChunk;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.NotFoundException;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.Transaction;
@@ -186,7 +187,7 @@ public class EdgeFeaturesProc {
         try {
           new GraphSelection(tx, config, guard).visit(new GraphSelection.Visitor() {
             @Override
-            public void node(long id) { }
+            public void node(Node node) { }
 
             @Override
             public void edge(Relationship rel, long source, long target, float weight) {

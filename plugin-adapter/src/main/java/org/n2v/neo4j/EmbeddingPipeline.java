@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import org.n2v.grpc.v1.DeleteJobRequest;
 import org.n2v.grpc.v1.DeleteSnapshotRequest;
 import org.n2v.grpc.v1.Job;
+import org.n2v.grpc.v1.Node2VecParams;
 import org.neo4j.graphdb.Transaction;
 import org.neo4j.logging.Log;
 import org.neo4j.procedure.TerminationGuard;
@@ -19,14 +20,26 @@ final class EmbeddingPipeline {
 
   static Run run(Transaction tx, ProcedureConfig config, SidecarClient client,
       TerminationGuard guard, Log log, String procedure) {
+    return run(tx, config, client, guard, log, procedure, "neo4j:" + procedure,
+        uploaded -> config.node2VecParams(), null);
+  }
+
+  /**
+   * Like run, under a snapshot name, with warm-start vectors, and with the
+   * job's parameters chosen once the upload tells how many vectors arrived.
+   */
+  static Run run(Transaction tx, ProcedureConfig config, SidecarClient client,
+      TerminationGuard guard, Log log, String procedure, String snapshotName,
+      java.util.function.Function<GraphUploader.Uploaded, Node2VecParams> paramsFor,
+      GraphUploader.WarmVectors warm) {
     long start = System.nanoTime();
     GraphUploader.Uploaded uploaded =
-        GraphUploader.upload(tx, config, client, guard, "neo4j:" + procedure);
+        GraphUploader.upload(tx, config, client, guard, snapshotName, warm);
     long uploadedAt = System.nanoTime();
     String snapshotId = uploaded.snapshot().getSnapshotId();
     Job job;
     try {
-      job = JobRunner.run(client, snapshotId, config.node2VecParams(), procedure, guard, log);
+      job = JobRunner.run(client, snapshotId, paramsFor.apply(uploaded), procedure, guard, log);
     } finally {
       // The job keeps its own reference to the graph.
       deleteSnapshot(client, snapshotId);

@@ -7,6 +7,7 @@ import java.util.stream.Stream;
 import org.n2v.grpc.v1.Estimate;
 import org.n2v.grpc.v1.EstimateJobRequest;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.Transaction;
 import org.neo4j.procedure.Context;
@@ -44,7 +45,7 @@ public class EstimateProc {
     long[] counts = {0, 0};
     selection.visit(new GraphSelection.Visitor() {
       @Override
-      public void node(long id) { counts[0]++; }
+      public void node(Node node) { counts[0]++; }
 
       @Override
       public void edge(Relationship rel, long source, long target, float weight) { counts[1]++; }

@@ -20,7 +20,7 @@ import org.neo4j.procedure.TerminationGuard;
 
 final class GraphSelection {
   interface Visitor {
-    void node(long id);
+    void node(Node node);
     /** A selected relationship, oriented as configured; weight is 1 when unweighted. */
     void edge(Relationship relationship, long source, long target, float weight);
   }
@@ -103,7 +103,7 @@ final class GraphSelection {
       Node node = nodes.next();
       if (++seen % 4096 == 0) guard.check();
       if (!allLabels && hasEarlierLabel(node, labelIndex)) continue;  // visited already
-      visitor.node(node.getId());
+      visitor.node(node);
       Iterable<Relationship> rels = types == null
           ? node.getRelationships(Direction.OUTGOING)
           : node.getRelationships(Direction.OUTGOING, types);

@@ -33,6 +33,8 @@ final class ProcedureConfig {
       "writeProperty", "writeBatchSize", "vectorIndex", "vectorIndexName",
       "vectorIndexLabel", "vectorSimilarity");
   private static final Set<String> FEATURES = Set.of("jobId", "operator", "pairs");
+  private static final Set<String> WARM = Set.of(
+      "warmStart", "contextProperty", "incremental", "align");
 
   private final Map<String, Object> raw;
   private final Kind kind;
@@ -67,6 +69,7 @@ final class ProcedureConfig {
         keys.addAll(SELECTION);
         keys.addAll(NODE2VEC);
         keys.addAll(WRITE);
+        keys.addAll(WARM);
       }
       case FEATURES_STREAM, FEATURES_WRITE -> {
         keys.addAll(SELECTION);
@@ -202,6 +205,13 @@ final class ProcedureConfig {
       writeBatchSize();
     }
     if (kind == Kind.WRITE) {
+      warmStart();
+      contextProperty();
+      if (incremental() && !warmStart()) {
+        throw new IllegalArgumentException(
+            "Configuration key 'incremental' needs warmStart: true");
+      }
+      bool("align");
       vectorIndex();
       vectorSimilarity();
       string("vectorIndexName");
@@ -276,6 +286,47 @@ final class ProcedureConfig {
   }
 
   int embeddingDimension() { return (int) positive("embeddingDimension", 128, 4096); }
+
+  // ------------------------------------------------------------ warm starts
+
+  /** Learning rate of warm starts unless initialLearningRate is given. */
+  static final float WARM_LEARNING_RATE = 0.001f;
+
+  boolean warmStart() { return bool("warmStart").orElse(false); }
+
+  boolean incremental() { return bool("incremental").orElse(false); }
+
+  /** Where the context vectors of warm starts live: writeProperty + "Context". */
+  String contextProperty() {
+    return string("contextProperty").orElseGet(() -> writeProperty() + "Context");
+  }
+
+  /**
+   * node2VecParams plus the warm-start fields of n2v.write. The small warm
+   * learning rate applies only when stored vectors were found (`warmNodes`
+   * > 0); a first run trains at the normal rate.
+   */
+  Node2VecParams writeParams(long warmNodes) {
+    Node2VecParams.Builder p = node2VecParams().toBuilder();
+    if (warmStart()) {
+      p.setWarmStart(true).setKeepContext(true).setAlign(bool("align").orElse(true))
+          .setIncremental(incremental());
+      if (warmNodes > 0 && number("initialLearningRate").isEmpty()) {
+        p.setInitialLearningRate(WARM_LEARNING_RATE);
+        if (number("minLearningRate").isEmpty()) p.setMinLearningRate(WARM_LEARNING_RATE / 25);
+      }
+    }
+    return p.build();
+  }
+
+  /**
+   * The sidecar snapshot name of this selection and write property: the same
+   * for every run of the same job, so the sidecar can tell what changed.
+   */
+  String snapshotName() {
+    return "neo4j:n2v.write:" + writeProperty() + ":" + String.join("|", nodeLabels()) + ":"
+        + String.join("|", relationshipTypes()) + ":" + orientation();
+  }
 
   // ------------------------------------------------------------ writing
 

@@ -40,6 +40,12 @@ final class VectorSpool implements AutoCloseable {
   int dimensions() { return dimensions; }
 
   static VectorSpool fetch(SidecarClient client, String jobId, TerminationGuard guard) {
+    return fetch(client, jobId, guard, false);
+  }
+
+  /** The job's context (output) vectors when `context`, else its embeddings. */
+  static VectorSpool fetch(SidecarClient client, String jobId, TerminationGuard guard,
+      boolean context) {
     Path file;
     try {
       file = Files.createTempFile("n2v-vectors-", ".bin");
@@ -55,7 +61,8 @@ final class VectorSpool implements AutoCloseable {
       while (total < 0 || received < total) {
         try {
           Iterator<EmbeddingChunk> chunks = client.blocking.fetchEmbeddings(
-              FetchEmbeddingsRequest.newBuilder().setJobId(jobId).setOffset(received).build());
+              FetchEmbeddingsRequest.newBuilder().setJobId(jobId).setOffset(received)
+                  .setContext(context).build());
           while (chunks.hasNext()) {
             guard.check();
             EmbeddingChunk chunk = chunks.next();

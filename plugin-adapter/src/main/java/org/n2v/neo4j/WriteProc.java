@@ -56,6 +56,18 @@ public class WriteProc {
     public Map<String, Object> configuration;
     public String jobId;
     public String snapshotId;
+    // Warm starts (warmStart: true): nodes that started from their stored
+    // vectors, nodes new since the last run, nodes gone since it, how far
+    // the other nodes' vectors moved after alignment (relative L2, mean and
+    // 95th percentile over nodes whose edges did not change), whether the
+    // run was incremental and from how many nodes its walks started.
+    public long warmStartedNodes;
+    public long nodesAdded;
+    public long nodesRemoved;
+    public double driftMean;
+    public double driftP95;
+    public boolean incremental;
+    public long walkStartNodes;
   }
 
   @Procedure(name = "n2v.write", mode = Mode.SCHEMA)
@@ -71,14 +83,23 @@ public class WriteProc {
         labels.contains("*") ? null : Set.copyOf(labels), indexLabel, property,
         config.embeddingDimension());
     try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
-      EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log, "n2v.write");
+      GraphUploader.WarmVectors warm = config.warmStart()
+          ? new GraphUploader.WarmVectors(property, config.contextProperty(),
+              config.embeddingDimension())
+          : null;
+      EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log,
+          "n2v.write", config.snapshotName(),
+          uploaded -> config.writeParams(uploaded.initialVectors()), warm);
       Job job = run.job();
       long writeStart = System.nanoTime();
       long written;
       long total;
-      try (VectorSpool spool = VectorSpool.fetch(client, job.getJobId(), guard)) {
+      try (VectorSpool spool = VectorSpool.fetch(client, job.getJobId(), guard);
+          VectorSpool context =
+              warm == null ? null : VectorSpool.fetch(client, job.getJobId(), guard, true)) {
         total = spool.rows();
-        written = writeVectors(spool, property, config.writeBatchSize());
+        written = writeVectors(spool, context, property,
+            warm == null ? null : warm.contextProperty(), config.writeBatchSize());
       }
       if (indexLabel != null) {
         // An index already on (label, property) is used whatever its name.
@@ -98,23 +119,41 @@ public class WriteProc {
       result.configuration = config.asMap();
       result.jobId = job.getJobId();
       result.snapshotId = run.uploaded().snapshot().getSnapshotId();
+      result.warmStartedNodes = job.getWarmStartedNodes();
+      result.nodesAdded = warm == null ? 0 : run.uploaded().nodes() - job.getWarmStartedNodes();
+      result.nodesRemoved = run.uploaded().snapshot().getRemovedNodes();
+      result.driftMean = job.getDrift().getMean();
+      result.driftP95 = job.getDrift().getP95();
+      result.incremental = job.getIncremental();
+      result.walkStartNodes = job.getWalkStartNodes();
       return Stream.of(result);
     }
   }
 
-  /** Writes every spooled vector; returns how many nodes were written. */
-  private long writeVectors(VectorSpool spool, String property, int batchSize) {
+  /**
+   * Writes every spooled vector (and, for warm starts, its context vector,
+   * row for row in the same order); returns how many nodes were written.
+   */
+  private long writeVectors(VectorSpool spool, VectorSpool context, String property,
+      String contextProperty, int batchSize) {
     long[] written = {0};
     List<VectorSpool.Row> batch = new ArrayList<>(Math.min(batchSize, 65_536));
-    try {
-      spool.forEach(row -> {
+    List<VectorSpool.Row> contextBatch = new ArrayList<>();
+    try (Stream<VectorSpool.Row> rows = spool.stream();
+        Stream<VectorSpool.Row> contextRows = context == null ? Stream.empty() : context.stream()) {
+      java.util.Iterator<VectorSpool.Row> contexts = contextRows.iterator();
+      rows.forEach(row -> {
         batch.add(row);
+        if (context != null) contextBatch.add(contexts.next());
         if (batch.size() == batchSize) {
-          written[0] += writeBatch(batch, property);
+          written[0] += writeBatch(batch, contextBatch, property, contextProperty);
           batch.clear();
+          contextBatch.clear();
         }
       });
-      if (!batch.isEmpty()) written[0] += writeBatch(batch, property);
+      if (!batch.isEmpty()) {
+        written[0] += writeBatch(batch, contextBatch, property, contextProperty);
+      }
     } catch (RuntimeException e) {
       throw ProcedureErrors.failure("n2v.write failed after writing '" + property + "' on "
           + written[0] + " of " + spool.rows() + " nodes: the property now holds new vectors on "
@@ -124,11 +163,13 @@ public class WriteProc {
     return written[0];
   }
 
-  private long writeBatch(List<VectorSpool.Row> batch, String property) {
+  private long writeBatch(List<VectorSpool.Row> batch, List<VectorSpool.Row> contexts,
+      String property, String contextProperty) {
     guard.check();
     long count = 0;
     try (Transaction write = db.beginTx()) {
-      for (VectorSpool.Row row : batch) {
+      for (int i = 0; i < batch.size(); i++) {
+        VectorSpool.Row row = batch.get(i);
         Node node;
         try {
           node = write.getNodeById(row.nodeId());
@@ -136,6 +177,9 @@ public class WriteProc {
           continue;  // deleted since it was read
         }
         node.setProperty(property, row.vector());
+        if (contextProperty != null) {
+          node.setProperty(contextProperty, contexts.get(i).vector());
+        }
         count++;
       }
       write.commit();
