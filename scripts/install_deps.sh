@@ -4,7 +4,8 @@
 # Google Benchmark, zlib, gRPC and Protocol Buffers, clang for the fuzz
 # smoke test, OpenSSL for the TLS tests, Java 17 and Maven for the Neo4j
 # plugin), the Python packages of the quality
-# harness, the Python client and the deployment tests (PyYAML), and grpcurl
+# harness, the Python client, the deployment tests (PyYAML) and the
+# re-embedding runner (neo4j, the official driver), and grpcurl
 # (from the Go module proxy) for the reflection test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,9 +41,9 @@ if ! "$PYTHON" -c "import numpy, scipy, sklearn, pytest" 2>/dev/null; then
   echo "install_deps: installing Python packages from bench/quality/requirements.txt"
   pip_install -r bench/quality/requirements.txt
 fi
-if ! "$PYTHON" -c "import grpc, grpc_tools, grpc_health, grpc_reflection, yaml" 2>/dev/null; then
-  echo "install_deps: installing grpcio, grpcio-tools, grpcio-health-checking, grpcio-reflection, PyYAML"
-  pip_install grpcio grpcio-tools grpcio-health-checking grpcio-reflection PyYAML
+if ! "$PYTHON" -c "import grpc, grpc_tools, grpc_health, grpc_reflection, yaml, neo4j" 2>/dev/null; then
+  echo "install_deps: installing grpcio, grpcio-tools, grpcio-health-checking, grpcio-reflection, PyYAML, neo4j"
+  pip_install grpcio grpcio-tools grpcio-health-checking grpcio-reflection PyYAML neo4j
 fi
 
 # Maven resolves the plugin's dependencies (Neo4j, gRPC, JUnit) itself on

@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 scripts/build.sh
+# The Java build (Neo4j plugin, quickstart launcher) some suites use.
+mvn -q -B package -DskipTests
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 1200
