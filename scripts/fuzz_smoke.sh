@@ -19,7 +19,12 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     -DN2V_BUILD_FUZZERS=ON -DN2V_BUILD_TESTS=OFF -DN2V_BUILD_BENCHMARKS=OFF \
     >/dev/null
 fi
-ninja -C "$BUILD" snapshot_fuzzer >/dev/null
+mkdir -p "$BUILD"
+if ! ninja -C "$BUILD" snapshot_fuzzer >"$BUILD/ninja.log" 2>&1; then
+  grep -E 'error|FAILED|undefined' "$BUILD/ninja.log" | head -n 40 >&2
+  echo "fuzz_smoke: FAILED to build snapshot_fuzzer" >&2
+  exit 1
+fi
 
 # Work on a copy so the checked-in corpus stays as it is.
 WORK=$(mktemp -d)
