@@ -1,6 +1,7 @@
 // JobManager implementation.
 #include "job_manager.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "absl/container/flat_hash_set.h"
@@ -98,10 +99,11 @@ absl::StatusOr<v1::Job> JobManager::Start(
         "params.incremental_max_changed_fraction must be in (0, 1], got ",
         params.incremental_max_changed_fraction()));
   }
-  if (params.warm_start() && graph->initial.size() > 0 &&
+  if ((params.warm_start() || params.align()) && graph->initial.size() > 0 &&
       graph->initial.dimensions() != options->dimensions) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "params.warm_start: the snapshot's initial vectors have ",
+        params.warm_start() ? "params.warm_start" : "params.align",
+        ": the snapshot's initial vectors have ",
         graph->initial.dimensions(), " dimensions but embedding_dimension is ",
         options->dimensions));
   }
@@ -352,35 +354,54 @@ absl::StatusOr<EmbedResult> JobManager::EmbedWithWarmStart(
   const double max_fraction = params.has_incremental_max_changed_fraction()
                                   ? params.incremental_max_changed_fraction()
                                   : 0.1;
-  if (params.incremental() && warm && g.has_previous &&
-      g.changed_nodes.size() <=
-          max_fraction * static_cast<double>(g.graph.num_nodes())) {
-    outcome->incremental = true;
-    if (g.changed_nodes.empty()) {
-      // Nothing changed: the previous vectors are the answer.
-      EmbedResult same;
-      same.embeddings = Embeddings(g.graph.shared_ids(), options.dimensions);
-      same.context = Embeddings(g.graph.shared_ids(), options.dimensions);
-      for (size_t r = 0; r < same.embeddings.size(); ++r) {
-        const auto from = g.initial.Find(same.embeddings.id(r));
-        if (from) {
-          std::copy_n(g.initial.row(*from).data(), options.dimensions,
-                      same.embeddings.mutable_row(r).data());
-          if (g.initial_context.size() > 0) {
-            std::copy_n(g.initial_context.row(*from).data(), options.dimensions,
-                        same.context.mutable_row(r).data());
-          }
-        }
-      }
-      same.stats.warm_started_nodes = same.embeddings.size();
-      return same;
+  // Incremental: walks start at the nodes whose edges changed and at nodes
+  // without a previous vector (they have nothing to keep), when those are
+  // few enough; otherwise the whole graph is walked.
+  std::vector<int64_t> starts;
+  if (params.incremental() && warm && g.has_previous) {
+    starts = g.changed_nodes;
+    absl::flat_hash_set<int64_t> seen(starts.begin(), starts.end());
+    for (NodeIndex v = 0; v < g.graph.num_nodes(); ++v) {
+      const int64_t id = g.graph.original_id(v);
+      if (!g.initial.Find(id) && !seen.contains(id)) starts.push_back(id);
     }
-    options.walk_from = g.changed_nodes;
+    std::sort(starts.begin(), starts.end());
+    const bool small = static_cast<double>(starts.size()) <=
+                       max_fraction * static_cast<double>(g.graph.num_nodes());
+    // Nothing to walk is only an answer when the previous context vectors
+    // came too (the next warm start needs them); otherwise walk everything.
+    outcome->incremental =
+        small && (!starts.empty() || g.initial_context.size() > 0);
   }
-  outcome->walk_start_nodes =
-      options.walk_from.empty() ? g.graph.num_nodes() : options.walk_from.size();
-  absl::StatusOr<EmbedResult> result = Embed(g.graph, options, control);
-  if (!result.ok() || !warm || !params.align()) return result;
+  absl::StatusOr<EmbedResult> result;
+  if (outcome->incremental && starts.empty()) {
+    // Nothing changed and every node has its vectors: they are the answer.
+    EmbedResult same;
+    same.embeddings = Embeddings(g.graph.shared_ids(), options.dimensions);
+    same.context = Embeddings(g.graph.shared_ids(), options.dimensions);
+    for (size_t r = 0; r < same.embeddings.size(); ++r) {
+      const size_t from = *g.initial.Find(same.embeddings.id(r));
+      std::copy_n(g.initial.row(from).data(), options.dimensions,
+                  same.embeddings.mutable_row(r).data());
+      const auto ctx = g.initial_context.Find(same.embeddings.id(r));
+      if (ctx) {
+        std::copy_n(g.initial_context.row(*ctx).data(), options.dimensions,
+                    same.context.mutable_row(r).data());
+      }
+    }
+    same.stats.warm_started_nodes = same.embeddings.size();
+    outcome->walk_start_nodes = 0;
+    result = std::move(same);
+  } else {
+    if (outcome->incremental) options.walk_from = std::move(starts);
+    outcome->walk_start_nodes = options.walk_from.empty()
+                                    ? g.graph.num_nodes()
+                                    : options.walk_from.size();
+    result = Embed(g.graph, options, control);
+  }
+  // Alignment needs previous vectors, not a warm start: a cold run can be
+  // rotated onto them too.
+  if (!result.ok() || !params.align() || g.initial.size() == 0) return result;
 
   absl::StatusOr<std::vector<double>> rotation =
       ProcrustesRotation(result->embeddings, g.initial);

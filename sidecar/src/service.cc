@@ -166,8 +166,10 @@ absl::StatusOr<v1::Snapshot> N2vService::ReceiveSnapshot(
   }
   memory->Resize(held, "snapshot").IgnoreError();  // shrinking
   holder->memory = std::move(*memory);
-  std::shared_ptr<const GraphHolder> previous =
-      header.name().empty() ? nullptr : snapshots_.Latest(header.name());
+  const SnapshotStore::Latest latest =
+      header.name().empty() ? SnapshotStore::Latest{}
+                            : snapshots_.LatestOf(header.name());
+  const std::shared_ptr<const GraphHolder>& previous = latest.graph;
   if (previous) {
     GraphChanges changes = DiffGraphs(previous->graph, holder->graph);
     holder->has_previous = true;
@@ -192,9 +194,7 @@ absl::StatusOr<v1::Snapshot> N2vService::ReceiveSnapshot(
   info.set_changed_nodes(holder->changed_nodes.size());
   info.set_removed_nodes(holder->removed_nodes);
   std::shared_ptr<const GraphHolder> stored = std::move(holder);
-  const std::string previous_id =
-      previous ? snapshots_.LatestId(header.name()) : std::string();
-  info.set_previous_snapshot_id(previous_id);
+  info.set_previous_snapshot_id(latest.snapshot_id);
   info = snapshots_.Add(stored, std::move(info));
   if (!header.name().empty() && header.track_changes()) {
     snapshots_.SetLatest(header.name(), info.snapshot_id(), stored);

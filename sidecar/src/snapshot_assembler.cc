@@ -161,7 +161,9 @@ absl::StatusOr<SnapshotAssembler::Initial> SnapshotAssembler::TakeInitial() {
   if (initial_context_) {
     auto context = Embeddings::FromRows(std::move(initial_ids_), initial_dims_,
                                         initial_context_values_);
-    if (!context.ok()) return context.status();
+    if (!context.ok()) {
+      return Invalid("initial context: ", context.status().message());
+    }
     out.context = std::move(*context);
   }
   std::vector<float>().swap(initial_vectors_);
@@ -182,7 +184,7 @@ absl::Status SnapshotAssembler::Add(const v1::UploadSnapshotRequest& message) {
     case v1::UploadSnapshotRequest::PART_NOT_SET:
       break;
   }
-  return Invalid("upload message has no part: set header, nodes or edges");
+  return Invalid("upload message has no part: set header, nodes, edges or initial_vectors");
 }
 
 uint64_t SnapshotAssembler::bytes() const {

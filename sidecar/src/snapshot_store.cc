@@ -58,17 +58,11 @@ absl::Status SnapshotStore::Delete(const std::string& id) {
   return absl::OkStatus();
 }
 
-std::shared_ptr<const GraphHolder> SnapshotStore::Latest(
-    const std::string& name) const {
+SnapshotStore::Latest SnapshotStore::LatestOf(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = latest_by_name_.find(name);
-  return it == latest_by_name_.end() ? nullptr : it->second.entry.graph;
-}
-
-std::string SnapshotStore::LatestId(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = latest_by_name_.find(name);
-  return it == latest_by_name_.end() ? "" : it->second.entry.info.snapshot_id();
+  if (it == latest_by_name_.end()) return {};
+  return {it->second.entry.graph, it->second.entry.info.snapshot_id()};
 }
 
 void SnapshotStore::SetLatest(const std::string& name, const std::string& id,

@@ -53,8 +53,13 @@ class SnapshotStore {
   // The latest graph uploaded under `name` (null when none is held). It is
   // kept, even after DeleteSnapshot, until a newer upload of that name or
   // the retention time replaces it, so incremental jobs can diff against it.
-  std::shared_ptr<const GraphHolder> Latest(const std::string& name) const;
-  std::string LatestId(const std::string& name) const;
+  // Graph and id are read together (a concurrent upload of the same name
+  // cannot pair one's graph with the other's id); graph is null when none.
+  struct Latest {
+    std::shared_ptr<const GraphHolder> graph;
+    std::string snapshot_id;
+  };
+  Latest LatestOf(const std::string& name) const;
   void SetLatest(const std::string& name, const std::string& id,
                  std::shared_ptr<const GraphHolder> graph);
 

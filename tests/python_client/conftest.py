@@ -210,6 +210,27 @@ def random_graph():
     return _random_graph
 
 
+def _planted_partition(nodes: int = 300, blocks: int = 3, p_in: float = 0.1,
+                       p_out: float = 0.005, seed: int = 11):
+    """A planted-partition graph over ids 0..nodes-1: node v is in block
+    v * blocks // nodes; each pair is an edge with probability p_in inside a
+    block and p_out across. (sources, targets) int64 arrays, source < target,
+    each pair once."""
+    rng = np.random.default_rng(seed)
+    block = np.arange(nodes) * blocks // nodes
+    src, dst = np.triu_indices(nodes, 1)
+    p = np.where(block[src] == block[dst], p_in, p_out)
+    keep = rng.random(src.shape[0]) < p
+    return src[keep].astype(np.int64), dst[keep].astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def planted_partition():
+    """Factory: planted_partition(nodes=300, blocks=3, p_in=0.1, p_out=0.005,
+    seed=11) -> (sources, targets)."""
+    return _planted_partition
+
+
 @pytest.fixture
 def small():
     """A copy of the SMALL node2vec settings."""

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import n2v_client
-from n2v_client import _protogen, errors, graph, results
+from n2v_client import _protogen, cli, errors, graph, results
 from n2v_client._pb import pb
-from n2v_client.models import Job, JobPhase, JobState, Params
-from n2v_client.params import PARAM_NAMES, build_params
+from n2v_client.models import Drift, Job, JobPhase, JobState, Params, Snapshot
+from n2v_client.params import PARAM_NAMES, WARM_START_PARAMS, build_params
 from n2v_client.progress import ProgressBar, format_progress
 from n2v_client.models import JobProgress
 
@@ -97,12 +97,53 @@ def test_bad_parameter_values_name_the_parameter(name, value, exc):
         build_params({name: value})
 
 
+def test_warm_start_params_map_to_fields():
+    msg = build_params(dict(warm_start=True, align=1, incremental=True,
+                            incremental_max_changed_fraction=0.25, keep_context=False))
+    assert (msg.warm_start, msg.align, msg.incremental, msg.keep_context) == (
+        True, True, True, False)
+    assert msg.HasField("incremental_max_changed_fraction")
+    assert msg.incremental_max_changed_fraction == 0.25
+    assert not build_params(dict(incremental=True)).HasField(
+        "incremental_max_changed_fraction")
+    assert build_params(dict(incremental_max_changed_fraction=np.float32(0.5))) \
+        .incremental_max_changed_fraction == 0.5
+
+
+@pytest.mark.parametrize("name,value", [
+    ("warm_start", "yes"),
+    ("align", 1.0),
+    ("keep_context", "no"),
+    ("incremental_max_changed_fraction", "0.1"),
+    ("incremental_max_changed_fraction", True),
+])
+def test_bad_warm_start_values_are_type_errors_naming_the_parameter(name, value):
+    with pytest.raises(TypeError, match=name):
+        build_params({name: value})
+
+
+def test_cli_has_no_flags_for_warm_start_params(capsys):
+    assert set(cli.cli_param_names()) == set(PARAM_NAMES) - set(WARM_START_PARAMS)
+    base = ["embed", "--input", "e.txt", "--output", "o.emb"]
+    assert cli.build_parser().parse_args(base + ["--walk-length", "5"]).walk_length == 5
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(base + ["--warm-start"])
+    assert "unrecognized arguments: --warm-start" in capsys.readouterr().err
+
+
 def test_params_from_proto_reports_unset_optionals_as_none():
     p = Params.from_proto(pb.Node2VecParams(walk_length=80, return_factor=2.0,
                                             isolated_nodes=pb.ISOLATED_NODES_ZERO))
     assert p.walk_length == 80 and p.return_factor == 2.0
     assert p.in_out_factor is None and p.random_seed is None
     assert p.isolated_nodes == "zero"
+    assert (p.warm_start, p.align, p.incremental, p.keep_context) == (False,) * 4
+    assert p.incremental_max_changed_fraction is None
+    warm = Params.from_proto(pb.Node2VecParams(
+        warm_start=True, align=True, incremental=True, keep_context=True,
+        incremental_max_changed_fraction=0.2))
+    assert (warm.warm_start, warm.align, warm.incremental, warm.keep_context) == (True,) * 4
+    assert warm.incremental_max_changed_fraction == pytest.approx(0.2)
 
 
 # ---------------------------------------------------------------- errors
@@ -137,6 +178,33 @@ def test_job_from_proto():
     assert job.loss_per_epoch == (0.5, 0.25)
     assert job.params.walk_length == 20 and job.params.random_seed == 9
     assert Job.from_proto(pb.Job(job_id="j2")).state == JobState.UNSPECIFIED
+
+
+def test_job_warm_start_facts_and_drift_from_proto():
+    msg = pb.Job(job_id="j", warm_started_nodes=290, neighbour_started_nodes=10,
+                 incremental=True, walk_start_nodes=12,
+                 drift=pb.Drift(shared_nodes=290, added_nodes=10, removed_nodes=3,
+                                mean=0.01, p95=0.02, max=0.05, measured_nodes=280))
+    job = Job.from_proto(msg)
+    assert (job.warm_started_nodes, job.neighbour_started_nodes) == (290, 10)
+    assert job.incremental is True and job.walk_start_nodes == 12
+    assert job.drift == Drift(shared_nodes=290, added_nodes=10, removed_nodes=3,
+                              mean=0.01, p95=0.02, max=0.05, measured_nodes=280)
+    # No drift field: None, even though proto3 would read back an empty Drift.
+    assert Job.from_proto(pb.Job(job_id="j")).drift is None
+    # An all-zero drift that is set is still a Drift.
+    zero = pb.Job(job_id="j")
+    zero.drift.SetInParent()
+    assert Job.from_proto(zero).drift == Drift()
+
+
+def test_snapshot_change_facts_from_proto():
+    snap = Snapshot.from_proto(pb.Snapshot(
+        snapshot_id="s2", initial_vectors=300, previous_snapshot_id="s1",
+        changed_nodes=11, removed_nodes=1))
+    assert (snap.initial_vectors, snap.previous_snapshot_id) == (300, "s1")
+    assert (snap.changed_nodes, snap.removed_nodes) == (11, 1)
+    assert Snapshot.from_proto(pb.Snapshot(snapshot_id="s")).previous_snapshot_id == ""
 
 
 def test_unknown_enum_values_from_a_newer_server_are_unspecified():
@@ -187,6 +255,153 @@ def test_tuple_edges_are_chunked_lazily_and_checked():
     with pytest.raises(ValueError, match="edge 1 has 3 fields, expected 2"):
         list(graph.tuple_edge_chunks(it, weighted, 10))
     assert graph.peek_weighted([])[0] is False
+
+
+def test_header_carries_track_changes():
+    assert graph.header(name="g", track_changes=True).track_changes is True
+    assert graph.header(name="g").track_changes is False
+
+
+# ---------------------------------------------------------------- initial vectors
+
+def _initial(n=5, d=3, context=True, seed=0):
+    rng = np.random.default_rng(seed)
+    ids = np.arange(n, dtype=np.int64) * 10
+    vectors = rng.standard_normal((n, d)).astype(np.float32)
+    ctx = rng.standard_normal((n, d)).astype(np.float32) if context else None
+    return ids, vectors, ctx
+
+
+def _decode(data, d):
+    return np.frombuffer(data, dtype="<f4").reshape(-1, d)
+
+
+def test_initial_vector_chunks_are_whole_little_endian_rows():
+    ids, vectors, ctx = _initial(n=5, d=3)
+    initial = graph.InitialVectors.of((ids, vectors, ctx))
+    # 8 + 2 x 3 x 4 = 32 bytes a row: 64 bytes hold two rows.
+    chunks = list(graph.initial_vector_chunks(initial, max_bytes=64))
+    assert [list(c.node_ids) for c in chunks] == [[0, 10], [20, 30], [40]]
+    assert all(c.dimensions == 3 for c in chunks)
+    np.testing.assert_array_equal(np.concatenate([_decode(c.vectors, 3) for c in chunks]),
+                                  vectors)
+    np.testing.assert_array_equal(np.concatenate([_decode(c.context, 3) for c in chunks]),
+                                  ctx)
+    one = list(graph.initial_vector_chunks(initial))
+    assert len(one) == 1 and len(one[0].vectors) == 5 * 3 * 4
+    # A chunk always carries at least one row, however small max_bytes is.
+    assert len(list(graph.initial_vector_chunks(initial, max_bytes=1))) == 5
+
+
+def test_initial_vectors_without_context_send_no_context_bytes():
+    ids, vectors, _ = _initial(context=False)
+    for initial in [(ids, vectors), (ids, vectors, None)]:
+        chunks = list(graph.initial_vector_chunks(graph.InitialVectors.of(initial)))
+        assert len(chunks) == 1 and chunks[0].context == b""
+
+
+def test_initial_vectors_accept_lists_and_float64_and_cast_to_float32():
+    initial = graph.InitialVectors.of(([3, 1], [[0.5, 1.5], [2.0, -1.0]]))
+    assert initial.ids.dtype == np.int64 and initial.vectors.dtype == np.float32
+    assert initial.vectors.flags.c_contiguous and initial.dimensions == 2
+    strided = np.arange(12, dtype=np.float64).reshape(3, 4)[:, ::2]
+    got = graph.InitialVectors.of((np.arange(3), strided))
+    np.testing.assert_array_equal(got.vectors, strided.astype(np.float32))
+    assert len(got) == 3 and got.context is None
+    assert graph.InitialVectors.of(got) is got
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda i, v, c: [i, v], "must be a tuple"),
+    (lambda i, v, c: (i,), "must be a tuple"),
+    (lambda i, v, c: (i[:4], v), r"shape \(4, dimensions\).*got shape \(5, 3\)"),
+    (lambda i, v, c: (i, v[:, 0]), r"got shape \(5,\)"),
+    (lambda i, v, c: (i, v[:, :0]), "between 1 and 65536 columns, got 0"),
+    (lambda i, v, c: (i, v.astype(np.int32)), "floating-point.*dtype int32"),
+    (lambda i, v, c: (i, v, c.astype(object)), "initial context must hold floating"),
+    (lambda i, v, c: (i, v, c[:, :2]), r"context has shape \(5, 2\) but the vectors "
+                                       r"have shape \(5, 3\)"),
+    (lambda i, v, c: (i, v, c[:4]), r"initial context must have shape \(5, dimensions\)"),
+    (lambda i, v, c: (i.astype(float) + 0.5, v), "initial ids must hold integers"),
+    (lambda i, v, c: (np.array([1, 2, 3, 2, 5]), v), "unique: id 2 repeats"),
+])
+def test_malformed_initial_vectors_are_value_errors(make, match):
+    ids, vectors, ctx = _initial(n=5, d=3)
+    with pytest.raises(ValueError, match=match):
+        graph.InitialVectors.of(make(ids, vectors, ctx))
+
+
+@pytest.mark.parametrize("where,bad", [
+    ("vectors", np.nan), ("vectors", np.inf), ("context", -np.inf), ("vectors", 1e300),
+])
+def test_non_finite_initial_values_name_the_row(where, bad):
+    ids, vectors, ctx = _initial(n=5, d=3)
+    vectors, ctx = vectors.astype(np.float64), ctx.astype(np.float64)
+    (vectors if where == "vectors" else ctx)[3, 1] = bad
+    with pytest.raises(ValueError, match=f"initial {where}: row 3 has a NaN or infinite"):
+        graph.InitialVectors.of((ids, vectors, ctx))
+
+
+class RecordingStub:
+    """Stands in for N2vStub.UploadSnapshot: records the request stream."""
+
+    def __init__(self):
+        self.requests = None
+
+    def UploadSnapshot(self, requests, **kwargs):
+        self.requests = list(requests)
+        return pb.Snapshot(snapshot_id="s", initial_vectors=sum(
+            len(r.initial_vectors.node_ids) for r in self.requests
+            if r.WhichOneof("part") == "initial_vectors"))
+
+
+@pytest.mark.parametrize("upload", ["graph", "iter"])
+def test_uploads_send_initial_vectors_after_the_edges_and_track_changes(upload):
+    stub = RecordingStub()
+    ids, vectors, ctx = _initial(n=3, d=2)
+    with _client_with(stub) as client:
+        kwargs = dict(name="g", track_changes=True, initial=(ids, vectors, ctx),
+                      chunk_edges=1)
+        if upload == "graph":
+            snap = client.upload_graph([1, 2], [2, 3], nodes=[1, 2, 3], **kwargs)
+        else:
+            snap = client.upload_edges_iter([(1, 2), (2, 3)], nodes=[1, 2, 3], **kwargs)
+    parts = [r.WhichOneof("part") for r in stub.requests]
+    assert parts == ["header", "nodes", "nodes", "nodes", "edges", "edges",
+                     "initial_vectors"]
+    assert stub.requests[0].header.track_changes is True
+    chunk = stub.requests[-1].initial_vectors
+    assert list(chunk.node_ids) == [0, 10, 20] and chunk.dimensions == 2
+    np.testing.assert_array_equal(_decode(chunk.context, 2), ctx)
+    assert snap.initial_vectors == 3
+
+
+def test_bad_initial_vectors_fail_before_anything_is_sent():
+    stub = RecordingStub()
+    ids, vectors, _ = _initial()
+    vectors[0, 0] = np.nan
+    with _client_with(stub) as client:
+        with pytest.raises(ValueError, match="NaN"):
+            client.upload_graph([1], [2], initial=(ids, vectors))
+        with pytest.raises(ValueError, match="NaN"):
+            client.upload_edges_iter(iter([(1, 2)]), initial=(ids, vectors))
+    assert stub.requests is None
+
+
+def test_fetch_embeddings_asks_for_context():
+    seen = []
+
+    class Stub:
+        def FetchEmbeddings(self, request, **kwargs):
+            seen.append(request)
+            return iter([pb.EmbeddingChunk(offset=0, total_rows=1, dimensions=2,
+                                           node_ids=[7], vectors=b"\0" * 8)])
+
+    with _client_with(Stub()) as client:
+        ids, vectors = client.fetch_embeddings("j", context=True)
+        client.fetch_embeddings("j")
+    assert [r.context for r in seen] == [True, False]
+    assert ids.tolist() == [7] and vectors.shape == (1, 2)
 
 
 # ---------------------------------------------------------------- results

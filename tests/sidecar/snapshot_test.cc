@@ -232,7 +232,7 @@ TEST(UploadSnapshotTest, BadUploadsAreRefusedWithTheirReason) {
        "header repeated: an upload has exactly one header, first"},
       {"message without a part",
        {HeaderMessage(Header(false, false)), v1::UploadSnapshotRequest()},
-       "upload message has no part: set header, nodes or edges"},
+       "upload message has no part: set header, nodes, edges or initial_vectors"},
       {"name too long",
        {HeaderMessage(Header(false, false, std::string(300, 'x')))},
        "header.name is 300 bytes, at most 256 are allowed"},

@@ -114,8 +114,11 @@ TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   // Run 3: same change again uploaded incrementally: walks start only from
   // the changed nodes (none changed against run 2's graph, so the previous
   // vectors come back as they are).
+  const testing::Fetched context2_fetch = FetchContext(*t.stub, job2.job_id());
+  ASSERT_TRUE(context2_fetch.status.ok()) << Describe(context2_fetch.status);
+  const Embeddings context2 = testing::ToEmbeddings(context2_fetch);
   auto same = testing::UploadMessages(header, changed);
-  AddInitial(same, vectors2, nullptr);
+  AddInitial(same, vectors2, &context2);
   v1::Snapshot third;
   ASSERT_TRUE(testing::Upload(*t.stub, same, &third).ok());
   EXPECT_EQ(third.changed_nodes(), 0u);
@@ -126,6 +129,15 @@ TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   const testing::Fetched fetched3 = testing::Fetch(*t.stub, job3.job_id());
   const testing::Fetched fetched2 = testing::Fetch(*t.stub, job2.job_id());
   EXPECT_EQ(fetched3.vectors, fetched2.vectors);
+  const testing::Fetched context3 = FetchContext(*t.stub, job3.job_id());
+  EXPECT_EQ(context3.vectors, context2_fetch.vectors);
+  get.set_job_id(job3.job_id());
+  grpc::ClientContext c3;
+  ASSERT_TRUE(t.stub->GetJob(&c3, get, &done).ok());
+  EXPECT_TRUE(done.incremental());
+  EXPECT_EQ(done.walk_start_nodes(), 0u);
+  EXPECT_EQ(done.drift().mean(), 0.0);
+  EXPECT_EQ(done.drift().measured_nodes(), 300u);  // all unchanged
 
   // Run 4: a real change, incremental: walks start from the changed nodes.
   EdgeList more = changed;
@@ -143,6 +155,127 @@ TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   ASSERT_TRUE(t.stub->GetJob(&c4, get, &done).ok());
   EXPECT_TRUE(done.incremental());
   EXPECT_EQ(done.walk_start_nodes(), 2u);
+}
+
+// Uploads `graph` under `name` with initial vectors for every node but
+// `missing`, and returns the snapshot.
+v1::Snapshot UploadWithout(v1::N2v::Stub& stub, const v1::SnapshotHeader& header,
+                           const EdgeList& graph, const Embeddings& vectors,
+                           const Embeddings* context, int64_t missing) {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+  for (size_t r = 0; r < vectors.size(); ++r) {
+    if (vectors.id(r) == missing) continue;
+    ids.push_back(vectors.id(r));
+    const auto row = vectors.row(r);
+    values.insert(values.end(), row.begin(), row.end());
+  }
+  absl::StatusOr<Embeddings> kept =
+      Embeddings::FromRows(std::move(ids), vectors.dimensions(), values);
+  EXPECT_TRUE(kept.ok());
+  auto messages = testing::UploadMessages(header, graph);
+  AddInitial(messages, *kept, context);
+  v1::Snapshot out;
+  EXPECT_TRUE(testing::Upload(stub, messages, &out).ok());
+  return out;
+}
+
+v1::Job GetJobOrDie(v1::N2v::Stub& stub, const std::string& job_id) {
+  v1::GetJobRequest get;
+  get.set_job_id(job_id);
+  v1::Job job;
+  grpc::ClientContext context;
+  EXPECT_TRUE(stub.GetJob(&context, get, &job).ok());
+  return job;
+}
+
+// Incremental jobs on an unchanged graph: nodes without a previous vector are
+// walked (not left at zero), and without previous context vectors the whole
+// graph is walked (a copy would hand out zero context vectors).
+TEST(WarmStartApiTest, IncrementalWalksNodesWithoutPreviousVectors) {
+  TestServer t;
+  v1::SnapshotHeader header = testing::Header(false, false, "unchanged");
+  header.set_track_changes(true);
+  const EdgeList graph = testing::RandomGraph(300, 1500, 11);
+  v1::Snapshot first;
+  ASSERT_TRUE(testing::Upload(*t.stub, testing::UploadMessages(header, graph), &first).ok());
+  v1::Node2VecParams cold = testing::SmallParams(8);
+  cold.set_keep_context(true);
+  const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
+  testing::WaitSucceeded(*t.stub, job1.job_id());
+  const Embeddings vectors1 = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
+  const Embeddings context1 = testing::ToEmbeddings(FetchContext(*t.stub, job1.job_id()));
+
+  v1::Node2VecParams incremental = WarmParams();
+  incremental.set_incremental(true);
+  const int64_t missing = vectors1.id(17);
+  const v1::Snapshot second =
+      UploadWithout(*t.stub, header, graph, vectors1, &context1, missing);
+  EXPECT_EQ(second.changed_nodes(), 0u);
+  const v1::Job job2 = testing::StartJobOrDie(*t.stub, second.snapshot_id(), incremental);
+  testing::WaitSucceeded(*t.stub, job2.job_id());
+  const v1::Job done2 = GetJobOrDie(*t.stub, job2.job_id());
+  EXPECT_TRUE(done2.incremental());
+  EXPECT_EQ(done2.walk_start_nodes(), 1u);
+  EXPECT_EQ(done2.drift().added_nodes(), 1u);
+  const Embeddings vectors2 = testing::ToEmbeddings(testing::Fetch(*t.stub, job2.job_id()));
+  double norm = 0;
+  for (float x : vectors2.row(*vectors2.Find(missing))) norm += x * x;
+  EXPECT_GT(norm, 0.0) << "node " << missing << " was left at zero";
+
+  // The same without context vectors: a full (not incremental) run.
+  const v1::Snapshot third =
+      UploadWithout(*t.stub, header, graph, vectors1, nullptr, -1);
+  EXPECT_EQ(third.changed_nodes(), 0u);
+  const v1::Job job3 = testing::StartJobOrDie(*t.stub, third.snapshot_id(), incremental);
+  testing::WaitSucceeded(*t.stub, job3.job_id());
+  const v1::Job done3 = GetJobOrDie(*t.stub, job3.job_id());
+  EXPECT_FALSE(done3.incremental());
+  EXPECT_EQ(done3.walk_start_nodes(), 300u);
+  const Embeddings context3 = testing::ToEmbeddings(FetchContext(*t.stub, job3.job_id()));
+  double context_norm = 0;
+  for (size_t r = 0; r < context3.size(); ++r) {
+    for (float x : context3.row(r)) context_norm += x * x;
+  }
+  EXPECT_GT(context_norm, 0.0);
+}
+
+// align works without warm_start: a cold run rotated onto the initial
+// vectors, with its drift reported.
+TEST(WarmStartApiTest, ColdRunCanBeAligned) {
+  TestServer t;
+  const EdgeList graph = testing::RandomGraph(200, 1000, 5);
+  v1::Snapshot first;
+  ASSERT_TRUE(testing::Upload(*t.stub,
+                              testing::UploadMessages(testing::Header(false, false), graph),
+                              &first).ok());
+  const v1::Job job1 =
+      testing::StartJobOrDie(*t.stub, first.snapshot_id(), testing::SmallParams(8));
+  testing::WaitSucceeded(*t.stub, job1.job_id());
+  const Embeddings vectors1 = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
+
+  auto messages = testing::UploadMessages(testing::Header(false, false), graph);
+  AddInitial(messages, vectors1, nullptr);
+  v1::Snapshot second;
+  ASSERT_TRUE(testing::Upload(*t.stub, messages, &second).ok());
+  v1::Node2VecParams aligned = testing::SmallParams(8);
+  aligned.set_random_seed(99);
+  aligned.set_align(true);
+  const v1::Job job2 = testing::StartJobOrDie(*t.stub, second.snapshot_id(), aligned);
+  testing::WaitSucceeded(*t.stub, job2.job_id());
+  const v1::Job done = GetJobOrDie(*t.stub, job2.job_id());
+  EXPECT_EQ(done.warm_started_nodes(), 0u);
+  ASSERT_TRUE(done.has_drift());
+  EXPECT_EQ(done.drift().shared_nodes(), 200u);
+  // The fetched vectors are the rotated ones: their drift is the reported one.
+  const Embeddings vectors2 = testing::ToEmbeddings(testing::Fetch(*t.stub, job2.job_id()));
+  auto measured = MeasureDrift(vectors2, vectors1);
+  ASSERT_TRUE(measured.ok());
+  EXPECT_NEAR(measured->mean, done.drift().mean(), 1e-6);
+  // Rotation can only bring them closer than the raw cold vectors.
+  absl::StatusOr<std::vector<double>> identity_check = ProcrustesRotation(vectors2, vectors1);
+  ASSERT_TRUE(identity_check.ok());
+  EXPECT_NEAR((*identity_check)[0], 1.0, 1e-3);
 }
 
 TEST(WarmStartApiTest, BadWarmStartsAreRefused) {

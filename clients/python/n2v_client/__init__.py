@@ -17,14 +17,15 @@ from .errors import (Aborted, AlreadyExists, Cancelled, DeadlineExceeded,
                      N2vJobCancelled, N2vJobError, N2vJobFailed, NotFound,
                      PermissionDenied, ResourceExhausted, Unauthenticated,
                      Unavailable, Unimplemented)
-from .models import Estimate, Job, JobPhase, JobProgress, JobState, Params, Snapshot
+from .models import (Drift, Estimate, Job, JobPhase, JobProgress, JobState, Params,
+                     Snapshot)
 from .params import PARAM_NAMES
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Client", "edge_operator", "PARAM_NAMES",
-    "Snapshot", "Job", "JobProgress", "JobState", "JobPhase", "Params", "Estimate",
+    "Snapshot", "Job", "JobProgress", "JobState", "JobPhase", "Params", "Estimate", "Drift",
     "N2vError", "Cancelled", "InvalidArgument", "DeadlineExceeded", "NotFound",
     "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
     "Aborted", "Unimplemented", "Internal", "Unavailable", "Unauthenticated",

@@ -23,7 +23,8 @@ import numpy as np
 
 from .client import DEFAULT_TARGET, Client
 from .errors import N2vError, N2vJobError
-from .params import PARAM_CONVERTERS, _as_bool, _as_float, _as_int
+from .params import (PARAM_CONVERTERS, WARM_START_PARAMS, _as_bool, _as_float,
+                     _as_int)
 
 
 def read_edges(path: Path) -> Iterator[Tuple]:
@@ -71,9 +72,16 @@ def write_word2vec(path: Path, ids: np.ndarray, vectors: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
+def cli_param_names() -> List[str]:
+    """The node2vec parameters `embed` has flags for: all but the warm-start
+    ones (the command line uploads no initial vectors)."""
+    return [name for name in PARAM_CONVERTERS if name not in WARM_START_PARAMS]
+
+
 def _add_param_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("node2vec parameters (server defaults when omitted)")
-    for name, convert in PARAM_CONVERTERS.items():
+    for name in cli_param_names():
+        convert = PARAM_CONVERTERS[name]
         flag = "--" + name.replace("_", "-")
         if convert is _as_bool:
             group.add_argument(flag, dest=name, action="store_true", default=None)
@@ -119,7 +127,7 @@ def _client(args: argparse.Namespace) -> Client:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    params = {name: getattr(args, name) for name in PARAM_CONVERTERS
+    params = {name: getattr(args, name) for name in cli_param_names()
               if getattr(args, name) is not None}
     with _client(args) as client:
         snapshot = client.upload_edges_iter(read_edges(args.input), directed=args.directed,

@@ -177,7 +177,8 @@ class Client:
 
     def upload_graph(self, sources: Any, targets: Any, weights: Any = None, *,
                      nodes: Any = None, directed: bool = False, name: str = "",
-                     strict_node_list: bool = False,
+                     strict_node_list: bool = False, track_changes: bool = False,
+                     initial: Optional[graph.InitialInput] = None,
                      chunk_edges: int = graph.DEFAULT_CHUNK_EDGES) -> Snapshot:
         """Uploads a graph given as edge columns and returns its Snapshot.
 
@@ -187,41 +188,66 @@ class Client:
         with `strict_node_list` every endpoint must be among them. The
         header carries the edge count (and the node count when `nodes` is
         given); columns are streamed in chunks of `chunk_edges`.
+
+        Warm starts: `track_changes` (with a non-empty `name`) makes the
+        server keep this graph so that the next upload under the same name
+        reports its changed nodes (Snapshot.changed_nodes, for incremental
+        jobs). `initial` is (ids, vectors) or (ids, vectors, context) of a
+        previous run (fetch_embeddings with context=False / True): int64
+        (n,), float32 (n, d), float32 (n, d) or None; jobs with
+        warm_start=True start from them. Malformed `initial` (shapes, dtype,
+        NaN or infinite values, repeated ids) raises ValueError before
+        anything is sent.
         """
         edges = graph.EdgeColumns.of(sources, targets, weights)
         node_ids = None if nodes is None else graph.id_column(nodes, "nodes")
+        vectors = None if initial is None else graph.InitialVectors.of(initial)
         head = graph.header(
             name=name, directed=directed, weighted=edges.weights is not None,
             expected_nodes=0 if node_ids is None else int(node_ids.shape[0]),
-            expected_edges=len(edges), strict_node_list=strict_node_list)
-        parts = self._parts(node_ids, graph.edge_chunks(edges, chunk_edges), chunk_edges)
+            expected_edges=len(edges), strict_node_list=strict_node_list,
+            track_changes=track_changes)
+        parts = self._parts(node_ids, graph.edge_chunks(edges, chunk_edges), chunk_edges,
+                            vectors)
         return self._upload(head, parts)
 
     def upload_edges_iter(self, edges: Iterable[Sequence[Any]], *,
                           nodes: Any = None, directed: bool = False,
                           name: str = "", strict_node_list: bool = False,
+                          track_changes: bool = False,
+                          initial: Optional[graph.InitialInput] = None,
                           chunk_edges: int = graph.DEFAULT_CHUNK_EDGES) -> Snapshot:
         """Uploads edges read lazily from an iterable of (source, target)
         or (source, target, weight) tuples (the first tuple decides whether
         the graph is weighted); at most one chunk is held in memory. A bad
-        tuple raises ValueError and the server keeps nothing."""
+        tuple raises ValueError and the server keeps nothing.
+        `track_changes` and `initial` as in upload_graph."""
+        vectors = None if initial is None else graph.InitialVectors.of(initial)
         weighted, it = graph.peek_weighted(edges)
         node_ids = None if nodes is None else graph.id_column(nodes, "nodes")
         expected = len(edges) if hasattr(edges, "__len__") else 0  # type: ignore[arg-type]
         head = graph.header(
             name=name, directed=directed, weighted=weighted,
             expected_nodes=0 if node_ids is None else int(node_ids.shape[0]),
-            expected_edges=expected, strict_node_list=strict_node_list)
+            expected_edges=expected, strict_node_list=strict_node_list,
+            track_changes=track_changes)
         chunks = graph.tuple_edge_chunks(it, weighted, chunk_edges)
-        return self._upload(head, self._parts(node_ids, chunks, chunk_edges))
+        return self._upload(head, self._parts(node_ids, chunks, chunk_edges, vectors))
 
     @staticmethod
     def _parts(node_ids: Optional[np.ndarray], edge_chunks: Iterator[Any],
-               chunk_size: int) -> Iterator[Tuple[str, Any]]:
+               chunk_size: int, initial: Optional[graph.InitialVectors] = None,
+               ) -> Iterator[Tuple[str, Any]]:
+        """The upload parts after the header: node chunks, edge chunks,
+        then initial vector chunks (named by their UploadSnapshotRequest
+        field)."""
         for chunk in graph.node_chunks(node_ids, chunk_size):
             yield "nodes", chunk
         for chunk in edge_chunks:
             yield "edges", chunk
+        if initial is not None:
+            for chunk in graph.initial_vector_chunks(initial):
+                yield "initial_vectors", chunk
 
     def _upload(self, head: Any, parts: Iterable[Tuple[str, Any]]) -> Snapshot:
         def requests() -> Iterator[Any]:
@@ -275,8 +301,16 @@ class Client:
         negative_sampling_rate, embedding_dimension, iterations,
         initial_learning_rate, min_learning_rate, random_seed, concurrency,
         deterministic, positive_sampling_factor, negative_sampling_exponent,
-        isolated_nodes ('random' or 'zero'). Unset ones take the server's
-        defaults; an unknown name is a TypeError naming it.
+        isolated_nodes ('random' or 'zero'), and for warm starts:
+        warm_start (start from the snapshot's initial vectors; use a small
+        initial_learning_rate such as 0.001), align (rotate the result onto
+        the initial vectors and report Job.drift), incremental (walk only
+        from the snapshot's changed nodes when they are at most
+        incremental_max_changed_fraction of the graph [0.1]; needs
+        warm_start), keep_context (keep the context vectors for
+        fetch_embeddings(context=True); implied by warm_start). Unset ones
+        take the server's defaults; an unknown name is a TypeError naming
+        it.
         """
         request = pb.StartJobRequest(snapshot_id=snapshot_id, label=label,
                                      params=build_params(params, "start_job"))
@@ -371,14 +405,18 @@ class Client:
     # ------------------------------------------------------------ results
 
     def fetch_embeddings(self, job_id: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                         resume: bool = True, retries: int = 3) -> Embeddings:
+                         resume: bool = True, retries: int = 3,
+                         context: bool = False) -> Embeddings:
         """The vectors of a SUCCEEDED job: (ids int64 (n,), vectors float32
         (n, d)), rows in ascending id order. With `resume`, a stream broken
         by UNAVAILABLE is reopened at the rows already received (up to
-        `retries` times in a row without progress)."""
+        `retries` times in a row without progress). With `context`, the
+        job's context (output) vectors instead, for the next warm start
+        (FailedPrecondition unless the job ran with keep_context or
+        warm_start)."""
         def open_stream(offset: int) -> Iterable[Any]:
             request = pb.FetchEmbeddingsRequest(job_id=job_id, offset=offset,
-                                                chunk_rows=chunk_rows)
+                                                chunk_rows=chunk_rows, context=context)
             return self._stub.FetchEmbeddings(request, metadata=self._metadata)
 
         ids, vectors = read_rows(open_stream, decode_embedding_chunk, 1,

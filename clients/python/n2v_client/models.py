@@ -69,9 +69,15 @@ class Params:
     positive_sampling_factor: Optional[float] = None
     negative_sampling_exponent: Optional[float] = None
     isolated_nodes: str = "random"
+    warm_start: bool = False
+    align: bool = False
+    incremental: bool = False
+    incremental_max_changed_fraction: Optional[float] = None
+    keep_context: bool = False
 
     @classmethod
     def from_proto(cls, msg: Any) -> "Params":
+        """Converts an n2v.v1.Node2VecParams message."""
         def opt(name: str) -> Any:
             return getattr(msg, name) if msg.HasField(name) else None
 
@@ -94,12 +100,24 @@ class Params:
             isolated_nodes=(
                 "zero" if msg.isolated_nodes == pb.ISOLATED_NODES_ZERO else "random"
             ),
+            warm_start=msg.warm_start,
+            align=msg.align,
+            incremental=msg.incremental,
+            incremental_max_changed_fraction=opt("incremental_max_changed_fraction"),
+            keep_context=msg.keep_context,
         )
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An uploaded graph held by the server (n2v.v1.Snapshot)."""
+    """An uploaded graph held by the server (n2v.v1.Snapshot).
+
+    `initial_vectors` counts the warm-start rows uploaded with the graph.
+    `previous_snapshot_id` names the snapshot last uploaded under the same
+    name with track_changes ("" when none is held); `changed_nodes` (new
+    nodes and nodes whose edges differ from it) and `removed_nodes` (its
+    nodes that are gone) compare against it.
+    """
 
     snapshot_id: str
     name: str = ""
@@ -115,9 +133,14 @@ class Snapshot:
     upload_seconds: float = 0.0
     build_seconds: float = 0.0
     created_unix_ms: int = 0
+    initial_vectors: int = 0
+    previous_snapshot_id: str = ""
+    changed_nodes: int = 0
+    removed_nodes: int = 0
 
     @classmethod
     def from_proto(cls, msg: Any) -> "Snapshot":
+        """Converts an n2v.v1.Snapshot message."""
         return cls(
             snapshot_id=msg.snapshot_id,
             name=msg.name,
@@ -133,6 +156,42 @@ class Snapshot:
             upload_seconds=msg.upload_seconds,
             build_seconds=msg.build_seconds,
             created_unix_ms=msg.created_unix_ms,
+            initial_vectors=msg.initial_vectors,
+            previous_snapshot_id=msg.previous_snapshot_id,
+            changed_nodes=msg.changed_nodes,
+            removed_nodes=msg.removed_nodes,
+        )
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How far an aligned warm-started job's vectors moved from the initial
+    ones (n2v.v1.Drift).
+
+    `mean`, `p95` and `max` are relative L2 distances |new - old| / |old|
+    over `measured_nodes` nodes: the unchanged shared nodes, or all shared
+    nodes when the snapshot has no previous one to tell what changed.
+    """
+
+    shared_nodes: int = 0
+    added_nodes: int = 0
+    removed_nodes: int = 0
+    mean: float = 0.0
+    p95: float = 0.0
+    max: float = 0.0
+    measured_nodes: int = 0
+
+    @classmethod
+    def from_proto(cls, msg: Any) -> "Drift":
+        """Converts an n2v.v1.Drift message."""
+        return cls(
+            shared_nodes=msg.shared_nodes,
+            added_nodes=msg.added_nodes,
+            removed_nodes=msg.removed_nodes,
+            mean=msg.mean,
+            p95=msg.p95,
+            max=msg.max,
+            measured_nodes=msg.measured_nodes,
         )
 
 
@@ -159,6 +218,7 @@ class JobProgress:
 
     @classmethod
     def from_proto(cls, msg: Any) -> "JobProgress":
+        """Converts an n2v.v1.JobProgress message."""
         return cls(
             job_id=msg.job_id,
             state=_enum(JobState, msg.state),
@@ -176,7 +236,14 @@ class JobProgress:
 
 @dataclass(frozen=True)
 class Job:
-    """A node2vec job (n2v.v1.Job): parameters, latest progress, results."""
+    """A node2vec job (n2v.v1.Job): parameters, latest progress, results.
+
+    Warm-start facts, filled when SUCCEEDED: `warm_started_nodes` took an
+    initial vector, `neighbour_started_nodes` (new nodes) started from their
+    neighbours' mean; `incremental` tells whether walks started only from
+    the changed nodes (`walk_start_nodes` of them; all nodes otherwise);
+    `drift` is None unless the job ran with warm_start and align.
+    """
 
     job_id: str
     snapshot_id: str = ""
@@ -191,6 +258,11 @@ class Job:
     memory_bytes: int = 0
     created_unix_ms: int = 0
     finished_unix_ms: int = 0
+    warm_started_nodes: int = 0
+    neighbour_started_nodes: int = 0
+    incremental: bool = False
+    walk_start_nodes: int = 0
+    drift: Optional[Drift] = None
 
     @property
     def state(self) -> JobState:
@@ -204,6 +276,7 @@ class Job:
 
     @classmethod
     def from_proto(cls, msg: Any) -> "Job":
+        """Converts an n2v.v1.Job message."""
         return cls(
             job_id=msg.job_id,
             snapshot_id=msg.snapshot_id,
@@ -219,6 +292,11 @@ class Job:
             memory_bytes=msg.memory_bytes,
             created_unix_ms=msg.created_unix_ms,
             finished_unix_ms=msg.finished_unix_ms,
+            warm_started_nodes=msg.warm_started_nodes,
+            neighbour_started_nodes=msg.neighbour_started_nodes,
+            incremental=msg.incremental,
+            walk_start_nodes=msg.walk_start_nodes,
+            drift=Drift.from_proto(msg.drift) if msg.HasField("drift") else None,
         )
 
 
@@ -236,6 +314,7 @@ class Estimate:
 
     @classmethod
     def from_proto(cls, msg: Any) -> "Estimate":
+        """Converts an n2v.v1.Estimate message."""
         return cls(
             graph_bytes=msg.graph_bytes,
             job_bytes=msg.job_bytes,

@@ -59,9 +59,22 @@ PARAM_CONVERTERS: Dict[str, Callable[[Any], Any]] = {
     "positive_sampling_factor": _as_float,
     "negative_sampling_exponent": _as_float,
     "isolated_nodes": _as_isolated,
+    # Warm starts (need initial vectors uploaded with the snapshot, see
+    # Client.upload_graph(initial=...)) and stable vectors across runs.
+    "warm_start": _as_bool,
+    "align": _as_bool,
+    "incremental": _as_bool,
+    "incremental_max_changed_fraction": _as_float,
+    "keep_context": _as_bool,
 }
 
 PARAM_NAMES = tuple(PARAM_CONVERTERS)
+
+# The parameters that only make sense with a snapshot carrying initial
+# vectors or with a later FetchEmbeddings(context=True); the command line,
+# which does neither, offers no flags for them.
+WARM_START_PARAMS = ("warm_start", "align", "incremental",
+                     "incremental_max_changed_fraction", "keep_context")
 
 
 def check_param_names(params: Mapping[str, Any], where: str) -> None:
