@@ -100,6 +100,26 @@ void BM_SgnsWindow(benchmark::State& state) {
 }
 BENCHMARK(BM_SgnsWindow)->Arg(128)->Arg(64);
 
+// The same 20 contexts trained pair by pair (the default training order).
+void BM_SgnsPairs(benchmark::State& state) {
+  const uint32_t dims = state.range(0);
+  const uint32_t stride = PaddedDimension(dims);
+  constexpr uint32_t kInputs = 20, kOutputs = 6;
+  AlignedFloats in(kInputs * stride), out(kOutputs * stride), g(64);
+  Rng rng(3);
+  for (size_t i = 0; i < in.size(); ++i) in.data()[i] = rng.UniformFloat() - 0.5f;
+  std::vector<float*> outputs;
+  for (uint32_t k = 0; k < kOutputs; ++k) outputs.push_back(out.data() + k * stride);
+  for (auto _ : state) {
+    for (uint32_t j = 0; j < kInputs; ++j) {
+      internal::SgnsPairUpdate(in.data() + j * stride, outputs.data(), kOutputs,
+                               1e-6f, stride, g.data(), nullptr);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kInputs);  // pairs
+}
+BENCHMARK(BM_SgnsPairs)->Arg(128)->Arg(64);
+
 }  // namespace
 }  // namespace n2v
 

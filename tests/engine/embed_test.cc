@@ -146,8 +146,11 @@ TEST(EmbedDeterminismTest, BitIdenticalForAnyThreadCountAndRun) {
   const std::pair<double, double> pqs[] = {{1, 1}, {0.5, 2}};
   for (const GraphCase& gc : graphs) {
     for (const auto& [p, q] : pqs) {
-      SCOPED_TRACE(::testing::Message() << gc.name << " p=" << p << " q=" << q);
+     for (bool batch : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << gc.name << " p=" << p << " q=" << q
+                                        << " batch_windows=" << batch);
       EmbedOptions options = SmallOptions();
+      options.batch_windows = batch;
       options.deterministic = true;
       options.walk.p = p;
       options.walk.q = q;
@@ -166,6 +169,7 @@ TEST(EmbedDeterminismTest, BitIdenticalForAnyThreadCountAndRun) {
       options.seed = 8;
       const EmbedResult reseeded = EmbedOrDie(gc.graph, options);
       EXPECT_FALSE(BitIdentical(reference.embeddings, reseeded.embeddings));
+     }
     }
   }
 }

@@ -1,4 +1,4 @@
-// Checks internal::SgnsWindowUpdate against a slow double-precision
+// Checks internal::SgnsWindowUpdate and SgnsPairUpdate against a slow double-precision
 // reference: the loss it reports is the documented L, and the step it takes
 // is exactly -lr times the gradient of L, computed here by central
 // differences, for padded and unpadded rows, repeated rows and every
@@ -212,6 +212,132 @@ TEST(SgnsKernelRowsTest, UntouchedRowsDoNotChange) {
       EXPECT_EQ(out.data()[r * 32 + i], out0[r * 32 + i]);
     }
   }
+}
+
+// SgnsPairUpdate is one pair's exact gradient step: against the reference
+// loss by central differences, for every remainder path of its loops (1 to
+// 11 outputs, padded and unpadded rows), and equal (to rounding) to the
+// window kernel given that one input.
+struct PairCase {
+  uint32_t dims, stride, outputs;
+  float lr;
+};
+
+class SgnsPairKernelTest : public ::testing::TestWithParam<PairCase> {};
+
+TEST_P(SgnsPairKernelTest, StepIsMinusLrTimesGradientOfL) {
+  const PairCase& c = GetParam();
+  const uint32_t pool = c.outputs + 1;
+  AlignedFloats in = RandomRows(2, c.dims, c.stride, 1.0f, 5);
+  AlignedFloats out = RandomRows(pool, c.dims, c.stride, 1.0f, 6);
+  const std::vector<double> in0 = ToDouble(in), out0 = ToDouble(out);
+  std::vector<int> outputs;
+  for (uint32_t k = 0; k < c.outputs; ++k) outputs.push_back(k + 1);  // row 0 unused
+  const std::vector<int> inputs = {1};
+  const double reference = ReferenceLoss(in0, out0, inputs, outputs, c.stride);
+
+  std::vector<float*> out_ptrs;
+  for (int k : outputs) out_ptrs.push_back(out.data() + size_t(k) * c.stride);
+  std::vector<float> g(c.outputs);
+  LossSum loss{0.5, 2};
+  SgnsPairUpdate(in.data() + c.stride, out_ptrs.data(), c.outputs, c.lr,
+                 c.stride, g.data(), &loss);
+  EXPECT_NEAR(loss.sum - 0.5, reference, 1e-5 * reference);
+  EXPECT_EQ(loss.pairs, 3u);
+
+  constexpr double kH = 1e-4;
+  auto expect_step = [&](bool of_inputs, const AlignedFloats& now,
+                         const std::vector<double>& before) {
+    std::vector<double> ip = in0, op = out0;
+    std::vector<double>& p = of_inputs ? ip : op;
+    int bad = 0;
+    for (size_t e = 0; e < p.size() && bad < 5; ++e) {
+      const uint32_t lane = e % c.stride;
+      if (lane >= c.dims) {
+        EXPECT_EQ(now.data()[e], 0.0f) << "padding stays zero";
+        continue;
+      }
+      const double saved = p[e];
+      p[e] = saved + kH;
+      const double up = ReferenceLoss(ip, op, inputs, outputs, c.stride);
+      p[e] = saved - kH;
+      const double down = ReferenceLoss(ip, op, inputs, outputs, c.stride);
+      p[e] = saved;
+      const double expected = -double{c.lr} * (up - down) / (2 * kH);
+      const double delta = double{now.data()[e]} - before[e];
+      if (std::abs(delta - expected) > 1e-6 + 1e-4 * std::abs(expected)) {
+        ADD_FAILURE() << (of_inputs ? "input" : "output") << " row "
+                      << e / c.stride << " lane " << lane << ": moved "
+                      << delta << ", expected " << expected;
+        ++bad;
+      }
+    }
+  };
+  expect_step(true, in, in0);
+  expect_step(false, out, out0);
+}
+
+TEST_P(SgnsPairKernelTest, MatchesTheWindowKernelForOneInput) {
+  const PairCase& c = GetParam();
+  AlignedFloats in_a = RandomRows(1, c.dims, c.stride, 1.0f, 7);
+  AlignedFloats out_a = RandomRows(c.outputs, c.dims, c.stride, 1.0f, 8);
+  AlignedFloats in_b = RandomRows(1, c.dims, c.stride, 1.0f, 7);
+  AlignedFloats out_b = RandomRows(c.outputs, c.dims, c.stride, 1.0f, 8);
+  std::vector<float*> op_a, op_b;
+  for (uint32_t k = 0; k < c.outputs; ++k) {
+    op_a.push_back(out_a.data() + size_t{k} * c.stride);
+    op_b.push_back(out_b.data() + size_t{k} * c.stride);
+  }
+  std::vector<float> g(c.outputs);
+  SgnsPairUpdate(in_a.data(), op_a.data(), c.outputs, c.lr, c.stride, g.data(),
+                 nullptr);
+  float* ip_b[1] = {in_b.data()};
+  AlignedFloats scratch(SgnsScratchFloats(1, c.outputs, c.stride));
+  SgnsWindowUpdate(ip_b, 1, op_b.data(), c.outputs, c.lr, c.stride,
+                   scratch.data(), nullptr);
+  for (size_t e = 0; e < in_a.size(); ++e) {
+    ASSERT_NEAR(in_a.data()[e], in_b.data()[e], 1e-6) << "input element " << e;
+  }
+  for (size_t e = 0; e < out_a.size(); ++e) {
+    ASSERT_NEAR(out_a.data()[e], out_b.data()[e], 1e-6) << "output element " << e;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Pairs, SgnsPairKernelTest,
+    ::testing::Values(PairCase{16, 16, 1, 1e-3f}, PairCase{20, 32, 2, 1e-3f},
+                      PairCase{32, 32, 3, 1e-3f}, PairCase{48, 48, 4, 1e-3f},
+                      PairCase{100, 112, 5, 1e-3f}, PairCase{128, 128, 6, 1e-3f},
+                      PairCase{64, 64, 7, 0.5f}, PairCase{80, 80, 8, 1e-3f},
+                      PairCase{128, 128, 11, 0.5f}),
+    [](const ::testing::TestParamInfo<PairCase>& info) {
+      const PairCase& c = info.param;
+      return "d" + std::to_string(c.dims) + "_stride" + std::to_string(c.stride) +
+             "_outputs" + std::to_string(c.outputs) +
+             (c.lr >= 0.1f ? "_large_step" : "");
+    });
+
+// Pairs trained one after another see each other's updates: the second
+// pair's step starts from the centre row the first one moved.
+TEST(SgnsPairKernelOrderTest, SecondPairSeesTheFirstPairsUpdate) {
+  AlignedFloats in = RandomRows(2, 32, 32, 1.0f, 9);
+  AlignedFloats out = RandomRows(3, 32, 32, 1.0f, 10);
+  AlignedFloats in_w = RandomRows(2, 32, 32, 1.0f, 9);
+  AlignedFloats out_w = RandomRows(3, 32, 32, 1.0f, 10);
+  float* op[3] = {out.data(), out.data() + 32, out.data() + 64};
+  float* op_w[3] = {out_w.data(), out_w.data() + 32, out_w.data() + 64};
+  std::vector<float> g(3);
+  SgnsPairUpdate(in.data(), op, 3, 0.5f, 32, g.data(), nullptr);
+  SgnsPairUpdate(in.data() + 32, op, 3, 0.5f, 32, g.data(), nullptr);
+  // Both pairs as one block: both computed from the original rows.
+  float* ip_w[2] = {in_w.data(), in_w.data() + 32};
+  AlignedFloats scratch(SgnsScratchFloats(2, 3, 32));
+  SgnsWindowUpdate(ip_w, 2, op_w, 3, 0.5f, 32, scratch.data(), nullptr);
+  // The first input's step is the same either way; the second differs.
+  for (int i = 0; i < 32; ++i) EXPECT_NEAR(in.data()[i], in_w.data()[i], 1e-6);
+  double differs = 0;
+  for (int i = 32; i < 64; ++i) differs += std::abs(in.data()[i] - in_w.data()[i]);
+  EXPECT_GT(differs, 1e-4);
 }
 
 TEST(PaddedDotTest, MatchesDoubleReference) {

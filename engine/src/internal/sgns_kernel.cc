@@ -221,4 +221,82 @@ N2V_CLONES void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
   }
 }
 
+N2V_CLONES void SgnsPairUpdate(float* input, float* const* outputs,
+                               uint32_t num_outputs, float lr, uint32_t stride,
+                               float* g, LossSum* loss) {
+  // 1. Dots with the current rows, up to eight chains at once.
+  uint32_t k = 0;
+  for (; k + 8 <= num_outputs; k += 8) DotN<8>(input, outputs + k, stride, g + k);
+  switch (num_outputs - k) {
+    case 7: DotN<7>(input, outputs + k, stride, g + k); break;
+    case 6: DotN<6>(input, outputs + k, stride, g + k); break;
+    case 5: DotN<5>(input, outputs + k, stride, g + k); break;
+    case 4: DotN<4>(input, outputs + k, stride, g + k); break;
+    case 3: DotN<3>(input, outputs + k, stride, g + k); break;
+    case 2: DotN<2>(input, outputs + k, stride, g + k); break;
+    case 1: DotN<1>(input, outputs + k, stride, g + k); break;
+  }
+  if (loss != nullptr) {
+    for (uint32_t c = 0; c < num_outputs; ++c) {
+      loss->sum += Softplus(c == 0 ? -g[c] : g[c]);
+    }
+    loss->pairs += 1;
+  }
+  // 2. Coefficients.
+  for (uint32_t c = 0; c < num_outputs; c += kLanes) {
+    float f[kLanes] = {}, label[kLanes] = {};
+    const uint32_t n = std::min<uint32_t>(kLanes, num_outputs - c);
+    for (uint32_t l = 0; l < n; ++l) {
+      f[l] = g[c + l];
+      label[l] = c + l == 0 ? 1.0f : 0.0f;
+    }
+    Vec16 fv, lv;
+    std::memcpy(&fv, f, sizeof(fv));
+    std::memcpy(&lv, label, sizeof(lv));
+    const Vec16 coef = (lv - 1.0f / (1.0f + PolyExp(-fv))) * lr;
+    std::memcpy(f, &coef, sizeof(f));
+    for (uint32_t l = 0; l < n; ++l) g[c + l] = f[l];
+  }
+  // 3. One pass over the columns, four 16-float chunks at a time (four
+  // independent chains): each output row moves along the old input, the
+  // input along the old output rows.
+  uint32_t i = 0;
+  for (; i + 4 * kLanes <= stride; i += 4 * kLanes) {
+    float* in = input + i;
+    const Vec16 x0 = Load(in), x1 = Load(in + kLanes), x2 = Load(in + 2 * kLanes),
+                x3 = Load(in + 3 * kLanes);
+    Vec16 d0{}, d1{}, d2{}, d3{};
+    for (uint32_t c = 0; c < num_outputs; ++c) {
+      float* row = outputs[c] + i;
+      const Vec16 coef = Splat(g[c]);
+      const Vec16 o0 = Load(row), o1 = Load(row + kLanes),
+                  o2 = Load(row + 2 * kLanes), o3 = Load(row + 3 * kLanes);
+      d0 = Fma(coef, o0, d0);
+      d1 = Fma(coef, o1, d1);
+      d2 = Fma(coef, o2, d2);
+      d3 = Fma(coef, o3, d3);
+      Store(row, Fma(coef, x0, o0));
+      Store(row + kLanes, Fma(coef, x1, o1));
+      Store(row + 2 * kLanes, Fma(coef, x2, o2));
+      Store(row + 3 * kLanes, Fma(coef, x3, o3));
+    }
+    Store(in, x0 + d0);
+    Store(in + kLanes, x1 + d1);
+    Store(in + 2 * kLanes, x2 + d2);
+    Store(in + 3 * kLanes, x3 + d3);
+  }
+  for (; i < stride; i += kLanes) {
+    const Vec16 x = Load(input + i);
+    Vec16 d{};
+    for (uint32_t c = 0; c < num_outputs; ++c) {
+      float* row = outputs[c] + i;
+      const Vec16 coef = Splat(g[c]);
+      const Vec16 o = Load(row);
+      d = Fma(coef, o, d);
+      Store(row, Fma(coef, x, o));
+    }
+    Store(input + i, x + d);
+  }
+}
+
 }  // namespace n2v::internal

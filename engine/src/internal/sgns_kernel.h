@@ -44,6 +44,18 @@ void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
                       float* const* outputs, uint32_t num_outputs, float lr,
                       uint32_t stride, float* scratch, LossSum* loss);
 
+// One (context, centre) pair, word2vec's unit of work: `input` (the
+// context's row) against outputs[0] (the centre, label 1) and
+// outputs[1..num_outputs) (negatives, label 0), all updated in place from
+// the values before the call. Trained pair after pair, each pair sees the
+// rows as the previous one left them; a window block (SgnsWindowUpdate)
+// computes all its pairs from the same stale rows, which overshoots when a
+// window's nodes are alike (local walks, p < 1) and costs quality. `g`
+// holds num_outputs floats of scratch. `input` is not an output row; a
+// repeated output row gets its updates one after the other.
+void SgnsPairUpdate(float* input, float* const* outputs, uint32_t num_outputs,
+                    float lr, uint32_t stride, float* g, LossSum* loss);
+
 // Dot product with the same lane order as the kernel (for tests).
 float PaddedDot(const float* a, const float* b, uint32_t stride);
 

@@ -91,8 +91,9 @@ inline uint32_t PrepareWalk(const TrainContext& ctx, uint64_t global_walk,
   return kept;
 }
 
-// One SGD step for centre `i` of a prepared walk of `kept` nodes: its
-// window of contexts against the centre and its negatives. Each centre has
+// The SGD steps for centre `i` of a prepared walk of `kept` nodes: its
+// window of contexts against the centre and its negatives (drawn once per
+// centre, shared by its contexts), pair by pair or as one block. Each centre has
 // its own random stream, so any range of centres can be trained
 // independently of the others. `Rows` maps a node to its input row (Input)
 // and output row (Output).
@@ -127,9 +128,18 @@ void TrainCenter(const TrainContext& ctx, uint64_t global_walk, uint32_t i,
     const NodeIndex negative = ctx.negatives.Sample(rng);
     if (negative != center) buf.outputs[num_outputs++] = rows.Output(negative);
   }
-  SgnsWindowUpdate(buf.inputs.data(), num_inputs, buf.outputs.data(),
-                   num_outputs, lr, ctx.stride, buf.scratch.data(),
-                   position % kLossSampleEvery == 0 ? &loss : nullptr);
+  LossSum* sampled = position % kLossSampleEvery == 0 ? &loss : nullptr;
+  if (opt.batch_windows) {
+    SgnsWindowUpdate(buf.inputs.data(), num_inputs, buf.outputs.data(),
+                     num_outputs, lr, ctx.stride, buf.scratch.data(), sampled);
+    return;
+  }
+  // Pair after pair, in window order, as word2vec does: each pair sees the
+  // centre and negative rows as the previous pair left them.
+  for (uint32_t j = 0; j < num_inputs; ++j) {
+    SgnsPairUpdate(buf.inputs[j], buf.outputs.data(), num_outputs, lr,
+                   ctx.stride, buf.scratch.data(), sampled);
+  }
 }
 
 // Trains on a whole walk; returns how many nodes it kept.
