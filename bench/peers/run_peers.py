@@ -57,7 +57,7 @@ REAL_GRAPHS = {
 GENERATED = {"rmat-1M": 1_000_000, "rmat-10M": 10_000_000, "rmat-50M": 50_000_000}
 ALL_GRAPHS = list(REAL_GRAPHS) + list(GENERATED)
 QUICK_GRAPHS = ["blogcatalog", "facebook", "rmat-1M"]
-TOOLS = ["n2v", "n2v-deterministic", "grape", "pecanpy", "fastnode2vec", "node2vec-pypi", "gensim-reference"]
+TOOLS = ["n2v", "n2v-deterministic", "n2v-batch", "grape", "pecanpy", "fastnode2vec", "node2vec-pypi", "gensim-reference"]
 PEER_PACKAGES = ["pecanpy", "grape", "embiggen", "ensmallen", "fastnode2vec", "gensim", "node2vec", "networkx",
                  "numpy", "scipy", "scikit-learn", "numba", "pandas", "matplotlib"]
 
@@ -241,7 +241,9 @@ def error_summary(stderr: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def n2v_cmd(args, graph_path, out, p, q, directed, deterministic):
+def n2v_cmd(args, graph_path, out, p, q, directed, mode):
+    """The n2v command line; mode is "n2v", "n2v-deterministic" or "n2v-batch"
+    (--batch-windows: each window trained as one block)."""
     cmd = [args.n2v, "embed", "--input", graph_path, "--output", out,
            "--dimensions", str(PAPER["dimensions"]), "--walk-length", str(PAPER["walk_length"]),
            "--num-walks", str(PAPER["num_walks"]), "--window-size", str(PAPER["window_size"]),
@@ -249,8 +251,10 @@ def n2v_cmd(args, graph_path, out, p, q, directed, deterministic):
            "--workers", str(PAPER["workers"]), "--p", str(p), "--q", str(q), "--seed", str(PAPER["seed"])]
     if directed:
         cmd.append("--directed")
-    if deterministic:
+    if mode == "n2v-deterministic":
         cmd.append("--deterministic")
+    if mode == "n2v-batch":
+        cmd.append("--batch-windows")
     return cmd
 
 
@@ -317,7 +321,7 @@ def run_one(args, tool, gname, spec, p, q, work) -> dict:
     emb = os.path.join(work, f"{gname}_{tool}_{p}_{q}.emb")
     timing = os.path.join(work, f"{gname}_{tool}_{p}_{q}.timing.json")
     if tool.startswith("n2v"):
-        cmd = n2v_cmd(args, spec["n2v_input"], emb, p, q, spec["directed"], tool == "n2v-deterministic")
+        cmd = n2v_cmd(args, spec["n2v_input"], emb, p, q, spec["directed"], tool)
     else:
         cmd = peer_cmd(tool, spec["peer_input"], emb, timing, p, q, spec["directed"])
     load = os.getloadavg()[0]
