@@ -1,8 +1,9 @@
-// The skip-gram negative-sampling update for one centre node and its window
-// (Mikolov et al., 2013), batched as in Ji et al., "Parallelizing Word2Vec in
-// Shared and Distributed Memory" (2016): the centre's negatives are shared by
-// all its context nodes, so the window is a small dense block whose rows stay
-// in L1 cache, instead of one random row fetch per (pair, negative).
+// The skip-gram negative-sampling updates (Mikolov et al., 2013) for a
+// centre node, its contexts and negatives shared by the whole window as in
+// Ji et al., "Parallelizing Word2Vec in Shared and Distributed Memory"
+// (2016), so the rows stay in L1 cache instead of one random row fetch per
+// (pair, negative): SgnsPairUpdate trains one pair (the default, pair after
+// pair), SgnsWindowUpdate the whole window as one block (--batch-windows).
 //
 // Rows are padded to multiples of 16 floats. Dot products keep 16 partial
 // sums reduced in a fixed order and the file is compiled without
