@@ -120,31 +120,6 @@ void BM_SgnsPairs(benchmark::State& state) {
 }
 BENCHMARK(BM_SgnsPairs)->Arg(128)->Arg(64);
 
-// Two independent windows trained pair by pair, their pairs interleaved (as
-// the fast trainer does with two walks): the out-of-order core overlaps one
-// pair's dependency chain with the other's.
-void BM_SgnsPairsTwoStreams(benchmark::State& state) {
-  const uint32_t dims = state.range(0);
-  const uint32_t stride = PaddedDimension(dims);
-  constexpr uint32_t kInputs = 20, kOutputs = 6;
-  AlignedFloats in(2 * kInputs * stride), out(2 * kOutputs * stride), g(128);
-  Rng rng(3);
-  for (size_t i = 0; i < in.size(); ++i) in.data()[i] = rng.UniformFloat() - 0.5f;
-  std::vector<float*> outputs;
-  for (uint32_t k = 0; k < 2 * kOutputs; ++k) outputs.push_back(out.data() + k * stride);
-  for (auto _ : state) {
-    for (uint32_t j = 0; j < kInputs; ++j) {
-      internal::SgnsPairUpdate(in.data() + j * stride, outputs.data(), kOutputs,
-                               1e-6f, stride, g.data(), nullptr);
-      internal::SgnsPairUpdate(in.data() + (kInputs + j) * stride,
-                               outputs.data() + kOutputs, kOutputs, 1e-6f,
-                               stride, g.data() + 64, nullptr);
-    }
-  }
-  state.SetItemsProcessed(state.iterations() * 2 * kInputs);  // pairs
-}
-BENCHMARK(BM_SgnsPairsTwoStreams)->Arg(128)->Arg(64);
-
 }  // namespace
 }  // namespace n2v
 
