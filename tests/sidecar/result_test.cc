@@ -396,14 +396,7 @@ Fetched Embed(v1::N2v::Stub& stub,
   stream->WritesDone();
   Fetched out;
   v1::EmbeddingChunk chunk;
-  while (stream->Read(&chunk)) {
-    out.dimensions = chunk.dimensions();
-    out.total_rows = chunk.total_rows();
-    out.ids.insert(out.ids.end(), chunk.node_ids().begin(),
-                   chunk.node_ids().end());
-    out.vectors += chunk.vectors();
-    out.chunks.push_back(chunk);
-  }
+  while (stream->Read(&chunk)) AppendChunk(chunk, out);
   out.status = stream->Finish();
   return out;
 }

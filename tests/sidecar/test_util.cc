@@ -222,23 +222,24 @@ void WaitSucceeded(v1::N2v::Stub& stub, const std::string& job_id) {
       << messages.back().DebugString();
 }
 
-Fetched Fetch(v1::N2v::Stub& stub, const std::string& job_id, uint64_t offset,
-              uint32_t chunk_rows, std::optional<size_t> max_chunks) {
+void AppendChunk(const v1::EmbeddingChunk& chunk, Fetched& out) {
+  out.dimensions = chunk.dimensions();
+  out.total_rows = chunk.total_rows();
+  out.ids.insert(out.ids.end(), chunk.node_ids().begin(), chunk.node_ids().end());
+  out.vectors += chunk.vectors();
+  out.chunks.push_back(chunk);
+}
+
+namespace {
+
+Fetched FetchWith(v1::N2v::Stub& stub, const v1::FetchEmbeddingsRequest& request,
+                  std::optional<size_t> max_chunks) {
   grpc::ClientContext context;
-  v1::FetchEmbeddingsRequest request;
-  request.set_job_id(job_id);
-  request.set_offset(offset);
-  request.set_chunk_rows(chunk_rows);
   auto reader = stub.FetchEmbeddings(&context, request);
   Fetched out;
   v1::EmbeddingChunk chunk;
   while (reader->Read(&chunk)) {
-    out.dimensions = chunk.dimensions();
-    out.total_rows = chunk.total_rows();
-    out.ids.insert(out.ids.end(), chunk.node_ids().begin(),
-                   chunk.node_ids().end());
-    out.vectors += chunk.vectors();
-    out.chunks.push_back(chunk);
+    AppendChunk(chunk, out);
     if (max_chunks && out.chunks.size() == *max_chunks) {
       context.TryCancel();
       while (reader->Read(&chunk)) {
@@ -248,6 +249,24 @@ Fetched Fetch(v1::N2v::Stub& stub, const std::string& job_id, uint64_t offset,
   }
   out.status = reader->Finish();
   return out;
+}
+
+}  // namespace
+
+Fetched Fetch(v1::N2v::Stub& stub, const std::string& job_id, uint64_t offset,
+              uint32_t chunk_rows, std::optional<size_t> max_chunks) {
+  v1::FetchEmbeddingsRequest request;
+  request.set_job_id(job_id);
+  request.set_offset(offset);
+  request.set_chunk_rows(chunk_rows);
+  return FetchWith(stub, request, max_chunks);
+}
+
+Fetched FetchContext(v1::N2v::Stub& stub, const std::string& job_id) {
+  v1::FetchEmbeddingsRequest request;
+  request.set_job_id(job_id);
+  request.set_context(true);
+  return FetchWith(stub, request, std::nullopt);
 }
 
 Embeddings ToEmbeddings(const Fetched& fetched) {

@@ -127,6 +127,10 @@ struct Fetched {
 Fetched Fetch(v1::N2v::Stub& stub, const std::string& job_id,
               uint64_t offset = 0, uint32_t chunk_rows = 0,
               std::optional<size_t> max_chunks = std::nullopt);
+// FetchEmbeddings with context = true: the job's kept context vectors.
+Fetched FetchContext(v1::N2v::Stub& stub, const std::string& job_id);
+// Adds one received chunk to `out`.
+void AppendChunk(const v1::EmbeddingChunk& chunk, Fetched& out);
 
 // Embeddings built from fetched rows (fails the test on error).
 Embeddings ToEmbeddings(const Fetched& fetched);

@@ -43,24 +43,6 @@ v1::Node2VecParams WarmParams() {
   return p;
 }
 
-testing::Fetched FetchContext(v1::N2v::Stub& stub, const std::string& job_id) {
-  testing::Fetched out;
-  grpc::ClientContext context;
-  v1::FetchEmbeddingsRequest request;
-  request.set_job_id(job_id);
-  request.set_context(true);
-  auto reader = stub.FetchEmbeddings(&context, request);
-  v1::EmbeddingChunk chunk;
-  while (reader->Read(&chunk)) {
-    out.dimensions = chunk.dimensions();
-    out.total_rows = chunk.total_rows();
-    out.ids.insert(out.ids.end(), chunk.node_ids().begin(), chunk.node_ids().end());
-    out.vectors += chunk.vectors();
-  }
-  out.status = reader->Finish();
-  return out;
-}
-
 TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   TestServer t;
   v1::SnapshotHeader header = testing::Header(false, false, "movies");
@@ -76,7 +58,7 @@ TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
   testing::WaitSucceeded(*t.stub, job1.job_id());
   const Embeddings vectors1 = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
-  const testing::Fetched context_fetch = FetchContext(*t.stub, job1.job_id());
+  const testing::Fetched context_fetch = testing::FetchContext(*t.stub, job1.job_id());
   ASSERT_TRUE(context_fetch.status.ok()) << Describe(context_fetch.status);
   const Embeddings context1 = testing::ToEmbeddings(context_fetch);
 
@@ -114,7 +96,7 @@ TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   // Run 3: same change again uploaded incrementally: walks start only from
   // the changed nodes (none changed against run 2's graph, so the previous
   // vectors come back as they are).
-  const testing::Fetched context2_fetch = FetchContext(*t.stub, job2.job_id());
+  const testing::Fetched context2_fetch = testing::FetchContext(*t.stub, job2.job_id());
   ASSERT_TRUE(context2_fetch.status.ok()) << Describe(context2_fetch.status);
   const Embeddings context2 = testing::ToEmbeddings(context2_fetch);
   auto same = testing::UploadMessages(header, changed);
@@ -129,7 +111,7 @@ TEST(WarmStartApiTest, WarmAlignedThenIncremental) {
   const testing::Fetched fetched3 = testing::Fetch(*t.stub, job3.job_id());
   const testing::Fetched fetched2 = testing::Fetch(*t.stub, job2.job_id());
   EXPECT_EQ(fetched3.vectors, fetched2.vectors);
-  const testing::Fetched context3 = FetchContext(*t.stub, job3.job_id());
+  const testing::Fetched context3 = testing::FetchContext(*t.stub, job3.job_id());
   EXPECT_EQ(context3.vectors, context2_fetch.vectors);
   get.set_job_id(job3.job_id());
   grpc::ClientContext c3;
@@ -204,7 +186,7 @@ TEST(WarmStartApiTest, IncrementalWalksNodesWithoutPreviousVectors) {
   const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
   testing::WaitSucceeded(*t.stub, job1.job_id());
   const Embeddings vectors1 = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
-  const Embeddings context1 = testing::ToEmbeddings(FetchContext(*t.stub, job1.job_id()));
+  const Embeddings context1 = testing::ToEmbeddings(testing::FetchContext(*t.stub, job1.job_id()));
 
   v1::Node2VecParams incremental = WarmParams();
   incremental.set_incremental(true);
@@ -232,7 +214,7 @@ TEST(WarmStartApiTest, IncrementalWalksNodesWithoutPreviousVectors) {
   const v1::Job done3 = GetJobOrDie(*t.stub, job3.job_id());
   EXPECT_FALSE(done3.incremental());
   EXPECT_EQ(done3.walk_start_nodes(), 300u);
-  const Embeddings context3 = testing::ToEmbeddings(FetchContext(*t.stub, job3.job_id()));
+  const Embeddings context3 = testing::ToEmbeddings(testing::FetchContext(*t.stub, job3.job_id()));
   double context_norm = 0;
   for (size_t r = 0; r < context3.size(); ++r) {
     for (float x : context3.row(r)) context_norm += x * x;
@@ -320,7 +302,7 @@ TEST(WarmStartApiTest, BadWarmStartsAreRefused) {
   const v1::Job plain = testing::StartJobOrDie(*t.stub, snapshot.snapshot_id(),
                                                testing::SmallParams(8));
   testing::WaitSucceeded(*t.stub, plain.job_id());
-  const testing::Fetched context = FetchContext(*t.stub, plain.job_id());
+  const testing::Fetched context = testing::FetchContext(*t.stub, plain.job_id());
   EXPECT_EQ(context.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(context.status.error_message(),
             "job '" + plain.job_id() +
