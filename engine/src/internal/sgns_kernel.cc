@@ -147,6 +147,42 @@ N2V_INLINE double Softplus(double x) {
   return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
 }
 
+// out[k] = a . rows[k] for k < n, up to eight chains at once.
+N2V_INLINE void Dots(const float* a, float* const* rows, uint32_t n,
+                     uint32_t stride, float* out) {
+  uint32_t k = 0;
+  for (; k + 8 <= n; k += 8) DotN<8>(a, rows + k, stride, out + k);
+  switch (n - k) {
+    case 7: DotN<7>(a, rows + k, stride, out + k); break;
+    case 6: DotN<6>(a, rows + k, stride, out + k); break;
+    case 5: DotN<5>(a, rows + k, stride, out + k); break;
+    case 4: DotN<4>(a, rows + k, stride, out + k); break;
+    case 3: DotN<3>(a, rows + k, stride, out + k); break;
+    case 2: DotN<2>(a, rows + k, stride, out + k); break;
+    case 1: DotN<1>(a, rows + k, stride, out + k); break;
+  }
+}
+
+// Turns the dots g[0..cells) into coefficients lr * (label - sigmoid(g)),
+// where the label is 1 for every `period`-th cell (the centre's column of a
+// row-major block with `period` outputs) and 0 otherwise.
+N2V_INLINE void Coefficients(float* g, size_t cells, uint32_t period, float lr) {
+  for (size_t c = 0; c < cells; c += kLanes) {
+    float f[kLanes] = {}, label[kLanes] = {};
+    const size_t n = std::min<size_t>(kLanes, cells - c);
+    for (size_t l = 0; l < n; ++l) {
+      f[l] = g[c + l];
+      label[l] = (c + l) % period == 0 ? 1.0f : 0.0f;
+    }
+    Vec16 fv, lv;
+    std::memcpy(&fv, f, sizeof(fv));
+    std::memcpy(&lv, label, sizeof(lv));
+    const Vec16 coef = (lv - 1.0f / (1.0f + PolyExp(-fv))) * lr;
+    std::memcpy(f, &coef, sizeof(f));
+    for (size_t l = 0; l < n; ++l) g[c + l] = f[l];
+  }
+}
+
 }  // namespace
 
 N2V_CLONES float PaddedDot(const float* a, const float* b, uint32_t stride) {
@@ -162,22 +198,7 @@ N2V_CLONES void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
 
   // 1. Dots.
   for (uint32_t j = 0; j < num_inputs; ++j) {
-    float* row = g + size_t{j} * num_outputs;
-    uint32_t k = 0;
-    for (; k + 4 <= num_outputs; k += 4) {
-      DotN<4>(inputs[j], outputs + k, stride, row + k);
-    }
-    switch (num_outputs - k) {
-      case 3:
-        DotN<3>(inputs[j], outputs + k, stride, row + k);
-        break;
-      case 2:
-        DotN<2>(inputs[j], outputs + k, stride, row + k);
-        break;
-      case 1:
-        DotN<1>(inputs[j], outputs + k, stride, row + k);
-        break;
-    }
+    Dots(inputs[j], outputs, num_outputs, stride, g + size_t{j} * num_outputs);
   }
   // 2. Coefficients (and the sampled loss, from the same dots).
   const size_t cells = size_t{num_inputs} * num_outputs;
@@ -187,20 +208,7 @@ N2V_CLONES void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
     }
     loss->pairs += num_inputs;
   }
-  for (size_t c = 0; c < cells; c += kLanes) {
-    float f[kLanes] = {}, label[kLanes] = {};
-    const size_t n = std::min<size_t>(kLanes, cells - c);
-    for (size_t l = 0; l < n; ++l) {
-      f[l] = g[c + l];
-      label[l] = (c + l) % num_outputs == 0 ? 1.0f : 0.0f;
-    }
-    Vec16 fv, lv;
-    std::memcpy(&fv, f, sizeof(fv));
-    std::memcpy(&lv, label, sizeof(lv));
-    const Vec16 coef = (lv - 1.0f / (1.0f + PolyExp(-fv))) * lr;
-    std::memcpy(f, &coef, sizeof(f));
-    for (size_t l = 0; l < n; ++l) g[c + l] = f[l];
-  }
+  Coefficients(g, cells, num_outputs, lr);
   // 3. Input gradients from the old outputs.
   for (uint32_t j = 0; j < num_inputs; ++j) {
     WeightedRowSum(outputs, g + size_t{j} * num_outputs, 1, num_outputs, stride,
@@ -224,18 +232,8 @@ N2V_CLONES void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
 N2V_CLONES void SgnsPairUpdate(float* input, float* const* outputs,
                                uint32_t num_outputs, float lr, uint32_t stride,
                                float* g, LossSum* loss) {
-  // 1. Dots with the current rows, up to eight chains at once.
-  uint32_t k = 0;
-  for (; k + 8 <= num_outputs; k += 8) DotN<8>(input, outputs + k, stride, g + k);
-  switch (num_outputs - k) {
-    case 7: DotN<7>(input, outputs + k, stride, g + k); break;
-    case 6: DotN<6>(input, outputs + k, stride, g + k); break;
-    case 5: DotN<5>(input, outputs + k, stride, g + k); break;
-    case 4: DotN<4>(input, outputs + k, stride, g + k); break;
-    case 3: DotN<3>(input, outputs + k, stride, g + k); break;
-    case 2: DotN<2>(input, outputs + k, stride, g + k); break;
-    case 1: DotN<1>(input, outputs + k, stride, g + k); break;
-  }
+  // 1. Dots with the current rows.
+  Dots(input, outputs, num_outputs, stride, g);
   if (loss != nullptr) {
     for (uint32_t c = 0; c < num_outputs; ++c) {
       loss->sum += Softplus(c == 0 ? -g[c] : g[c]);
@@ -243,20 +241,7 @@ N2V_CLONES void SgnsPairUpdate(float* input, float* const* outputs,
     loss->pairs += 1;
   }
   // 2. Coefficients.
-  for (uint32_t c = 0; c < num_outputs; c += kLanes) {
-    float f[kLanes] = {}, label[kLanes] = {};
-    const uint32_t n = std::min<uint32_t>(kLanes, num_outputs - c);
-    for (uint32_t l = 0; l < n; ++l) {
-      f[l] = g[c + l];
-      label[l] = c + l == 0 ? 1.0f : 0.0f;
-    }
-    Vec16 fv, lv;
-    std::memcpy(&fv, f, sizeof(fv));
-    std::memcpy(&lv, label, sizeof(lv));
-    const Vec16 coef = (lv - 1.0f / (1.0f + PolyExp(-fv))) * lr;
-    std::memcpy(f, &coef, sizeof(f));
-    for (uint32_t l = 0; l < n; ++l) g[c + l] = f[l];
-  }
+  Coefficients(g, num_outputs, num_outputs, lr);
   // 3. One pass over the columns, four 16-float chunks at a time (four
   // independent chains): each output row moves along the old input, the
   // input along the old output rows.
