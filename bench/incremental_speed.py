@@ -106,7 +106,9 @@ def main() -> int:
               "--window-size", "10", "--workers", str(args.threads),
               "--p", "1", "--q", "1"]
     rng = np.random.default_rng(1)
-    report = {"date": datetime.date.today().isoformat(), "graph": args.graph,
+    # Paths in the report are relative to the repository (no machine paths).
+    report = {"date": datetime.date.today().isoformat(),
+              "graph": os.path.relpath(Path(args.graph).resolve(), ROOT),
               "edges": int(len(edges)), "threads": args.threads,
               "warm_alpha": args.warm_alpha, "changes": []}
 
