@@ -22,6 +22,8 @@ import random
 import sys
 import time
 
+from node2vec_args import add_node2vec_args
+
 import networkx as nx
 import numpy as np
 
@@ -141,17 +143,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", required=True)
     ap.add_argument("--output", required=True)
-    ap.add_argument("--directed", action="store_true")
-    ap.add_argument("--p", type=float, default=1.0)
-    ap.add_argument("--q", type=float, default=1.0)
-    ap.add_argument("--dimensions", type=int, default=128)
-    ap.add_argument("--walk-length", type=int, default=80)
-    ap.add_argument("--num-walks", type=int, default=10)
-    ap.add_argument("--window-size", type=int, default=10)
-    ap.add_argument("--negative", type=int, default=5)
-    ap.add_argument("--iter", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
+    add_node2vec_args(ap)
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     g = read_graph(a.input, a.directed)

@@ -39,6 +39,8 @@ import os
 import sys
 import time
 
+from node2vec_args import add_node2vec_args
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -231,17 +233,7 @@ def main(argv=None) -> int:
     ap.add_argument("--input", required=True, help="'u<TAB>v' edge list")
     ap.add_argument("--output", required=True, help="word2vec text embedding to write")
     ap.add_argument("--timing", required=True, help="JSON file for the phase timings")
-    ap.add_argument("--directed", action="store_true")
-    ap.add_argument("--p", type=float, default=1.0)
-    ap.add_argument("--q", type=float, default=1.0)
-    ap.add_argument("--dimensions", type=int, default=128)
-    ap.add_argument("--walk-length", type=int, default=80)
-    ap.add_argument("--num-walks", type=int, default=10)
-    ap.add_argument("--window-size", type=int, default=10)
-    ap.add_argument("--negative", type=int, default=5)
-    ap.add_argument("--iter", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
+    add_node2vec_args(ap)
     a = ap.parse_args(argv)
     ph = Phases()
     ph.started = time.perf_counter()
