@@ -112,6 +112,35 @@ final class PluginHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Karate as :Member {id} nodes with :KNOWS relationships (created first, so
+   * internal ids 0..33), then Les Misérables as :Character {id, name} with
+   * :APPEARS_WITH {weight}.
+   */
+  void loadKarateAndLesMis() throws IOException {
+    List<List<Long>> karate = new ArrayList<>();
+    for (long[] e : karateEdges()) karate.add(List.of(e[0], e[1]));
+    run("UNWIND range(1, 34) AS id CREATE (:Member {id: id})");
+    run("UNWIND $edges AS e MATCH (a:Member {id: e[0]}), (b:Member {id: e[1]}) "
+        + "CREATE (a)-[:KNOWS]->(b)", Map.of("edges", karate));
+    List<Map<String, Object>> names = new ArrayList<>();
+    for (String line : Files.readAllLines(dataset("lesmis", "lesmis.nodes.csv"))
+        .subList(1, 78)) {
+      String[] f = line.split(",", 2);
+      names.add(Map.of("id", Long.parseLong(f[0]), "name", f[1]));
+    }
+    List<List<Long>> lesmis = new ArrayList<>();
+    for (String line : Files.readAllLines(dataset("lesmis", "lesmis.edges.csv"))) {
+      if (line.startsWith("source")) continue;
+      String[] f = line.split(",");
+      lesmis.add(List.of(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])));
+    }
+    run("UNWIND $names AS n CREATE (:Character {id: n.id, name: n.name})",
+        Map.of("names", names));
+    run("UNWIND $edges AS e MATCH (a:Character {id: e[0]}), (b:Character {id: e[1]}) "
+        + "CREATE (a)-[:APPEARS_WITH {weight: e[2]}]->(b)", Map.of("edges", lesmis));
+  }
+
   /** Karate's edges as [u, v] pairs, 1-based, in file order. */
   static List<long[]> karateEdges() throws IOException {
     List<long[]> edges = new ArrayList<>();
