@@ -70,8 +70,10 @@ N2V_INLINE void DotN(const float* a, float* const* b, uint32_t stride,
   Vec16 acc[N] = {};
   for (uint32_t i = 0; i < stride; i += kLanes) {
     const Vec16 x = Load(a + i);
+#pragma GCC unroll 8
     for (int n = 0; n < N; ++n) acc[n] = Fma(x, Load(b[n] + i), acc[n]);
   }
+#pragma GCC unroll 8
   for (int n = 0; n < N; ++n) out[n] = ReduceLanes(acc[n]);
 }
 
@@ -167,19 +169,17 @@ N2V_INLINE void Dots(const float* a, float* const* rows, uint32_t n,
 // where the label is 1 for every `period`-th cell (the centre's column of a
 // row-major block with `period` outputs) and 0 otherwise.
 N2V_INLINE void Coefficients(float* g, size_t cells, uint32_t period, float lr) {
+  uint32_t phase = 0;  // cell index modulo `period`, kept without a division
   for (size_t c = 0; c < cells; c += kLanes) {
-    float f[kLanes] = {}, label[kLanes] = {};
     const size_t n = std::min<size_t>(kLanes, cells - c);
+    Vec16 f{}, label{};
     for (size_t l = 0; l < n; ++l) {
       f[l] = g[c + l];
-      label[l] = (c + l) % period == 0 ? 1.0f : 0.0f;
+      label[l] = phase == 0 ? 1.0f : 0.0f;
+      if (++phase == period) phase = 0;
     }
-    Vec16 fv, lv;
-    std::memcpy(&fv, f, sizeof(fv));
-    std::memcpy(&lv, label, sizeof(lv));
-    const Vec16 coef = (lv - 1.0f / (1.0f + PolyExp(-fv))) * lr;
-    std::memcpy(f, &coef, sizeof(f));
-    for (size_t l = 0; l < n; ++l) g[c + l] = f[l];
+    const Vec16 coef = (label - 1.0f / (1.0f + PolyExp(-f))) * lr;
+    for (size_t l = 0; l < n; ++l) g[c + l] = coef[l];
   }
 }
 
