@@ -1,5 +1,7 @@
 // Micro-benchmarks: CSR build, walk steps on a power-law graph for several
-// (p, q), and the SGNS window kernel. Run: build/bench/engine_benchmark.
+// (p, q), and the SGNS kernels for every instruction set this processor
+// runs (second argument: 0 baseline, 1 AVX2, 2 AVX-512). Run:
+// build/bench/engine_benchmark.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -81,7 +83,28 @@ BENCHMARK(BM_Walk)
     ->Args({5, 2000});
 
 // One window block: 20 contexts x (1 + 5) outputs, d = 128.
+// The kernels of instruction-set level `arg` (see the file comment), or
+// null when this processor cannot run them.
+const internal::SgnsKernels* KernelsOrSkip(benchmark::State& state, int64_t arg) {
+  const auto level = static_cast<internal::SimdLevel>(arg);
+  if (!internal::SimdLevelSupported(level)) {
+    state.SkipWithError("instruction set not supported here");
+    return nullptr;
+  }
+  state.SetLabel(internal::SimdLevelName(level));
+  return &internal::KernelsFor(level);
+}
+
+// Benchmark arguments: d in {128, 64} x every instruction-set level.
+void KernelArgs(benchmark::internal::Benchmark* b) {
+  for (int64_t dims : {128, 64}) {
+    for (int64_t level : {0, 1, 2}) b->Args({dims, level});
+  }
+}
+
 void BM_SgnsWindow(benchmark::State& state) {
+  const internal::SgnsKernels* kernels = KernelsOrSkip(state, state.range(1));
+  if (kernels == nullptr) return;
   const uint32_t dims = state.range(0);
   const uint32_t stride = PaddedDimension(dims);
   constexpr uint32_t kInputs = 20, kOutputs = 6;
@@ -93,15 +116,17 @@ void BM_SgnsWindow(benchmark::State& state) {
   for (uint32_t j = 0; j < kInputs; ++j) inputs.push_back(in.data() + j * stride);
   for (uint32_t k = 0; k < kOutputs; ++k) outputs.push_back(out.data() + k * stride);
   for (auto _ : state) {
-    internal::SgnsWindowUpdate(inputs.data(), kInputs, outputs.data(), kOutputs,
-                               1e-6f, stride, scratch.data(), nullptr);
+    kernels->window_update(inputs.data(), kInputs, outputs.data(), kOutputs,
+                           1e-6f, stride, scratch.data(), nullptr);
   }
   state.SetItemsProcessed(state.iterations() * kInputs);  // pairs
 }
-BENCHMARK(BM_SgnsWindow)->Arg(128)->Arg(64);
+BENCHMARK(BM_SgnsWindow)->Apply(KernelArgs);
 
 // The same 20 contexts trained pair by pair (the default training order).
 void BM_SgnsPairs(benchmark::State& state) {
+  const internal::SgnsKernels* kernels = KernelsOrSkip(state, state.range(1));
+  if (kernels == nullptr) return;
   const uint32_t dims = state.range(0);
   const uint32_t stride = PaddedDimension(dims);
   constexpr uint32_t kInputs = 20, kOutputs = 6;
@@ -112,13 +137,13 @@ void BM_SgnsPairs(benchmark::State& state) {
   for (uint32_t k = 0; k < kOutputs; ++k) outputs.push_back(out.data() + k * stride);
   for (auto _ : state) {
     for (uint32_t j = 0; j < kInputs; ++j) {
-      internal::SgnsPairUpdate(in.data() + j * stride, outputs.data(), kOutputs,
-                               1e-6f, stride, g.data(), nullptr);
+      kernels->pair_update(in.data() + j * stride, outputs.data(), kOutputs,
+                           1e-6f, stride, g.data(), nullptr);
     }
   }
   state.SetItemsProcessed(state.iterations() * kInputs);  // pairs
 }
-BENCHMARK(BM_SgnsPairs)->Arg(128)->Arg(64);
+BENCHMARK(BM_SgnsPairs)->Apply(KernelArgs);
 
 }  // namespace
 }  // namespace n2v

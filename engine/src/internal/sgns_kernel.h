@@ -6,9 +6,10 @@
 // pair), SgnsWindowUpdate the whole window as one block (--batch-windows).
 //
 // Rows are padded to multiples of 16 floats. Dot products keep 16 partial
-// sums reduced in a fixed order and the file is compiled without
-// floating-point contraction, so the AVX-512, AVX2 and baseline builds that
-// are dispatched at run time produce bit-identical results.
+// sums reduced in a fixed order and the kernels are compiled without
+// floating-point contraction, so the AVX-512, AVX2 and baseline builds
+// (sgns_kernel_impl.inc, one per instruction set, chosen at run time by
+// sgns_kernel.cc) produce bit-identical results.
 #ifndef N2V_INTERNAL_SGNS_KERNEL_H_
 #define N2V_INTERNAL_SGNS_KERNEL_H_
 
@@ -59,6 +60,27 @@ void SgnsPairUpdate(float* input, float* const* outputs, uint32_t num_outputs,
 
 // Dot product with the same lane order as the kernel (for tests).
 float PaddedDot(const float* a, const float* b, uint32_t stride);
+
+// Instruction sets the kernels are built for. The functions above use the
+// widest one the processor supports (checked once, at first use).
+enum class SimdLevel { kBaseline, kAvx2, kAvx512 };
+
+const char* SimdLevelName(SimdLevel level);
+// Whether this processor can run `level` (baseline: always).
+bool SimdLevelSupported(SimdLevel level);
+// The level the functions above dispatch to.
+SimdLevel ActiveSimdLevel();
+
+// One instruction set's kernels, for tests and benchmarks that compare
+// levels directly; `level` must be supported.
+struct SgnsKernels {
+  void (*window_update)(float* const*, uint32_t, float* const*, uint32_t,
+                        float, uint32_t, float*, LossSum*);
+  void (*pair_update)(float*, float* const*, uint32_t, float, uint32_t, float*,
+                      LossSum*);
+  float (*padded_dot)(const float*, const float*, uint32_t);
+};
+const SgnsKernels& KernelsFor(SimdLevel level);
 
 }  // namespace n2v::internal
 
