@@ -318,13 +318,20 @@ def score(args, spec, emb, split) -> dict:
     return {}
 
 
-def run_one(args, tool, gname, spec, p, q, work) -> dict:
+def tool_command(args, tool, gname, spec, p, q, work):
+    """The command line of one run, with the embedding and timing files it
+    writes (the timing file only for peers)."""
     emb = os.path.join(work, f"{gname}_{tool}_{p}_{q}.emb")
     timing = os.path.join(work, f"{gname}_{tool}_{p}_{q}.timing.json")
     if tool.startswith("n2v"):
         cmd = n2v_cmd(args, spec["n2v_input"], emb, p, q, spec["directed"], tool)
     else:
         cmd = peer_cmd(tool, spec["peer_input"], emb, timing, p, q, spec["directed"])
+    return cmd, emb, timing
+
+
+def run_one(args, tool, gname, spec, p, q, work) -> dict:
+    cmd, emb, timing = tool_command(args, tool, gname, spec, p, q, work)
     load = os.getloadavg()[0]
     log(f"{gname} p={p} q={q} {tool} ...")
     res = measure(cmd, child_env(PAPER["workers"]), args.timeout, int(args.mem_cap_gib * 2**30))
@@ -359,16 +366,12 @@ def rerun_for_time(args, row, spec, work) -> None:
     """Runs the tool of an ok `row` again, unscored, and appends its wall and
     CPU seconds to row["rounds"]; a failed rerun is recorded as such."""
     tool, gname, p, q = row["tool"], row["graph"], row["p"], row["q"]
-    emb = os.path.join(work, f"{gname}_{tool}_{p}_{q}.emb")
-    timing = os.path.join(work, f"{gname}_{tool}_{p}_{q}.timing.json")
-    if tool.startswith("n2v"):
-        cmd = n2v_cmd(args, spec["n2v_input"], emb, p, q, spec["directed"], tool)
-    else:
-        cmd = peer_cmd(tool, spec["peer_input"], emb, timing, p, q, spec["directed"])
+    cmd, emb, timing = tool_command(args, tool, gname, spec, p, q, work)
+    load = os.getloadavg()[0]
     log(f"{gname} p={p} q={q} {tool} (timing round {len(row['rounds']) + 1}) ...")
     res = measure(cmd, child_env(PAPER["workers"]), args.timeout, int(args.mem_cap_gib * 2**30))
     row["rounds"].append({"status": res["status"], "total_s": res["wall_s"], "cpu_s": res["cpu_s"],
-                          "loadavg_before": round(os.getloadavg()[0], 2)})
+                          "loadavg_before": round(load, 2)})
     for path in (emb, timing):
         if os.path.exists(path):
             os.remove(path)
