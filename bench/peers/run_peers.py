@@ -17,6 +17,7 @@ installs the peers into build/peers-venv and builds n2v first.
 
   run_peers.py [--quick] [--graphs a,b] [--tools a,b] [--pq 1,1 --pq 0.25,4]
                [--also-graphs c,d] [--timeout S] [--mem-cap-gib G] [--repeats R]
+               [--rounds N]   (N timing rounds, tools interleaved; medians)
   run_peers.py --report-only bench/results/peers-<date>.json
 """
 
