@@ -2,10 +2,24 @@
 // kernels, once, and forwards the public kernel functions to it.
 #include "internal/sgns_kernel.h"
 
+#include <cmath>
+
 #include "internal/sgns_kernel_isa.h"
 
 namespace n2v::internal {
 namespace {
+
+struct SigmoidSamples {
+  SigmoidSamples() {
+    for (int i = 0; i <= kSigmoidPoints; ++i) {
+      const double x = -kSigmoidRange + 2.0 * kSigmoidRange * i / kSigmoidPoints;
+      values[i] = static_cast<float>(1.0 / (1.0 + std::exp(-x)));
+    }
+    values[kSigmoidPoints + 1] = values[kSigmoidPoints];  // read past the end
+  }
+  alignas(64) float values[kSigmoidPoints + 2];
+};
+const SigmoidSamples kSigmoidSamples;
 
 SimdLevel DetectSimdLevel() {
   if (SimdLevelSupported(SimdLevel::kAvx512)) return SimdLevel::kAvx512;
@@ -19,6 +33,8 @@ const SgnsKernels& Active() {
 }
 
 }  // namespace
+
+const float* const kSigmoidTable = kSigmoidSamples.values;
 
 const char* SimdLevelName(SimdLevel level) {
   switch (level) {
