@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""n2v.write against Neo4j GDS's gds.node2vec.write in one embedded Neo4j.
+
+Builds n2v-sidecar and the bench/neo4j module (root pom, profile `bench`),
+runs org.n2v.bench.neo4j.GdsComparison (an embedded Neo4j 5.26 holding both
+tools' procedures; the graph loaded once; every tool once per round, order
+rotating, after an unrecorded warm-up), scores every written embedding with
+bench/quality/n2v_quality.py (Macro-F1 at 50% labelled, one-vs-rest logistic
+regression) and writes bench/results/neo4j-gds-<date>[-tag].json and .md:
+median wall time per phase (read, compute, write) and end to end, the ratio
+GDS / n2v, and the Macro-F1 of both written results.
+
+  run_gds.py [--graph blogcatalog] [--p 1 --q 1] [--rounds 3] [--repeats 10]
+             [--concurrency 2] [--heap 8g] [--tag T] [--skip-build]
+  run_gds.py --report-only bench/results/neo4j-gds-<date>.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HARNESS = os.path.join(ROOT, "bench", "quality", "n2v_quality.py")
+GRAPHS = {
+    "blogcatalog": ("BlogCatalog", "blogcatalog/blogcatalog.edgelist", "blogcatalog/blogcatalog.labels"),
+    "karate": ("Zachary's karate club", "karate/karate.edgelist", None),
+}
+PHASES = ("read_ms", "compute_ms", "write_ms", "wall_ms")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--graph", default="blogcatalog", choices=sorted(GRAPHS))
+    p.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets"))
+    p.add_argument("--p", type=float, default=1.0)
+    p.add_argument("--q", type=float, default=1.0)
+    p.add_argument("--rounds", type=int, default=3, help="timed rounds per tool (default 3); medians")
+    p.add_argument("--repeats", type=int, default=10, help="classifier splits per embedding (default 10)")
+    p.add_argument("--concurrency", type=int, default=2)
+    p.add_argument("--heap", default="8g", help="JVM heap of the embedded Neo4j (default 8g)")
+    p.add_argument("--tag", default="", help="suffix of the result files")
+    p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--report-only", metavar="JSON", help="rewrite the markdown of an earlier result")
+    p.add_argument("--comparison-args", default="", help="extra GdsComparison options (small test runs)")
+    return p.parse_args(argv)
+
+
+def build() -> None:
+    subprocess.run(["scripts/build.sh"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["mvn", "-q", "-B", "-Pbench", "-pl", "bench/neo4j", "-am", "package", "-DskipTests"],
+                   cwd=ROOT, check=True)
+
+
+def run_comparison(args, edges: str, out_dir: str) -> dict:
+    classpath = os.pathsep.join([os.path.join(ROOT, "bench/neo4j/target/n2v-bench-neo4j.jar"),
+                                 os.path.join(ROOT, "bench/neo4j/target/lib/*")])
+    cmd = ["java", f"-Xmx{args.heap}", "-cp", classpath, "org.n2v.bench.neo4j.GdsComparison",
+           "--edges", edges, "--sidecar", os.path.join(ROOT, "build/sidecar/n2v-sidecar"),
+           "--out", out_dir, "--p", str(args.p), "--q", str(args.q), "--rounds", str(args.rounds),
+           "--concurrency", str(args.concurrency)] + args.comparison_args.split()
+    proc = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    for line in proc.stdout.splitlines():
+        if not line.startswith("SLF4J"):
+            print(line, flush=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"run_gds: GdsComparison failed (exit {proc.returncode})")
+    with open(os.path.join(out_dir, "gds-comparison.json")) as f:
+        return json.load(f)
+
+
+def macro_f1(embedding: str, labels: str, repeats: int) -> dict:
+    cmd = [sys.executable, HARNESS, "classify", "--embedding", embedding, "--labels", labels,
+           "--train-ratio", "0.5", "--repeats", str(repeats), "--jobs", "2", "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+    row = json.loads(proc.stdout)["results"][0]
+    return {"macro_f1": row["macro_f1_mean"], "macro_f1_std": row["macro_f1_std"],
+            "micro_f1": row["micro_f1_mean"]}
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Per tool: median of each phase over its rounds, mean Macro-F1 over
+    the scored rounds, and GDS / n2v ratios of the medians."""
+    tools: dict[str, dict] = {}
+    for run in runs:
+        tools.setdefault(run["tool"], {"runs": []})["runs"].append(run)
+    for tool, row in tools.items():
+        for phase in PHASES:
+            row[phase] = statistics.median(r[phase] for r in row["runs"])
+        f1 = [r["quality"]["macro_f1"] for r in row["runs"] if "macro_f1" in r.get("quality", {})]
+        row["macro_f1"] = statistics.fmean(f1) if f1 else None
+        row["rounds"] = len(row["runs"])
+    base = tools.get("n2v")
+    if base:
+        for tool, row in tools.items():
+            row["ratio"] = {phase: (row[phase] / base[phase] if base[phase] > 0 else None) for phase in PHASES}
+            if row["macro_f1"] is not None and base["macro_f1"] is not None:
+                row["macro_f1_diff"] = row["macro_f1"] - base["macro_f1"]
+    return tools
+
+
+def fmt_ms(ms: float) -> str:
+    return f"{ms / 1000:.2f} s"
+
+
+def fmt_ratio(x) -> str:
+    return "—" if x is None else f"{x:.1f}×"
+
+
+def markdown(report: dict) -> str:
+    s = report["summary"]
+    params = report["comparison"]["parameters"]
+    graph = report["comparison"]["graph"]
+    v = report["comparison"]["versions"]
+    lines = [
+        f"# n2v.write vs gds.node2vec.write — {report['title']} ({report['date']})",
+        "",
+        f"One embedded Neo4j {v['neo4j']} with both plugins' procedures; GDS {v['gds']} (open source). "
+        f"{graph['nodes']:,} nodes, {graph['relationships']:,} relationships (UNDIRECTED). "
+        f"d {params['dimensions']}, r {params['walks_per_node']}, l {params['walk_length']}, "
+        f"k {params['window']}, {params['negatives']} negatives, {params['iterations']} epoch, "
+        f"p {params['p']}, q {params['q']}, concurrency {params['concurrency']}, learning rate "
+        f"{params['learning_rate']} (gds-default-lr: GDS's default 0.01). "
+        f"Median of {report['rounds']} rounds, tools interleaved, after a warm-up. "
+        "n2v's read = read from Neo4j + upload to the sidecar; GDS's read = gds.graph.project + "
+        "its pre-processing; end to end = wall time of the Cypher calls (GDS: project + write + drop).",
+        "",
+        "| tool | read | compute | write | end to end | × n2v (end to end) | compute × n2v | Macro-F1 | ΔF1 vs n2v |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for tool in sorted(s, key=lambda t: (t != "n2v", t)):
+        row = s[tool]
+        ratio = row.get("ratio", {})
+        f1 = "—" if row["macro_f1"] is None else f"{row['macro_f1']:.4f}"
+        diff = row.get("macro_f1_diff")
+        lines.append(
+            f"| {tool} | {fmt_ms(row['read_ms'])} | {fmt_ms(row['compute_ms'])} | {fmt_ms(row['write_ms'])} "
+            f"| {fmt_ms(row['wall_ms'])} | {fmt_ratio(ratio.get('wall_ms'))} | {fmt_ratio(ratio.get('compute_ms'))} "
+            f"| {f1} | {'—' if diff is None or tool == 'n2v' else f'{diff:+.4f}'} |")
+    lines += ["", "Per round (end to end): " + "; ".join(
+        f"{tool} " + " / ".join(fmt_ms(r["wall_ms"]) for r in s[tool]["runs"]) for tool in sorted(s))]
+    rss = report["comparison"].get("n2v_sidecar_peak_rss_bytes", -1)
+    if rss > 0:
+        lines += ["", f"n2v-sidecar peak RSS {rss / 2**20:.0f} MiB (GDS computes inside the Neo4j JVM, "
+                  f"heap {report['comparison']['jvm_max_heap_bytes'] / 2**30:.0f} GiB)."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    if args.report_only:
+        with open(args.report_only) as f:
+            report = json.load(f)
+        with open(args.report_only[:-5] + ".md", "w") as f:
+            f.write(markdown(report))
+        return 0
+    title, edges_rel, labels_rel = GRAPHS[args.graph]
+    edges = os.path.join(args.datasets, edges_rel)
+    if not args.skip_build:
+        build()
+    date = datetime.date.today().isoformat()
+    with tempfile.TemporaryDirectory(prefix="n2v-gds-") as work:
+        comparison = run_comparison(args, edges, work)
+        for run in comparison["runs"]:
+            if labels_rel:
+                run["quality"] = macro_f1(os.path.join(work, run["embedding"]),
+                                          os.path.join(args.datasets, labels_rel), args.repeats)
+                print(f"{run['tool']} round {run['round']}: {run['quality']}", flush=True)
+    report = {"title": title, "date": date, "rounds": args.rounds, "comparison": comparison,
+              "summary": summarize(comparison["runs"])}
+    stem = os.path.join(ROOT, "bench", "results", f"neo4j-gds-{date}{'-' + args.tag if args.tag else ''}")
+    with open(stem + ".json", "w") as f:
+        json.dump(report, f, indent=1)
+    with open(stem + ".md", "w") as f:
+        f.write(markdown(report))
+    print(markdown(report))
+    print(f"wrote {stem}.json and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
