@@ -149,9 +149,16 @@ def markdown(report: dict) -> str:
     lines += ["", "Per round (end to end): " + "; ".join(
         f"{tool} " + " / ".join(fmt_ms(r["wall_ms"]) for r in s[tool]["runs"]) for tool in sorted(s))]
     rss = report["comparison"].get("n2v_sidecar_peak_rss_bytes", -1)
+    est = report["comparison"].get("memory_estimates")
+    memory = []
+    if est:
+        memory.append(f"each tool's own estimate for one run, graph included: n2v {est['n2v_bytes'] / 2**20:.0f} MiB "
+                      f"(sidecar), GDS {est['gds_bytes_min'] / 2**20:.0f}–{est['gds_bytes_max'] / 2**20:.0f} MiB "
+                      f"(Neo4j heap; {est['gds_bytes_max'] / max(est['n2v_bytes'], 1):.1f}× n2v's)")
     if rss > 0:
-        lines += ["", f"n2v-sidecar peak RSS {rss / 2**20:.0f} MiB (GDS computes inside the Neo4j JVM, "
-                  f"heap {report['comparison']['jvm_max_heap_bytes'] / 2**30:.0f} GiB)."]
+        memory.append(f"n2v-sidecar peak RSS measured {rss / 2**20:.0f} MiB")
+    if memory:
+        lines += ["", "Memory: " + "; ".join(memory) + "."]
     return "\n".join(lines) + "\n"
 
 

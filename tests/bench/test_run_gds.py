@@ -55,7 +55,9 @@ def test_markdown_names_what_it_measures():
                                             "q": 1.0, "concurrency": 2, "learning_rate": 0.025},
                              "graph": {"nodes": 10312, "relationships": 333983},
                              "versions": {"neo4j": "5.26.30", "gds": "2.13.9"},
-                             "n2v_sidecar_peak_rss_bytes": 100 * 2**20, "jvm_max_heap_bytes": 8 * 2**30},
+                             "n2v_sidecar_peak_rss_bytes": 100 * 2**20, "jvm_max_heap_bytes": 8 * 2**30,
+                             "memory_estimates": {"n2v_bytes": 50 * 2**20, "gds_bytes_min": 400 * 2**20,
+                                                  "gds_bytes_max": 500 * 2**20}},
               "summary": rg.summarize(RUNS)}
     md = rg.markdown(report)
     assert "Median of 3 rounds" in md
@@ -63,4 +65,5 @@ def test_markdown_names_what_it_measures():
     assert "| gds | 0.09 s | 35.80 s | 0.12 s | 36.00 s | 5.1× | 5.4× | 0.2000 | -0.0100 |" in md
     # n2v's row comes first.
     assert md.index("| n2v |") < md.index("| gds |")
-    assert "GDS 2.13.9" in md and "peak RSS 100 MiB" in md
+    assert "GDS 2.13.9" in md and "peak RSS measured 100 MiB" in md
+    assert "n2v 50 MiB (sidecar), GDS 400–500 MiB (Neo4j heap; 10.0× n2v's)" in md

@@ -17,8 +17,8 @@ public final class GdsComparison {
   private GdsComparison() {}
 
   /** Everything one comparison measured. */
-  record Result(EdgeListLoader.Loaded graph, List<ToolRun> runs, List<Path> embeddings,
-      long sidecarPeakRssBytes) {}
+  record Result(EdgeListLoader.Loaded graph, MemoryEstimates estimates, List<ToolRun> runs,
+      List<Path> embeddings, long sidecarPeakRssBytes) {}
 
   public static void main(String[] args) throws Exception {
     ComparisonOptions o;
@@ -46,6 +46,7 @@ public final class GdsComparison {
       EdgeListLoader.Loaded graph = EdgeListLoader.load(database.db, o.edges, o.label, o.type);
       log("loaded %d nodes, %d relationships in %d ms; %s", graph.nodes(), graph.relationships(),
           graph.millis(), o.describe());
+      MemoryEstimates estimates = MemoryEstimates.of(database.db, o);
       warmUp(database.db, o, tools);
       for (int round = 1; round <= o.rounds; round++) {
         for (int i = 0; i < tools.size(); i++) {
@@ -66,7 +67,7 @@ public final class GdsComparison {
           EmbeddingExport.remove(database.db, o.label, property);
         }
       }
-      return new Result(graph, runs, embeddings, sidecar.peakRssBytes());
+      return new Result(graph, estimates, runs, embeddings, sidecar.peakRssBytes());
     }
   }
 
@@ -97,6 +98,7 @@ public final class GdsComparison {
         org.neo4j.kernel.internal.Version.getNeo4jVersion(), gdsVersion(), System.getProperty("java.version")));
     s.append(String.format(Locale.ROOT, "  \"jvm_max_heap_bytes\": %d,\n", Runtime.getRuntime().maxMemory()));
     s.append(String.format(Locale.ROOT, "  \"n2v_sidecar_peak_rss_bytes\": %d,\n", r.sidecarPeakRssBytes()));
+    s.append("  \"memory_estimates\": ").append(r.estimates().toJson()).append(",\n");
     s.append("  \"runs\": [\n");
     for (int i = 0; i < r.runs().size(); i++) {
       ToolRun run = r.runs().get(i);

@@ -56,9 +56,13 @@ class GdsComparisonTest {
       assertTrue(norm > 0, run.tool() + " wrote zero vectors");
     }
     assertTrue(r.sidecarPeakRssBytes() > 0);
+    assertTrue(r.estimates().n2vBytes() > 0, r.estimates().toString());
+    assertTrue(r.estimates().gdsBytesMin() > 0, r.estimates().toString());
+    assertTrue(r.estimates().gdsBytesMax() >= r.estimates().gdsBytesMin(), r.estimates().toString());
     String json = GdsComparison.toJson(o, r);
     for (String key : List.of("\"parameters\"", "\"graph\"", "\"versions\"", "\"runs\"",
-        "\"read_ms\"", "\"compute_ms\"", "\"write_ms\"", "\"wall_ms\"", "\"embedding\"")) {
+        "\"read_ms\"", "\"compute_ms\"", "\"write_ms\"", "\"wall_ms\"", "\"embedding\"",
+        "\"memory_estimates\"")) {
       assertTrue(json.contains(key), key);
     }
   }
