@@ -152,9 +152,10 @@ def markdown(report: dict) -> str:
     est = report["comparison"].get("memory_estimates")
     memory = []
     if est:
+        lo, hi = est["gds_bytes_min"] / 2**20, est["gds_bytes_max"] / 2**20
+        gds = f"{hi:.0f}" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f}"
         memory.append(f"each tool's own estimate for one run, graph included: n2v {est['n2v_bytes'] / 2**20:.0f} MiB "
-                      f"(sidecar), GDS {est['gds_bytes_min'] / 2**20:.0f}–{est['gds_bytes_max'] / 2**20:.0f} MiB "
-                      f"(Neo4j heap; {est['gds_bytes_max'] / max(est['n2v_bytes'], 1):.1f}× n2v's)")
+                      f"(sidecar), GDS {gds} MiB (Neo4j heap; {est['gds_bytes_max'] / max(est['n2v_bytes'], 1):.1f}× n2v's)")
     if rss > 0:
         memory.append(f"n2v-sidecar peak RSS measured {rss / 2**20:.0f} MiB")
     if memory:
