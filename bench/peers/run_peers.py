@@ -628,7 +628,7 @@ def main() -> int:
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "datasets"))
     ap.add_argument("--gen-dir", default=os.path.join(ROOT, "build", "peers-data"))
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "bench", "results"))
-    ap.add_argument("--tag", help="file name suffix (default: '-quick' with --quick)")
+    ap.add_argument("--tag", help="file name suffix, after a '-' (default: '-quick' with --quick)")
     ap.add_argument("--report-only", metavar="JSON", help="rewrite the .md and .png of an earlier run's JSON")
     ap.add_argument("--plot-only", metavar="JSON", help=argparse.SUPPRESS)
     ap.add_argument("--generate", nargs=2, metavar=("GRAPH", "PATH"), help=argparse.SUPPRESS)
@@ -666,6 +666,8 @@ def main() -> int:
 
     date = datetime.date.today().isoformat()
     tag = args.tag if args.tag is not None else ("-quick" if args.quick else "")
+    if tag and not tag.startswith("-"):
+        tag = "-" + tag
     os.makedirs(args.out_dir, exist_ok=True)
     stem = os.path.join(args.out_dir, f"peers-{date}{tag}")
     report = {"date": date, "quick": args.quick, "timeout_s": args.timeout, "mem_cap_gib": args.mem_cap_gib,
