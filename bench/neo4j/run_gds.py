@@ -39,7 +39,8 @@ PHASES = ("read_ms", "compute_ms", "write_ms", "wall_ms")
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--graph", default="blogcatalog", choices=sorted(GRAPHS))
-    p.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets"))
+    p.add_argument("--datasets", default=os.path.join("..", "shared", "datasets"),
+                   help="datasets folder, relative to the repository root unless absolute")
     p.add_argument("--p", type=float, default=1.0)
     p.add_argument("--q", type=float, default=1.0)
     p.add_argument("--rounds", type=int, default=3, help="timed rounds per tool (default 3); medians")
@@ -60,13 +61,14 @@ def build() -> None:
 
 
 def run_comparison(args, edges: str, out_dir: str) -> dict:
-    classpath = os.pathsep.join([os.path.join(ROOT, "bench/neo4j/target/n2v-bench-neo4j.jar"),
-                                 os.path.join(ROOT, "bench/neo4j/target/lib/*")])
+    # Runs in the repository root with relative paths, so the report names
+    # the graph as the repository does.
+    classpath = os.pathsep.join(["bench/neo4j/target/n2v-bench-neo4j.jar", "bench/neo4j/target/lib/*"])
     cmd = ["java", f"-Xmx{args.heap}", "-cp", classpath, "org.n2v.bench.neo4j.GdsComparison",
-           "--edges", edges, "--sidecar", os.path.join(ROOT, "build/sidecar/n2v-sidecar"),
+           "--edges", edges, "--sidecar", "build/sidecar/n2v-sidecar",
            "--out", out_dir, "--p", str(args.p), "--q", str(args.q), "--rounds", str(args.rounds),
            "--concurrency", str(args.concurrency)] + args.comparison_args.split()
-    proc = subprocess.run(cmd, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.run(cmd, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     for line in proc.stdout.splitlines():
         if not line.startswith("SLF4J"):
             print(line, flush=True)
@@ -172,7 +174,8 @@ def main(argv=None) -> int:
             f.write(markdown(report))
         return 0
     title, edges_rel, labels_rel = GRAPHS[args.graph]
-    edges = os.path.join(args.datasets, edges_rel)
+    datasets = os.path.join(ROOT, args.datasets)  # unchanged when absolute
+    edges = os.path.relpath(os.path.join(datasets, edges_rel), ROOT)
     if not args.skip_build:
         build()
     date = datetime.date.today().isoformat()
@@ -181,7 +184,7 @@ def main(argv=None) -> int:
         for run in comparison["runs"]:
             if labels_rel:
                 run["quality"] = macro_f1(os.path.join(work, run["embedding"]),
-                                          os.path.join(args.datasets, labels_rel), args.repeats)
+                                          os.path.join(datasets, labels_rel), args.repeats)
                 print(f"{run['tool']} round {run['round']}: {run['quality']}", flush=True)
     report = {"title": title, "date": date, "rounds": args.rounds, "comparison": comparison,
               "summary": summarize(comparison["runs"])}

@@ -5,7 +5,7 @@ package org.n2v.bench.neo4j;
 import java.nio.file.Path;
 import java.util.Locale;
 
-final class ComparisonOptions {
+final class ComparisonOptions implements Cloneable {
   Path edges;
   Path sidecarBinary;
   Path out = Path.of("out/gds");
@@ -62,26 +62,14 @@ final class ComparisonOptions {
 
   /** A copy with other walk counts (for the warm-up). */
   ComparisonOptions withWalks(int walks, int length) {
-    ComparisonOptions c = new ComparisonOptions();
-    c.edges = edges;
-    c.sidecarBinary = sidecarBinary;
-    c.out = out;
-    c.label = label;
-    c.type = type;
-    c.dimensions = dimensions;
-    c.walkLength = length;
-    c.walksPerNode = walks;
-    c.windowSize = windowSize;
-    c.negatives = negatives;
-    c.iterations = iterations;
-    c.p = p;
-    c.q = q;
-    c.concurrency = concurrency;
-    c.learningRate = learningRate;
-    c.seed = seed;
-    c.rounds = rounds;
-    c.gdsDefaultLearningRate = gdsDefaultLearningRate;
-    return c;
+    try {
+      ComparisonOptions c = (ComparisonOptions) clone();
+      c.walksPerNode = walks;
+      c.walkLength = length;
+      return c;
+    } catch (CloneNotSupportedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   String describe() {

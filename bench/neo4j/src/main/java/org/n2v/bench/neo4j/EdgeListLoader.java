@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
@@ -30,15 +31,7 @@ final class EdgeListLoader {
     long start = System.nanoTime();
     List<long[]> pairs = read(edges);
     Map<Long, String> elementIds = new HashMap<>();
-    List<Long> ids = new ArrayList<>();
-    for (long[] p : pairs) {
-      for (long id : p) {
-        if (!elementIds.containsKey(id)) {
-          elementIds.put(id, "");
-          ids.add(id);
-        }
-      }
-    }
+    List<Long> ids = pairs.stream().flatMapToLong(LongStream::of).distinct().boxed().toList();
     Label nodeLabel = Label.label(label);
     for (int from = 0; from < ids.size(); from += BATCH) {
       try (Transaction tx = db.beginTx()) {

@@ -101,11 +101,8 @@ public final class GdsComparison {
     s.append("  \"memory_estimates\": ").append(r.estimates().toJson()).append(",\n");
     s.append("  \"runs\": [\n");
     for (int i = 0; i < r.runs().size(); i++) {
-      ToolRun run = r.runs().get(i);
       String emb = r.embeddings().get(i).getFileName().toString();
-      String json = run.toJson();
-      s.append("    ").append(json, 0, json.length() - 1)
-          .append(", \"embedding\": \"").append(emb).append("\"}")
+      s.append("    ").append(r.runs().get(i).toJson(emb))
           .append(i + 1 < r.runs().size() ? ",\n" : "\n");
     }
     s.append("  ]\n}\n");

@@ -3,7 +3,6 @@
 // and gds.node2vec.write.estimate on the same projection (GDS's heap).
 package org.n2v.bench.neo4j;
 
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -11,10 +10,7 @@ import org.neo4j.graphdb.GraphDatabaseService;
 record MemoryEstimates(long n2vBytes, long gdsBytesMin, long gdsBytesMax) {
 
   static MemoryEstimates of(GraphDatabaseService db, ComparisonOptions o) {
-    Map<String, Object> n2v = ToolRunners.shared(o, true);
-    n2v.put("nodeLabels", List.of(o.label));
-    n2v.put("relationshipTypes", List.of(o.type));
-    n2v.put("orientation", "UNDIRECTED");
+    Map<String, Object> n2v = ToolRunners.n2vConfig(o);
     long n2vBytes = db.executeTransactionally("CALL n2v.estimate($config) YIELD graphBytes, "
         + "jobBytes, resultBytes RETURN graphBytes + jobBytes + resultBytes AS bytes",
         Map.of("config", n2v), r -> ((Number) r.next().get("bytes")).longValue());

@@ -7,10 +7,12 @@ package org.n2v.bench.neo4j;
 record ToolRun(String tool, int round, long wallMillis, long readMillis, long computeMillis,
     long writeMillis, long nodes, long propertiesWritten) {
 
-  String toJson() {
+  /** One line of the report, naming the file its vectors were saved to. */
+  String toJson(String embedding) {
     return String.format(java.util.Locale.ROOT,
         "{\"tool\": \"%s\", \"round\": %d, \"wall_ms\": %d, \"read_ms\": %d, \"compute_ms\": %d,"
-            + " \"write_ms\": %d, \"nodes\": %d, \"properties_written\": %d}",
-        tool, round, wallMillis, readMillis, computeMillis, writeMillis, nodes, propertiesWritten);
+            + " \"write_ms\": %d, \"nodes\": %d, \"properties_written\": %d, \"embedding\": \"%s\"}",
+        tool, round, wallMillis, readMillis, computeMillis, writeMillis, nodes, propertiesWritten,
+        embedding);
   }
 }

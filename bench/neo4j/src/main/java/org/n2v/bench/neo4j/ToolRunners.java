@@ -53,11 +53,17 @@ final class ToolRunners {
     return c;
   }
 
-  private static ToolRun runN2v(GraphDatabaseService db, ComparisonOptions o, int round) {
+  /** n2v's configuration: the shared parameters and the graph to read. */
+  static Map<String, Object> n2vConfig(ComparisonOptions o) {
     Map<String, Object> config = shared(o, true);
     config.put("nodeLabels", List.of(o.label));
     config.put("relationshipTypes", List.of(o.type));
     config.put("orientation", "UNDIRECTED");
+    return config;
+  }
+
+  private static ToolRun runN2v(GraphDatabaseService db, ComparisonOptions o, int round) {
+    Map<String, Object> config = n2vConfig(o);
     config.put("writeProperty", property(N2V));
     long start = System.nanoTime();
     Map<String, Object> row = single(db, "CALL n2v.write($config) YIELD nodeCount, "
