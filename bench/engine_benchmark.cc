@@ -1,5 +1,5 @@
 // Micro-benchmarks: CSR build, walk steps on a power-law graph for several
-// (p, q), and the SGNS kernels for every instruction set this processor
+// (p, q), one walk at a time and interleaved, and the SGNS kernels for every instruction set this processor
 // runs (second argument: 0 baseline, 1 AVX2, 2 AVX-512). Run:
 // build/bench/engine_benchmark.
 #include <benchmark/benchmark.h>
@@ -60,27 +60,44 @@ void BM_GraphBuild(benchmark::State& state) {
 }
 BENCHMARK(BM_GraphBuild)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
-// Walk nodes per second; args are p * 100 and q * 100.
+// Walk nodes per second; args are p * 100, q * 100 and how many walks
+// advance together (1: Walk, one after another; more: WalkInterleaved).
 void BM_Walk(benchmark::State& state) {
   const CsrGraph& graph = SharedGraph();
   const WalkParams params{state.range(0) / 100.0, state.range(1) / 100.0, 80};
+  const auto batch = static_cast<uint32_t>(state.range(2));
   auto walker = Node2VecWalker::Create(graph, params).value();
-  std::vector<NodeIndex> walk(params.walk_length);
-  Rng rng(1);
-  uint64_t nodes = 0;
+  std::vector<NodeIndex> nodes(size_t{batch} * params.walk_length);
+  std::vector<NodeIndex*> walks;
+  for (uint32_t b = 0; b < batch; ++b) {
+    walks.push_back(nodes.data() + size_t{b} * params.walk_length);
+  }
+  std::vector<NodeIndex> starts(batch);
+  std::vector<uint32_t> lengths(batch);
+  std::vector<Rng> rngs;
+  for (uint32_t b = 0; b < batch; ++b) rngs.emplace_back(b + 1);
+  uint64_t walked = 0;
   NodeIndex start = 0;
   for (auto _ : state) {
-    nodes += walker.Walk(start, rng, walk.data());
-    start = (start + 7919) % graph.num_nodes();
+    for (uint32_t b = 0; b < batch; ++b) {
+      starts[b] = start;
+      start = (start + 7919) % graph.num_nodes();
+    }
+    if (batch == 1) {
+      lengths[0] = walker.Walk(starts[0], rngs[0], walks[0]);
+    } else {
+      walker.WalkInterleaved(starts, rngs.data(), walks.data(), lengths.data());
+    }
+    for (uint32_t b = 0; b < batch; ++b) walked += lengths[b];
   }
-  state.SetItemsProcessed(nodes);
+  state.SetItemsProcessed(walked);
 }
 BENCHMARK(BM_Walk)
-    ->Args({100, 100})
-    ->Args({25, 25})
-    ->Args({25, 400})
-    ->Args({400, 25})
-    ->Args({5, 2000});
+    ->ArgNames({"p100", "q100", "together"})
+    ->ArgsProduct({{100}, {100}, {1, 32}})
+    ->ArgsProduct({{25}, {25, 400}, {1, 32}})
+    ->ArgsProduct({{400}, {25}, {1, 32}})
+    ->ArgsProduct({{5}, {2000}, {1, 32}});
 
 // One window block: 20 contexts x (1 + 5) outputs, d = 128.
 // The kernels of instruction-set level `arg` (see the file comment), or

@@ -1,11 +1,11 @@
 // Embeddings storage.
 #include "n2v/embeddings.h"
 
-#include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "absl/strings/str_cat.h"
+#include "internal/huge_pages.h"
 #include "n2v/status_macros.h"
 
 namespace n2v {
@@ -13,13 +13,13 @@ namespace n2v {
 AlignedFloats::AlignedFloats(size_t count) : size_(count) {
   if (count == 0) return;
   const size_t bytes = ((count * sizeof(float) + 63) / 64) * 64;
-  void* p = std::aligned_alloc(64, bytes);
+  void* p = internal::AllocateLarge(bytes, 64);
   if (p == nullptr) throw std::bad_alloc();
   std::memset(p, 0, bytes);
   data_.reset(static_cast<float*>(p));
 }
 
-void AlignedFloats::Free::operator()(float* p) const { std::free(p); }
+void AlignedFloats::Free::operator()(float* p) const { internal::FreeLarge(p); }
 
 Embeddings::Embeddings(std::shared_ptr<const NodeIdIndex> ids,
                        uint32_t dimensions)

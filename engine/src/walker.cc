@@ -78,31 +78,35 @@ inline uint32_t Node2VecWalker::SampleFirstOrder(NodeIndex v, Rng& rng) const {
                                alias_index_.data() + at, deg, rng);
 }
 
+double Node2VecWalker::ReturnOutlier(NodeIndex t, NodeIndex v, float w_tv,
+                                     double* total) const {
+  if (return_excess_ <= 0) return 0;
+  const double w_vt = graph_->directed() ? graph_->ArcWeight(v, t) : w_tv;
+  const double w_sum =
+      weight_sum_.empty() ? graph_->out_degree(v) : weight_sum_[v];
+  const double outlier = w_vt * return_excess_;
+  *total = outlier + envelope_ * w_sum;
+  return outlier;
+}
+
 // One second-order step; see walker.h for why it is exact. `w_tv` is the
 // weight of the arc t -> v just taken, which equals w(v, t) when undirected.
 NodeIndex Node2VecWalker::SecondOrderStep(NodeIndex t, NodeIndex v,
                                           float w_tv, Rng& rng) const {
-  const uint32_t deg = graph_->out_degree(v);
-  if (deg == 0) return kNoNode;
+  if (graph_->out_degree(v) == 0) return kNoNode;
   const auto nbrs = graph_->out_neighbors(v);
-  double outlier = 0, total = 0;
-  if (return_excess_ > 0) {
-    const double w_vt = graph_->directed() ? graph_->ArcWeight(v, t) : w_tv;
-    const double w_sum = weight_sum_.empty() ? deg : weight_sum_[v];
-    outlier = w_vt * return_excess_;
-    total = outlier + envelope_ * w_sum;
-  }
+  double total = 0;
+  const double outlier = ReturnOutlier(t, v, w_tv, &total);
   while (true) {
     if (outlier > 0 && rng.Uniform() * total < outlier) return t;
     const NodeIndex x = nbrs[SampleFirstOrder(v, rng)];
     const double u = rng.Uniform() * envelope_;
-    if (x == t) {
-      if (u < std::min(inv_p_, envelope_)) return x;
-      continue;
+    switch (Judge(t, x, u)) {
+      case Verdict::kAccept: return x;
+      case Verdict::kReject: continue;
+      case Verdict::kTestArc:
+        if (AcceptGivenArc(graph_->HasArc(t, x), u)) return x;
     }
-    if (u < lower_) return x;
-    const double alpha = graph_->HasArc(t, x) ? 1.0 : inv_q_;
-    if (u < alpha) return x;
   }
 }
 

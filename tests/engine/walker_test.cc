@@ -464,6 +464,79 @@ TEST(WalkerTest, SameSeedSameWalk) {
   EXPECT_TRUE(std::equal(a.begin(), a.begin() + la, b.begin()));
 }
 
+// A random graph of `nodes` nodes and about 4 arcs per node, with
+// isolated nodes and (directed) dead ends, weighted or not, and node 1 a
+// hub with arcs to and from two thirds of the nodes (long arc lists are
+// searched differently by WalkInterleaved).
+CsrGraph RandomGraph(uint32_t nodes, bool directed, bool weighted,
+                     uint64_t seed) {
+  Rng rng(seed);
+  EdgeList edges;
+  for (uint32_t v = 2; v < nodes; ++v) {
+    if (v % 3 == 0 || v % 7 == 3) continue;
+    edges.sources.push_back(v % 2 == 0 ? 1 : v);
+    edges.targets.push_back(v % 2 == 0 ? v : 1);
+    if (weighted) edges.weights.push_back(0.1f + 5 * rng.UniformFloat());
+  }
+  for (uint32_t e = 0; e < 4 * nodes; ++e) {
+    const int64_t u = rng.Below(nodes);
+    const int64_t v = rng.Below(nodes);
+    if (u % 7 == 3 || v % 7 == 3) continue;  // isolated, or no out-arcs
+    edges.sources.push_back(u);
+    edges.targets.push_back(directed && u % 5 == 1 ? u + nodes : v);
+    if (weighted) edges.weights.push_back(0.1f + 5 * rng.UniformFloat());
+  }
+  for (uint32_t v = 3; v < nodes; v += 7) edges.nodes.push_back(v);
+  return BuildOrDie(std::move(edges), directed);
+}
+
+// Every walk of WalkInterleaved is the walk Walk gives from the same start
+// and Rng, for every kind of graph, (p, q), walk length and batch size.
+TEST(WalkerTest, InterleavedWalksAreTheSingleWalks) {
+  std::vector<CsrGraph> graphs;
+  for (TestGraph& tg : TestGraphs()) graphs.push_back(std::move(tg.graph));
+  for (bool directed : {false, true}) {
+    for (bool weighted : {false, true}) {
+      graphs.push_back(RandomGraph(1500, directed, weighted, 17 + directed + 2 * weighted));
+    }
+  }
+  for (const CsrGraph& g : graphs) {
+    for (const PQ& pq : kParams) {
+      for (uint32_t walk_length : {1u, 2u, 3u, 60u}) {
+        const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, walk_length);
+        for (uint32_t batch : {1u, 5u, kMaxInterleavedWalks}) {
+          std::vector<NodeIndex> starts;
+          std::vector<Rng> rngs, single_rngs;
+          for (uint32_t b = 0; b < batch; ++b) {
+            starts.push_back((b * 37 + walk_length) % g.num_nodes());
+            rngs.emplace_back(1000 * batch + b);
+            single_rngs.emplace_back(1000 * batch + b);
+          }
+          std::vector<std::vector<NodeIndex>> walks(
+              batch, std::vector<NodeIndex>(walk_length + 1, 77));
+          std::vector<NodeIndex*> outs;
+          for (auto& w : walks) outs.push_back(w.data());
+          std::vector<uint32_t> lengths(batch);
+          walker.WalkInterleaved(starts, rngs.data(), outs.data(), lengths.data());
+          for (uint32_t b = 0; b < batch; ++b) {
+            std::vector<NodeIndex> expected(walk_length + 1, 77);
+            const uint32_t length =
+                walker.Walk(starts[b], single_rngs[b], expected.data());
+            ASSERT_EQ(lengths[b], length)
+                << "p " << pq.p << " q " << pq.q << " length " << walk_length
+                << " batch " << batch << " walk " << b;
+            ASSERT_EQ(walks[b], expected)
+                << "p " << pq.p << " q " << pq.q << " length " << walk_length
+                << " batch " << batch << " walk " << b;
+            // Both Rngs were left in the same state.
+            ASSERT_EQ(rngs[b].Next(), single_rngs[b].Next());
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(WalkerTest, ValidateWalkParamsMessages) {
   const double kNaN = std::numeric_limits<double>::quiet_NaN();
   const double kInf = std::numeric_limits<double>::infinity();

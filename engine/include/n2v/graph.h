@@ -105,6 +105,12 @@ class CsrGraph {
   }
   // Offset of v's first arc in the arc arrays.
   uint64_t arc_begin(NodeIndex v) const { return offsets_[v]; }
+  // Asks the cache for v's offsets (what out_degree and out_neighbors read
+  // first), for callers that overlap several nodes' lookups.
+  void PrefetchNode(NodeIndex v) const {
+    __builtin_prefetch(offsets_.data() + v);
+    __builtin_prefetch(offsets_.data() + v + 1);
+  }
 
   // Sum of v's out-edge weights (its out-degree when unweighted).
   double out_weight_sum(NodeIndex v) const;

@@ -23,12 +23,14 @@
 // in t's sorted adjacency (KnightKing, SOSP 2019, uses the same envelope
 // idea). When p = q = 1 the walk is first order and skips the test entirely.
 //
-// Thread safety: a walker is immutable after Create; Walk and Step may run
-// concurrently with distinct Rng objects.
+// Thread safety: a walker is immutable after Create; Walk, WalkInterleaved
+// and Step may run concurrently with distinct Rng objects.
 #ifndef N2V_WALKER_H_
 #define N2V_WALKER_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,6 +41,8 @@ namespace n2v {
 
 // Longest walk accepted (walk buffers are per thread, 8 bytes a node).
 inline constexpr uint32_t kMaxWalkLength = 1000000;
+// Most walks WalkInterleaved advances together.
+inline constexpr uint32_t kMaxInterleavedWalks = 64;
 
 struct WalkParams {
   // Return parameter p (> 0): small p keeps walks local.
@@ -64,6 +68,17 @@ class Node2VecWalker {
   // walk_length nodes) and returns its length, between 1 and walk_length.
   uint32_t Walk(NodeIndex start, Rng& rng, NodeIndex* out) const;
 
+  // Walks from starts[b] with rngs[b] into outs[b] (room for walk_length
+  // nodes each), lengths into lengths[b], for every b < starts.size(); each
+  // walk is exactly the one Walk would produce from the same start and Rng.
+  // The walks advance in turns, each turn ending with a prefetch of the
+  // memory its next turn reads, so one walk's cache misses overlap the
+  // others' work: on graphs larger than the cache this is faster than
+  // calling Walk once per walk. rngs, outs and lengths have starts.size()
+  // entries; at most kMaxInterleavedWalks walks.
+  void WalkInterleaved(std::span<const NodeIndex> starts, Rng* rngs,
+                       NodeIndex* const* outs, uint32_t* lengths) const;
+
   // One step from v having arrived from t (kNoNode for the first step).
   // Returns the next node, or kNoNode when v has no out-neighbours.
   NodeIndex Step(NodeIndex t, NodeIndex v, Rng& rng) const;
@@ -79,6 +94,22 @@ class Node2VecWalker {
   uint32_t SampleFirstOrder(NodeIndex v, Rng& rng) const;
   NodeIndex SecondOrderStep(NodeIndex t, NodeIndex v, float w_tv,
                             Rng& rng) const;
+  // The return edge's excess mass w(v, t) * (1/p - c) when positive, with
+  // the whole mass of the step (the excess plus c * W(v)) in *total;
+  // otherwise 0, *total untouched. `w_tv` as in SecondOrderStep.
+  double ReturnOutlier(NodeIndex t, NodeIndex v, float w_tv,
+                       double* total) const;
+  // The verdict on proposal x (drawn first order from v, the walk having
+  // come from t) for u uniform in [0, c): accepted, rejected, or decided
+  // by whether the arc t -> x exists (then AcceptGivenArc).
+  enum class Verdict { kAccept, kReject, kTestArc };
+  Verdict Judge(NodeIndex t, NodeIndex x, double u) const {
+    if (x == t) return u < std::min(inv_p_, envelope_) ? Verdict::kAccept : Verdict::kReject;
+    return u < lower_ ? Verdict::kAccept : Verdict::kTestArc;
+  }
+  bool AcceptGivenArc(bool arc_t_x, double u) const {
+    return u < (arc_t_x ? 1.0 : inv_q_);
+  }
 
   const CsrGraph* graph_;
   WalkParams params_;

@@ -9,9 +9,6 @@
 namespace n2v::internal {
 namespace {
 
-// Walks a worker claims at a time.
-constexpr uint64_t kChunkWalks = 4;
-
 struct SharedRows {
   const TrainContext& ctx;
   float* Input(NodeIndex v) { return ctx.syn0 + size_t{v} * ctx.stride; }
@@ -28,19 +25,23 @@ absl::Status CountWalkOccurrences(const TrainContext& ctx,
   tbb::parallel_for(
       tbb::blocked_range<uint64_t>(0, ctx.walks_per_epoch, 64),
       [&](const tbb::blocked_range<uint64_t>& r) {
-        std::vector<NodeIndex> walk(ctx.options->walk.walk_length);
+        WalkBatchBuffers batch(ctx);
         uint64_t nodes = 0;
-        for (uint64_t w = r.begin(); w < r.end(); ++w) {
+        for (uint64_t w = r.begin(); w < r.end(); w += batch.size) {
           if (ctx.cancelled()) {
             cancelled = true;
             return;
           }
-          const uint32_t length = ctx.GenerateWalk(w, walk.data());
-          for (uint32_t i = 0; i < length; ++i) {
-            std::atomic_ref<uint64_t>(counts[walk[i]])
-                .fetch_add(1, std::memory_order_relaxed);
+          const auto count =
+              static_cast<uint32_t>(std::min<uint64_t>(batch.size, r.end() - w));
+          batch.Generate(ctx, w, count);
+          for (uint32_t b = 0; b < count; ++b) {
+            for (uint32_t i = 0; i < batch.lengths[b]; ++i) {
+              std::atomic_ref<uint64_t>(counts[batch.walks[b][i]])
+                  .fetch_add(1, std::memory_order_relaxed);
+            }
+            nodes += batch.lengths[b];
           }
-          nodes += length;
         }
         progress.Add(r.size(), nodes, LossSum{});
       });
@@ -63,16 +64,23 @@ absl::StatusOr<TrainOutcome> TrainHogwild(const TrainContext& ctx,
     SharedRows rows{ctx};
     std::vector<LossSum>& losses = worker_loss[worker];
     while (!cancelled.load(std::memory_order_relaxed)) {
-      const uint64_t begin = next.fetch_add(kChunkWalks);
+      const uint64_t begin = next.fetch_add(buf.batch.size);
       if (begin >= ctx.total_walks) break;
-      const uint64_t end = std::min(begin + kChunkWalks, ctx.total_walks);
+      const uint64_t end = std::min<uint64_t>(begin + buf.batch.size, ctx.total_walks);
+      if (ctx.cancelled()) {
+        cancelled = true;
+        break;
+      }
+      buf.batch.Generate(ctx, begin, static_cast<uint32_t>(end - begin));
       for (uint64_t gw = begin; gw < end; ++gw) {
         if (ctx.cancelled()) {
           cancelled = true;
           break;
         }
         LossSum loss;
-        const uint32_t kept = TrainWalk(ctx, gw, buf, rows, loss);
+        const uint32_t kept =
+            SubsampleWalk(ctx, gw, static_cast<uint32_t>(gw - begin), buf);
+        TrainWalk(ctx, gw, kept, buf, rows, loss);
         LossSum& epoch_loss = losses[gw / ctx.walks_per_epoch];
         epoch_loss.sum += loss.sum;
         epoch_loss.pairs += loss.pairs;

@@ -48,47 +48,90 @@ struct TrainContext {
   bool cancelled() const {
     return cancel != nullptr && cancel->load(std::memory_order_relaxed);
   }
-  // Regenerates walk `w` (of an epoch) into `out`; returns its length.
-  uint32_t GenerateWalk(uint64_t w, NodeIndex* out) const {
-    Rng rng(DeriveSeed(options->seed, kWalkStream, w));
-    const uint32_t position = order.Start(w);
-    return walker->Walk(starts.empty() ? position : starts[position], rng, out);
+};
+
+// Walks generated together: enough to overlap their cache misses, few
+// enough that their buffers stay small for long walks.
+inline uint32_t WalkBatch(uint32_t walk_length) {
+  return std::clamp<uint32_t>((uint32_t{1} << 16) / walk_length, 1,
+                              std::min<uint32_t>(32, kMaxInterleavedWalks));
+}
+
+// A batch of walks, generated together.
+struct WalkBatchBuffers {
+  explicit WalkBatchBuffers(const TrainContext& ctx)
+      : size(WalkBatch(ctx.options->walk.walk_length)),
+        nodes(size_t{size} * ctx.options->walk.walk_length),
+        walks(size),
+        lengths(size),
+        starts(size),
+        rngs(size, Rng(0)) {
+    for (uint32_t b = 0; b < size; ++b) {
+      walks[b] = nodes.data() + size_t{b} * ctx.options->walk.walk_length;
+    }
   }
+  // Regenerates walks first .. first + count - 1 (count <= size; numbered
+  // across epochs, walk w of an epoch is the same in every epoch) into
+  // walks[b] and lengths[b], interleaved (Node2VecWalker::WalkInterleaved).
+  void Generate(const TrainContext& ctx, uint64_t first, uint32_t count) {
+    for (uint32_t b = 0; b < count; ++b) {
+      const uint64_t w = (first + b) % ctx.walks_per_epoch;
+      rngs[b] = Rng(DeriveSeed(ctx.options->seed, kWalkStream, w));
+      const uint32_t position = ctx.order.Start(w);
+      starts[b] = ctx.starts.empty() ? position : ctx.starts[position];
+    }
+    ctx.walker->WalkInterleaved({starts.data(), count}, rngs.data(),
+                                walks.data(), lengths.data());
+  }
+  uint32_t size;
+  std::vector<NodeIndex> nodes;
+  std::vector<NodeIndex*> walks;   // walk b starts at walks[b]
+  std::vector<uint32_t> lengths;
+  std::vector<NodeIndex> starts;
+  std::vector<Rng> rngs;
 };
 
 // Per-worker buffers.
 struct WalkBuffers {
   explicit WalkBuffers(const TrainContext& ctx)
-      : walk(ctx.options->walk.walk_length),
+      : batch(ctx),
         kept(ctx.options->walk.walk_length),
         inputs(2 * ctx.options->window),
         outputs(1 + ctx.options->negatives),
         scratch(SgnsScratchFloats(2 * ctx.options->window,
                                   1 + ctx.options->negatives, ctx.stride)) {}
-  std::vector<NodeIndex> walk;
+  WalkBatchBuffers batch;
   std::vector<NodeIndex> kept;
   std::vector<float*> inputs;
   std::vector<float*> outputs;
   AlignedFloats scratch;
 };
 
-// Generates walk number `global_walk` (epoch * walks_per_epoch + walk) and
-// applies frequent-node subsampling; the kept nodes go to buf.kept. Returns
-// how many were kept.
-inline uint32_t PrepareWalk(const TrainContext& ctx, uint64_t global_walk,
-                            WalkBuffers& buf) {
-  const uint32_t length =
-      ctx.GenerateWalk(global_walk % ctx.walks_per_epoch, buf.walk.data());
+// Applies frequent-node subsampling to walk `b` of buf.batch, which is walk
+// number `global_walk` (epoch * walks_per_epoch + walk); the kept nodes go
+// to buf.kept. Returns how many were kept.
+inline uint32_t SubsampleWalk(const TrainContext& ctx, uint64_t global_walk,
+                              uint32_t b, WalkBuffers& buf) {
+  const NodeIndex* walk = buf.batch.walks[b];
+  const uint32_t length = buf.batch.lengths[b];
   Rng rng(DeriveSeed(ctx.options->seed, kSubsampleStream, global_walk));
   uint32_t kept = 0;
   for (uint32_t i = 0; i < length; ++i) {
-    const NodeIndex v = buf.walk[i];
+    const NodeIndex v = walk[i];
     if (ctx.keep_prob.empty() || ctx.keep_prob[v] >= 1.0f ||
         rng.UniformFloat() < ctx.keep_prob[v]) {
       buf.kept[kept++] = v;
     }
   }
   return kept;
+}
+
+// Generates and subsamples walk `global_walk` alone; returns how many nodes
+// were kept (in buf.kept).
+inline uint32_t PrepareWalk(const TrainContext& ctx, uint64_t global_walk,
+                            WalkBuffers& buf) {
+  buf.batch.Generate(ctx, global_walk, 1);
+  return SubsampleWalk(ctx, global_walk, 0, buf);
 }
 
 // The SGD steps for centre `i` of a prepared walk of `kept` nodes: its
@@ -142,15 +185,13 @@ void TrainCenter(const TrainContext& ctx, uint64_t global_walk, uint32_t i,
   }
 }
 
-// Trains on a whole walk; returns how many nodes it kept.
+// Trains on the `kept` nodes of walk `global_walk` in buf.kept.
 template <typename Rows>
-uint32_t TrainWalk(const TrainContext& ctx, uint64_t global_walk,
-                   WalkBuffers& buf, Rows& rows, LossSum& loss) {
-  const uint32_t kept = PrepareWalk(ctx, global_walk, buf);
+void TrainWalk(const TrainContext& ctx, uint64_t global_walk, uint32_t kept,
+               WalkBuffers& buf, Rows& rows, LossSum& loss) {
   for (uint32_t i = 0; i < kept; ++i) {
     TrainCenter(ctx, global_walk, i, kept, buf, rows, loss);
   }
-  return kept;
 }
 
 }  // namespace n2v::internal
