@@ -159,7 +159,7 @@ void Node2VecWalker::WalkInterleaved(std::span<const NodeIndex> starts,
           break;
         }
         case Stage::kSearch: {
-          // Branch-free lower bound: the answer stays in [probe, probe + span].
+          // The last arc <= the proposal stays in [probe, probe + span).
           if (c.span > 1) {
             const uint32_t half = c.span / 2;
             c.probe += c.probe[half] <= c.proposal ? half : 0;
