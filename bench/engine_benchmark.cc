@@ -61,7 +61,7 @@ void BM_GraphBuild(benchmark::State& state) {
 BENCHMARK(BM_GraphBuild)->Arg(1000000)->Unit(benchmark::kMillisecond);
 
 // Walk nodes per second; args are p * 100, q * 100 and how many walks
-// advance together (1: Walk, one after another; more: WalkInterleaved).
+// advance together (1: Walk, one after another).
 void BM_Walk(benchmark::State& state) {
   const CsrGraph& graph = SharedGraph();
   const WalkParams params{state.range(0) / 100.0, state.range(1) / 100.0, 80};

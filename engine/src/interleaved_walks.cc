@@ -13,9 +13,9 @@
 //           next probe prefetched)].
 // Taking a node prefetches its offsets for the next locate. Short lists
 // are searched in place: a level per turn costs more than it saves when
-// the list is a few cache lines. Each walk draws from its own Rng in the
-// same order as Walk and shares the acceptance rule with SecondOrderStep,
-// so the walks are identical to Walk's.
+// the list is a few cache lines. Each walk draws only from its own Rng and
+// the acceptance rule is SecondOrderStep's (Judge, AcceptGivenArc), so a
+// walk does not depend on which walks run beside it; Walk is this with one.
 #include <cassert>
 
 #include "internal/alias_table.h"
@@ -26,22 +26,24 @@ namespace {
 
 enum class Stage : uint8_t { kLocate, kPick, kRead, kSearch, kDone };
 
+// One walk's state. No member initializers: only the cursors in use are
+// set up, in WalkInterleaved.
 struct Cursor {
-  NodeIndex* out = nullptr;
-  uint32_t length = 0;
-  Stage stage = Stage::kLocate;
-  bool second_order = false;  // this step is second order
-  uint32_t draw = 0;    // kPick: the arc index drawn uniformly
-  uint64_t arc = 0;     // offset of v's first arc (kPick), of the chosen arc (kRead)
-  float w_prev = 1.0f;  // weight of the arc just taken (second order)
-  double outlier = 0;   // the return edge's excess mass (second order)
-  double total = 0;     // the step's whole mass, when outlier > 0
+  NodeIndex* out;
+  uint32_t length;
+  Stage stage;
+  bool second_order;  // this step is second order
+  uint32_t draw;      // kPick: the arc index drawn uniformly
+  uint64_t arc;       // offset of v's first arc (kPick), of the chosen arc (kRead)
+  float w_prev;       // weight of the arc just taken (second order)
+  double outlier;     // the return edge's excess mass (second order)
+  double total;       // the step's whole mass, when outlier > 0
   // kSearch: the proposal, its uniform draw, and the part of t's arcs
   // (`span` entries from `probe`) that can still hold it.
-  NodeIndex proposal = 0;
-  double u = 0;
-  const NodeIndex* probe = nullptr;
-  uint32_t span = 0;
+  NodeIndex proposal;
+  double u;
+  const NodeIndex* probe;
+  uint32_t span;
 };
 
 // Arc lists longer than this (16 cache lines) are searched a level per turn.
@@ -61,9 +63,11 @@ void Node2VecWalker::WalkInterleaved(std::span<const NodeIndex> starts,
   size_t active = 0;
   for (size_t b = 0; b < count; ++b) {
     Cursor& c = cursors[b];
+    c = Cursor{};
     c.out = outs[b];
     c.out[0] = starts[b];
     c.length = 1;
+    c.w_prev = 1.0f;
     c.stage = walk_length == 1 ? Stage::kDone : Stage::kLocate;
     if (c.stage != Stage::kDone) {
       g.PrefetchNode(starts[b]);

@@ -120,32 +120,8 @@ NodeIndex Node2VecWalker::Step(NodeIndex t, NodeIndex v, Rng& rng) const {
 
 uint32_t Node2VecWalker::Walk(NodeIndex start, Rng& rng,
                               NodeIndex* out) const {
-  const uint32_t length = params_.walk_length;
-  out[0] = start;
-  if (length == 1 || graph_->out_degree(start) == 0) return 1;
-  const bool weighted = graph_->weighted();
-  uint32_t i = SampleFirstOrder(start, rng);
-  out[1] = graph_->out_neighbors(start)[i];
-  if (first_order_) {
-    for (uint32_t len = 2; len < length; ++len) {
-      const NodeIndex v = out[len - 1];
-      if (graph_->out_degree(v) == 0) return len;
-      out[len] = graph_->out_neighbors(v)[SampleFirstOrder(v, rng)];
-    }
-    return length;
-  }
-  // Weight of the arc just taken; only needed for the return-edge outlier in
-  // undirected graphs.
-  const bool track_weight = weighted && return_excess_ > 0 && !graph_->directed();
-  float w_prev = track_weight ? graph_->out_weights(start)[i] : 1.0f;
-  for (uint32_t len = 2; len < length; ++len) {
-    const NodeIndex t = out[len - 2];
-    const NodeIndex v = out[len - 1];
-    const NodeIndex next = SecondOrderStep(t, v, w_prev, rng);
-    if (next == kNoNode) return len;
-    out[len] = next;
-    if (track_weight) w_prev = graph_->ArcWeight(v, next);
-  }
+  uint32_t length = 0;
+  WalkInterleaved({&start, 1}, &rng, &out, &length);
   return length;
 }
 

@@ -490,8 +490,9 @@ CsrGraph RandomGraph(uint32_t nodes, bool directed, bool weighted,
   return BuildOrDie(std::move(edges), directed);
 }
 
-// Every walk of WalkInterleaved is the walk Walk gives from the same start
-// and Rng, for every kind of graph, (p, q), walk length and batch size.
+// Walks advanced together are the walks each gives alone (Walk) from the
+// same start and Rng, for every kind of graph, (p, q), walk length and
+// batch size.
 TEST(WalkerTest, InterleavedWalksAreTheSingleWalks) {
   std::vector<CsrGraph> graphs;
   for (TestGraph& tg : TestGraphs()) graphs.push_back(std::move(tg.graph));

@@ -66,11 +66,12 @@ class Node2VecWalker {
 
   // Writes the walk from `start` into `out` (which has room for
   // walk_length nodes) and returns its length, between 1 and walk_length.
+  // A WalkInterleaved of one walk.
   uint32_t Walk(NodeIndex start, Rng& rng, NodeIndex* out) const;
 
   // Walks from starts[b] with rngs[b] into outs[b] (room for walk_length
   // nodes each), lengths into lengths[b], for every b < starts.size(); each
-  // walk is exactly the one Walk would produce from the same start and Rng.
+  // walk depends only on its start and Rng (it is the walk Walk gives).
   // The walks advance in turns, each turn ending with a prefetch of the
   // memory its next turn reads, so one walk's cache misses overlap the
   // others' work: on graphs larger than the cache this is faster than

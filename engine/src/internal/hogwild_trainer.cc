@@ -67,10 +67,6 @@ absl::StatusOr<TrainOutcome> TrainHogwild(const TrainContext& ctx,
       const uint64_t begin = next.fetch_add(buf.batch.size);
       if (begin >= ctx.total_walks) break;
       const uint64_t end = std::min<uint64_t>(begin + buf.batch.size, ctx.total_walks);
-      if (ctx.cancelled()) {
-        cancelled = true;
-        break;
-      }
       buf.batch.Generate(ctx, begin, static_cast<uint32_t>(end - begin));
       for (uint64_t gw = begin; gw < end; ++gw) {
         if (ctx.cancelled()) {
