@@ -19,6 +19,8 @@ installs the peers into build/peers-venv and builds n2v first.
                [--also-graphs c,d] [--timeout S] [--mem-cap-gib G] [--repeats R]
                [--rounds N]   (N timing rounds, tools interleaved; medians)
   run_peers.py --report-only bench/results/peers-<date>.json
+  run_peers.py --merge a.json b.json --tag T   (graph sizes run in separate
+               sittings, in one report and one scaling plot)
 """
 
 from __future__ import annotations
@@ -450,9 +452,10 @@ def _mem(row):
 def markdown(report: dict) -> str:
     out = [f"# n2v and its peers, side by side ({report['date']}{', quick' if report['quick'] else ''})", ""]
     m = report["machine"]
+    timeout = "per run as listed below" if report.get("merged_from") else f"{report['timeout_s']:.0f} s"
     out += [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; shared with other work, so "
             f"timings are noisy (load average before each run is in the JSON). Parameters: d 128, r 10, l 80, "
-            f"k 10, 5 negatives, 1 epoch, 2 workers, seed 1; timeout {report['timeout_s']:.0f} s and memory cap "
+            f"k 10, 5 negatives, 1 epoch, 2 workers, seed 1; timeout {timeout} and memory cap "
             f"{report['mem_cap_gib']:g} GiB per run. Wall time of the whole run: "
             f"{report.get('wall_s', 0) / 60:.1f} min.", ""]
     out += ["Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()), ""]
@@ -465,6 +468,11 @@ def markdown(report: dict) -> str:
             "work on the machine); *quality* Macro-F1 at 50% "
             "labelled (mean of the repeats) or link-prediction ROC AUC with the Hadamard operator; ratios are "
             "peer / n2v (fast mode, same graph and p, q), Δ quality is peer − n2v.", ""]
+    if report.get("merged_from"):
+        out += ["Merged from earlier runs on this machine; every graph's rows come from one run, so each ratio is "
+                "still side by side in one sitting: " + "; ".join(
+                    f"`{m['file']}` ({', '.join(m['graphs'])}; n2v {m['n2v']}, timeout {m['timeout_s']:.0f} s, "
+                    f"{m['wall_s'] / 60:.1f} min)" for m in report["merged_from"]) + ".", ""]
     if report.get("timing_rounds", 1) > 1:
         out += [f"*total s* and *CPU s* are medians of {report['timing_rounds']} timing rounds per tool, the "
                 "tools interleaved round by round (the first round is the scored one; every round's times are "
@@ -600,6 +608,38 @@ def _relative_paths(obj):
     return obj
 
 
+def merge_reports(named: list[tuple[str, dict]]) -> dict:
+    """One report from earlier runs' reports (name, report), e.g. the graph
+    sizes of a scaling plot run in separate sittings. A graph must come
+    whole from one run, so every ratio still compares tools run side by
+    side; runs on different machines or with other parameters are refused."""
+    if len(named) < 2:
+        raise ValueError("merging needs at least two reports")
+    first = named[0][1]
+    merged = {k: first[k] for k in ("date", "quick", "mem_cap_gib", "parameters", "machine", "versions",
+                                    "classify_repeats", "timing_rounds")}
+    merged.update({"timeout_s": max(r["timeout_s"] for _, r in named), "pq": [], "tools": [], "plan": [],
+                   "graphs": {}, "runs": [], "wall_s": 0.0, "merged_from": []})
+    for name, r in named:
+        for key in ("machine", "parameters", "quick", "timing_rounds"):
+            if r[key] != first[key]:
+                raise ValueError(f"{name}: its {key} differs from {named[0][0]}'s; not comparable")
+        clash = set(r["graphs"]) & set(merged["graphs"])
+        if clash:
+            raise ValueError(f"{name}: graph {sorted(clash)[0]} is already in an earlier report; "
+                             "a graph must come from one run")
+        merged["graphs"].update(r["graphs"])
+        merged["runs"] += r["runs"]
+        merged["plan"] += r["plan"]
+        merged["pq"] += [pq for pq in r["pq"] if pq not in merged["pq"]]
+        merged["tools"] += [t for t in r["tools"] if t not in merged["tools"]]
+        merged["wall_s"] += r.get("wall_s", 0.0)
+        merged["date"] = max(merged["date"], r["date"])
+        merged["merged_from"].append({"file": name, "graphs": list(r["graphs"]), "n2v": r["versions"].get("n2v"),
+                                      "timeout_s": r["timeout_s"], "wall_s": r.get("wall_s", 0.0)})
+    return merged
+
+
 def write_reports(report: dict, stem: str, with_plot: bool = True) -> None:
     """JSON and markdown here; the plot (matplotlib) in a subprocess, keeping this process small."""
     report = _relative_paths(report)
@@ -630,6 +670,9 @@ def main() -> int:
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "bench", "results"))
     ap.add_argument("--tag", help="file name suffix, after a '-' (default: '-quick' with --quick)")
     ap.add_argument("--report-only", metavar="JSON", help="rewrite the .md and .png of an earlier run's JSON")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="combine earlier runs' JSON (same machine and parameters, each graph from one run) into "
+                         "one report, written as peers-<date><tag>")
     ap.add_argument("--plot-only", metavar="JSON", help=argparse.SUPPRESS)
     ap.add_argument("--generate", nargs=2, metavar=("GRAPH", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -640,6 +683,19 @@ def main() -> int:
     if args.plot_only:
         with open(args.plot_only) as f:
             plot(json.load(f), args.plot_only[:-len(".json")] + "-scaling.png")
+        return 0
+    if args.merge:
+        named = []
+        for path in args.merge:
+            with open(path) as f:
+                named.append((os.path.basename(path), json.load(f)))
+        try:
+            merged = merge_reports(named)
+        except ValueError as e:
+            ap.error(str(e))
+        tag = args.tag if args.tag is not None else "-merged"
+        tag = tag if tag.startswith("-") else "-" + tag
+        write_reports(merged, os.path.join(args.out_dir, f"peers-{merged['date']}{tag}"))
         return 0
     if args.report_only:
         with open(args.report_only) as f:

@@ -53,3 +53,39 @@ def test_report_ratios_use_the_medians_and_say_so():
     assert "medians of 3 timing rounds" in md
     grape_line = next(line for line in md.splitlines() if line.startswith("| grape |"))
     assert "| 3.12 |" in grape_line  # 25 / 8
+
+
+def report_of(graph, rows, n2v="abc1234", cpu="cpu", timeout=300):
+    return {"date": "2026-11-23", "quick": False, "timeout_s": timeout, "mem_cap_gib": 14, "wall_s": 120,
+            "parameters": {"dimensions": 128}, "pq": [[1.0, 1.0]], "tools": [r["tool"] for r in rows],
+            "plan": [{"graph": graph, "pq": [[1.0, 1.0]]}], "versions": {"n2v": n2v},
+            "machine": {"cpu": cpu, "cores": 2, "memory_gib": 24}, "classify_repeats": 10, "timing_rounds": 1,
+            "graphs": {graph: {"title": graph.upper(), "edges": 10, "source": "s"}},
+            "runs": [dict(r, graph=graph) for r in rows]}
+
+
+def test_merge_keeps_each_graphs_rows_and_ratios_and_names_its_sources():
+    small = report_of("small", [row("n2v", 10.0, 20.0, []), row("grape", 25.0, 45.0, [])], n2v="aaa1111")
+    big = report_of("big", [row("n2v", 100.0, 200.0, []), row("grape", 230.0, 450.0, [])], n2v="bbb2222",
+                    timeout=5400)
+    merged = rp.merge_reports([("one.json", small), ("two.json", big)])
+    assert list(merged["graphs"]) == ["small", "big"] and len(merged["runs"]) == 4
+    assert merged["timeout_s"] == 5400 and merged["wall_s"] == 240
+    md = rp.markdown(merged)
+    assert "`one.json` (small; n2v aaa1111" in md and "`two.json` (big; n2v bbb2222" in md
+    grape_lines = [line for line in md.splitlines() if line.startswith("| grape |")]
+    assert "| 2.50 |" in grape_lines[0] and "| 2.30 |" in grape_lines[1]  # each graph against its own n2v row
+
+
+def test_merge_refuses_other_machines_and_a_graph_split_across_runs():
+    a = report_of("g", [row("n2v", 10.0, 20.0, [])])
+    try:
+        rp.merge_reports([("a.json", a), ("b.json", report_of("h", [row("n2v", 1.0, 2.0, [])], cpu="other"))])
+        raise AssertionError("merged reports from two machines")
+    except ValueError as e:
+        assert "b.json: its machine differs" in str(e)
+    try:
+        rp.merge_reports([("a.json", a), ("c.json", report_of("g", [row("grape", 30.0, 60.0, [])]))])
+        raise AssertionError("merged one graph's rows from two runs")
+    except ValueError as e:
+        assert "graph g is already in an earlier report" in str(e)
