@@ -608,6 +608,13 @@ def _relative_paths(obj):
     return obj
 
 
+def file_suffix(tag: str | None, default: str) -> str:
+    """--tag as a file name suffix: `default` when not given, else led by one '-'."""
+    if tag is None:
+        return default
+    return tag if not tag or tag.startswith("-") else "-" + tag
+
+
 def merge_reports(named: list[tuple[str, dict]]) -> dict:
     """One report from earlier runs' reports (name, report), e.g. the graph
     sizes of a scaling plot run in separate sittings. A graph must come
@@ -616,14 +623,17 @@ def merge_reports(named: list[tuple[str, dict]]) -> dict:
     if len(named) < 2:
         raise ValueError("merging needs at least two reports")
     first = named[0][1]
-    merged = {k: first[k] for k in ("date", "quick", "mem_cap_gib", "parameters", "machine", "versions",
-                                    "classify_repeats", "timing_rounds")}
-    merged.update({"timeout_s": max(r["timeout_s"] for _, r in named), "pq": [], "tools": [], "plan": [],
-                   "graphs": {}, "runs": [], "wall_s": 0.0, "merged_from": []})
+    same = ("quick", "mem_cap_gib", "parameters", "machine", "classify_repeats", "timing_rounds")
+    peers = lambda r: {k: v for k, v in r["versions"].items() if k != "n2v"}  # n2v's commit is per run
+    merged = {k: first[k] for k in ("date",) + same}
+    merged.update({"versions": peers(first), "timeout_s": max(r["timeout_s"] for _, r in named), "pq": [],
+                   "tools": [], "plan": [], "graphs": {}, "runs": [], "wall_s": 0.0, "merged_from": []})
     for name, r in named:
-        for key in ("machine", "parameters", "quick", "timing_rounds"):
+        for key in same:
             if r[key] != first[key]:
                 raise ValueError(f"{name}: its {key} differs from {named[0][0]}'s; not comparable")
+        if peers(r) != merged["versions"]:
+            raise ValueError(f"{name}: its peers' versions differ from {named[0][0]}'s; not comparable")
         clash = set(r["graphs"]) & set(merged["graphs"])
         if clash:
             raise ValueError(f"{name}: graph {sorted(clash)[0]} is already in an earlier report; "
@@ -693,9 +703,8 @@ def main() -> int:
             merged = merge_reports(named)
         except ValueError as e:
             ap.error(str(e))
-        tag = args.tag if args.tag is not None else "-merged"
-        tag = tag if tag.startswith("-") else "-" + tag
-        write_reports(merged, os.path.join(args.out_dir, f"peers-{merged['date']}{tag}"))
+        stem = os.path.join(args.out_dir, f"peers-{merged['date']}{file_suffix(args.tag, '-merged')}")
+        write_reports(merged, stem)
         return 0
     if args.report_only:
         with open(args.report_only) as f:
@@ -721,9 +730,7 @@ def main() -> int:
         args.repeats = 3 if args.quick else 10
 
     date = datetime.date.today().isoformat()
-    tag = args.tag if args.tag is not None else ("-quick" if args.quick else "")
-    if tag and not tag.startswith("-"):
-        tag = "-" + tag
+    tag = file_suffix(args.tag, "-quick" if args.quick else "")
     os.makedirs(args.out_dir, exist_ok=True)
     stem = os.path.join(args.out_dir, f"peers-{date}{tag}")
     report = {"date": date, "quick": args.quick, "timeout_s": args.timeout, "mem_cap_gib": args.mem_cap_gib,

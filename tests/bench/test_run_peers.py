@@ -89,3 +89,16 @@ def test_merge_refuses_other_machines_and_a_graph_split_across_runs():
         raise AssertionError("merged one graph's rows from two runs")
     except ValueError as e:
         assert "graph g is already in an earlier report" in str(e)
+    other_grape = report_of("h", [row("n2v", 1.0, 2.0, [])])
+    other_grape["versions"]["grape"] = "0.2.6"
+    try:
+        rp.merge_reports([("a.json", a), ("d.json", other_grape)])
+        raise AssertionError("merged runs of two GRAPE versions")
+    except ValueError as e:
+        assert "d.json: its peers' versions differ" in str(e)
+
+
+def test_tag_suffix():
+    assert rp.file_suffix(None, "-quick") == "-quick"
+    assert rp.file_suffix("rmat", "") == "-rmat" and rp.file_suffix("-rmat", "") == "-rmat"
+    assert rp.file_suffix("", "-quick") == ""
