@@ -61,7 +61,7 @@ int RunEdgeFeatures(int argc, char** argv) {
                   "average, hadamard, weighted-l1, weighted-l2, cosine or dot");
   flags.AddString("output", &output, "output file ('u v f1 ... fk' lines); "
                                      "stdout when empty");
-  flags.AddInt("workers", &workers,
+  flags.AddNumber("workers", &workers,
                "worker threads (at most the cores available)");
   if (absl::Status s = flags.Parse(argc, argv, 2); !s.ok()) {
     PrintError("edge-features", s);

@@ -6,16 +6,27 @@
 #include <cmath>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 
 namespace n2v::cli {
 namespace {
 
-template <typename T>
+template <typename Number>
 absl::Status ParseNumber(const std::string& flag, const std::string& text,
-                         T* out, std::string_view kind) {
-  T value{};
+                         Number* out) {
+  constexpr bool kUnsigned = std::is_unsigned_v<Number>;
+  constexpr absl::string_view kind =
+      kUnsigned ? "a non-negative integer"
+                : (std::is_integral_v<Number> ? "an integer" : "a number");
+  auto refuse = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " must be ", kind,
+        ", got '", text, "'"));
+  };
+  if (kUnsigned && !text.empty() && text[0] == '-') return refuse();
+  Number value{};
   const char* begin = text.data();
   const char* end = text.data() + text.size();
   if (begin != end && *begin == '+') ++begin;
@@ -24,11 +35,7 @@ absl::Status ParseNumber(const std::string& flag, const std::string& text,
     return absl::InvalidArgumentError(
         absl::StrCat("--", flag, " is out of range, got '", text, "'"));
   }
-  if (text.empty() || ec != std::errc() || ptr != end) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, " must be ", absl::string_view(kind.data(), kind.size()),
-        ", got '", text, "'"));
-  }
+  if (text.empty() || ec != std::errc() || ptr != end) return refuse();
   *out = value;
   return absl::OkStatus();
 }
@@ -44,48 +51,17 @@ void FlagSet::AddString(std::string name, std::string* out, std::string help) {
        }});
 }
 
-void FlagSet::AddUint32(std::string name, uint32_t* out, std::string help) {
+template <typename Number>
+void FlagSet::AddNumber(std::string name, Number* out, std::string help) {
   Add({name, std::move(help), absl::StrCat(*out), true,
-       [name, out](const std::string& v) {
-         if (!v.empty() && v[0] == '-') {
-           return absl::InvalidArgumentError(absl::StrCat(
-               "--", name, " must be a non-negative integer, got '", v, "'"));
-         }
-         return ParseNumber(name, v, out, "a non-negative integer");
-       }});
+       [name, out](const std::string& v) { return ParseNumber(name, v, out); }});
 }
 
-void FlagSet::AddUint64(std::string name, uint64_t* out, std::string help) {
-  Add({name, std::move(help), absl::StrCat(*out), true,
-       [name, out](const std::string& v) {
-         if (!v.empty() && v[0] == '-') {
-           return absl::InvalidArgumentError(absl::StrCat(
-               "--", name, " must be a non-negative integer, got '", v, "'"));
-         }
-         return ParseNumber(name, v, out, "a non-negative integer");
-       }});
-}
-
-void FlagSet::AddInt(std::string name, int* out, std::string help) {
-  Add({name, std::move(help), absl::StrCat(*out), true,
-       [name, out](const std::string& v) {
-         return ParseNumber(name, v, out, "an integer");
-       }});
-}
-
-void FlagSet::AddDouble(std::string name, double* out, std::string help) {
-  Add({name, std::move(help), absl::StrCat(*out), true,
-       [name, out](const std::string& v) {
-         return ParseNumber(name, v, out, "a number");
-       }});
-}
-
-void FlagSet::AddFloat(std::string name, float* out, std::string help) {
-  Add({name, std::move(help), absl::StrCat(*out), true,
-       [name, out](const std::string& v) {
-         return ParseNumber(name, v, out, "a number");
-       }});
-}
+template void FlagSet::AddNumber(std::string, uint32_t*, std::string);
+template void FlagSet::AddNumber(std::string, uint64_t*, std::string);
+template void FlagSet::AddNumber(std::string, int*, std::string);
+template void FlagSet::AddNumber(std::string, float*, std::string);
+template void FlagSet::AddNumber(std::string, double*, std::string);
 
 void FlagSet::AddSwitch(std::string name, bool* out, bool value,
                         std::string help) {

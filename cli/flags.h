@@ -20,11 +20,10 @@ class FlagSet {
   explicit FlagSet(std::string command) : command_(std::move(command)) {}
 
   void AddString(std::string name, std::string* out, std::string help);
-  void AddUint32(std::string name, uint32_t* out, std::string help);
-  void AddUint64(std::string name, uint64_t* out, std::string help);
-  void AddInt(std::string name, int* out, std::string help);
-  void AddDouble(std::string name, double* out, std::string help);
-  void AddFloat(std::string name, float* out, std::string help);
+  // A number flag: uint32_t, uint64_t, int, float or double. Unsigned flags
+  // refuse a sign ("must be a non-negative integer"), integers a fraction.
+  template <typename Number>
+  void AddNumber(std::string name, Number* out, std::string help);
   // A switch taking no value: "--name" stores `value` into *out.
   void AddSwitch(std::string name, bool* out, bool value, std::string help);
 

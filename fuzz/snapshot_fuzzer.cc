@@ -33,6 +33,7 @@
 
 #include "google/protobuf/stubs/logging.h"
 #include "n2v/graph.h"
+#include "n2v/memory_model.h"
 #include "n2v/v1/n2v.pb.h"
 #include "snapshot_assembler.h"
 

@@ -49,4 +49,9 @@ absl::StatusOr<Embeddings> Embeddings::FromRows(std::vector<int64_t> ids,
   return e;
 }
 
+uint64_t Embeddings::MemoryBytes() const {
+  if (!ids_) return 0;
+  return uint64_t{values_.size()} * sizeof(float) + ids_->MemoryBytes();
+}
+
 }  // namespace n2v

@@ -327,28 +327,6 @@ absl::StatusOr<CsrGraph> CsrGraph::Build(EdgeList edges,
   });
 }
 
-GraphMemory EstimateGraphMemory(uint64_t num_nodes, uint64_t input_edges,
-                                bool directed, bool weighted) {
-  const uint64_t arcs = directed ? input_edges : 2 * input_edges;
-  GraphMemory m;
-  // Offsets, targets, weights, and the id index (ids + a direct table or a
-  // hash map, at most ~24 bytes per node, plus the 1024 spare slots of
-  // uint32_t a direct table may have, which dominate tiny graphs).
-  constexpr uint64_t kIdIndexSlackBytes = 1024 * sizeof(uint32_t);
-  m.built = (num_nodes + 1) * sizeof(uint64_t) + arcs * sizeof(NodeIndex) +
-            (weighted ? arcs * sizeof(float) : 0) + num_nodes * 24 +
-            kIdIndexSlackBytes;
-  // Input columns (ids, weights), dense copies, degree counts and cursors,
-  // and the unsorted arc array, alive together at the worst point.
-  const uint64_t input = input_edges * (2 * sizeof(int64_t) +
-                                        (weighted ? sizeof(float) : 0));
-  const uint64_t scatter = 2 * input_edges * sizeof(NodeIndex) +
-                           num_nodes * (sizeof(uint32_t) + 2 * sizeof(uint64_t)) +
-                           arcs * (sizeof(NodeIndex) + sizeof(float));
-  m.build_peak = input + scatter + m.built;
-  return m;
-}
-
 double CsrGraph::out_weight_sum(NodeIndex v) const {
   if (weights_.empty()) return out_degree(v);
   double sum = 0;

@@ -56,10 +56,28 @@ absl::StatusOr<NodeIdIndex> NodeIdIndex::Create(std::vector<int64_t> ids) {
   return index;
 }
 
+// A hash map's slot and its control byte; the control array has a group's
+// worth of cloned bytes after the last slot.
+constexpr uint64_t kHashSlotBytes =
+    sizeof(absl::flat_hash_map<int64_t, uint32_t>::value_type) + 1;
+constexpr uint64_t kHashControlTail = 16;
+
 size_t NodeIdIndex::MemoryBytes() const {
+  const size_t hashed = hashed_.capacity() == 0
+                            ? 0
+                            : hashed_.capacity() * kHashSlotBytes + kHashControlTail;
   return ids_.capacity() * sizeof(int64_t) +
-         direct_.capacity() * sizeof(uint32_t) +
-         hashed_.capacity() * (sizeof(int64_t) + sizeof(uint32_t) + 1);
+         direct_.capacity() * sizeof(uint32_t) + hashed;
+}
+
+uint64_t NodeIdIndex::MaxMemoryBytes(uint64_t num_ids) {
+  const uint64_t direct =
+      (kMaxDirectSlotsPerId * num_ids + kDirectSlack) * sizeof(uint32_t);
+  // A reserved flat_hash_map's capacity is 2^k - 1, at most 7/8 full.
+  uint64_t capacity = 1;
+  while (capacity - capacity / 8 < num_ids) capacity = capacity * 2 + 1;
+  const uint64_t hashed = capacity * kHashSlotBytes + kHashControlTail;
+  return num_ids * sizeof(int64_t) + std::max(direct, hashed);
 }
 
 }  // namespace n2v

@@ -8,25 +8,17 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
-#include "absl/strings/str_cat.h"
 #include "internal/alias_table.h"
+#include "internal/option_rules.h"
+#include "n2v/status_macros.h"
 
 namespace n2v {
-absl::Status ValidateWalkParams(const WalkParams& params) {
-  if (!(std::isfinite(params.p) && params.p > 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("p must be finite and > 0, got ", params.p));
-  }
-  if (!(std::isfinite(params.q) && params.q > 0)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("q must be finite and > 0, got ", params.q));
-  }
-  if (params.walk_length == 0 || params.walk_length > kMaxWalkLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("walk_length must be between 1 and ", kMaxWalkLength,
-                     ", got ", params.walk_length));
-  }
-  return absl::OkStatus();
+absl::Status ValidateWalkParams(const WalkParams& params,
+                                const OptionNames& names) {
+  N2V_RETURN_IF_ERROR(internal::FiniteAbove0(names.p, params.p));
+  N2V_RETURN_IF_ERROR(internal::FiniteAbove0(names.q, params.q));
+  return internal::Between1And(names.walk_length, kMaxWalkLength,
+                               params.walk_length);
 }
 
 Node2VecWalker::Node2VecWalker(const CsrGraph& graph, const WalkParams& params)

@@ -1,11 +1,11 @@
-// TokenSet: loading and checking bearer tokens.
+// TokenSet and AuthGate.
 #include "auth.h"
 
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "log.h"
 
 namespace n2v::sidecar {
 
@@ -41,6 +41,23 @@ bool TokenSet::Accepts(std::string_view authorization) const {
   std::string_view token = authorization.substr(kScheme.size());
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   return tokens_.contains(std::string(token));
+}
+
+absl::StatusOr<Caller> AuthGate::Admit(
+    const grpc::ServerContext& context) const {
+  Caller caller(context.peer());
+  if (!tokens_.enabled()) return caller;
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end() &&
+      tokens_.Accepts(std::string_view(it->second.data(), it->second.size()))) {
+    return caller;
+  }
+  Log(LogLevel::kWarning, "unauthenticated", {{"peer", caller.peer()}});
+  return absl::UnauthenticatedError(
+      it == metadata.end()
+          ? "missing bearer token: send metadata 'authorization: Bearer <token>'"
+          : "invalid bearer token");
 }
 
 }  // namespace n2v::sidecar

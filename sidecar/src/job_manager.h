@@ -1,10 +1,12 @@
 // JobManager: node2vec jobs on stored snapshots.
 //
-// Jobs are admitted against the memory budget when they are started (the
-// model's peak is charged up front; RESOURCE_EXHAUSTED otherwise), queued,
-// and run by at most `max_jobs` worker threads. A job runs independently of
-// the RPC that started it, so it survives client disconnects; its vectors
-// stay fetchable until deleted or until the retention time after it ended.
+// Jobs are planned and admitted against the memory budget when they are
+// started (PlanJob's peak is charged up front; RESOURCE_EXHAUSTED
+// otherwise), queued, and run by at most `max_jobs` worker threads. A job is
+// one engine Reembed call (an ordinary embedding when it asks for no warm
+// start or alignment). It runs independently of the RPC that started it, so
+// it survives client disconnects; its vectors stay fetchable until deleted
+// or until the retention time after it ended.
 //
 // Thread safety: all methods may be called concurrently.
 #ifndef N2V_SIDECAR_JOB_MANAGER_H_
@@ -28,13 +30,23 @@
 
 namespace n2v::sidecar {
 
+// Whether a job in this state has ended (it will not change again).
+bool IsFinal(v1::JobState state);
+const char* JobStateName(v1::JobState state);
+
+// The two matrices a finished job holds.
+enum class VectorKind {
+  kEmbeddings,  // the input vectors: the embedding
+  kContext,     // the context (output) vectors, when kept
+};
+
 class JobManager {
  public:
   JobManager(MemoryBudget* budget, int max_jobs);
   ~JobManager();
 
-  // Validates the parameters (InvalidArgument naming the field), charges
-  // the budget, queues the job and returns it in state QUEUED.
+  // Plans the job (InvalidArgument naming the field), charges the budget,
+  // queues it and returns it in state QUEUED.
   absl::StatusOr<v1::Job> Start(const std::string& snapshot_id,
                                 std::shared_ptr<const GraphHolder> graph,
                                 const v1::Node2VecParams& params,
@@ -51,13 +63,10 @@ class JobManager {
   absl::StatusOr<v1::JobProgress> WaitUntilDone(const std::string& id,
                                                 absl::Duration timeout) const;
 
-  // The vectors of a SUCCEEDED job; FailedPrecondition otherwise.
-  absl::StatusOr<std::shared_ptr<const Embeddings>> Result(
-      const std::string& id) const;
-  // The context (output) vectors of a SUCCEEDED job run with keep_context or
-  // warm_start; FailedPrecondition otherwise.
-  absl::StatusOr<std::shared_ptr<const Embeddings>> Context(
-      const std::string& id) const;
+  // The vectors of a SUCCEEDED job; FailedPrecondition otherwise, or for
+  // context vectors a job did not keep.
+  absl::StatusOr<std::shared_ptr<const Embeddings>> Vectors(
+      const std::string& id, VectorKind kind) const;
   // The canonical code of a FAILED job's error (e.g. InvalidArgument for a
   // training that diverged); FailedPrecondition when it did not fail.
   absl::StatusOr<absl::StatusCode> FailureCode(const std::string& id) const;
@@ -80,16 +89,6 @@ class JobManager {
   std::shared_ptr<Record> Find(const std::string& id) const;
   void WorkerLoop();
   void Run(Record& job);
-  // What a warm start did, for the Job message.
-  struct WarmOutcome {
-    bool incremental = false;
-    uint64_t walk_start_nodes = 0;
-    bool aligned = false;
-    v1::Drift drift;
-  };
-  absl::StatusOr<EmbedResult> EmbedWithWarmStart(Record& job,
-                                                 const EmbedControl& control,
-                                                 WarmOutcome* outcome);
 
   MemoryBudget* const budget_;
   mutable std::mutex mu_;
@@ -102,8 +101,6 @@ class JobManager {
   double nodes_per_second_ = 0;
   std::vector<std::thread> workers_;
 };
-
-const char* JobStateName(v1::JobState state);
 
 }  // namespace n2v::sidecar
 

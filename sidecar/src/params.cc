@@ -1,35 +1,38 @@
-// Node2VecParams defaults and validation.
+// Node2VecParams <-> engine options.
 #include "params.h"
 
-#include <cmath>
-
-#include "absl/strings/str_cat.h"
+#include <algorithm>
+#include <climits>
 
 namespace n2v::sidecar {
-namespace {
 
-constexpr uint32_t kMaxDimension = 65536;
-constexpr uint32_t kMaxWindow = 1000;
-constexpr uint32_t kMaxNegatives = 1000;
-constexpr uint32_t kMaxIterations = 1000;
-constexpr uint32_t kMaxWalksPerNode = 100000;
-
-absl::Status Bad(std::string_view field, std::string_view rule, auto value) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("params.", absl::string_view(field.data(), field.size()),
-                   " must be ", absl::string_view(rule.data(), rule.size()),
-                   ", got ", value));
+const OptionNames& ParamNames() {
+  static const OptionNames names{
+      .p = "params.return_factor",
+      .q = "params.in_out_factor",
+      .walk_length = "params.walk_length",
+      .walks_per_node = "params.walks_per_node",
+      .dimensions = "params.embedding_dimension",
+      .window = "params.window_size",
+      .negatives = "params.negative_sampling_rate",
+      .epochs = "params.iterations",
+      .initial_learning_rate = "params.initial_learning_rate",
+      .min_learning_rate = "params.min_learning_rate",
+      .subsample = "params.positive_sampling_factor",
+      .negative_exponent = "params.negative_sampling_exponent",
+      .num_threads = "params.concurrency",
+      .warm_start = "params.warm_start",
+      .align = "params.align",
+      .incremental = "params.incremental",
+      .max_changed_fraction = "params.incremental_max_changed_fraction",
+      .previous_vectors = "the snapshot's initial vectors",
+  };
+  return names;
 }
-
-absl::Status InRange(std::string_view field, uint32_t value, uint32_t max) {
-  if (value >= 1 && value <= max) return absl::OkStatus();
-  return Bad(field, absl::StrCat("between 1 and ", max), value);
-}
-
-}  // namespace
 
 v1::Node2VecParams WithDefaults(const v1::Node2VecParams& in) {
   const EmbedOptions d;
+  const ReembedOptions r;
   v1::Node2VecParams p = in;
   if (p.walk_length() == 0) p.set_walk_length(d.walk.walk_length);
   if (p.walks_per_node() == 0) p.set_walks_per_node(d.walks_per_node);
@@ -50,48 +53,14 @@ v1::Node2VecParams WithDefaults(const v1::Node2VecParams& in) {
   if (!p.has_negative_sampling_exponent()) {
     p.set_negative_sampling_exponent(d.negative_exponent);
   }
+  if (!p.has_incremental_max_changed_fraction()) {
+    p.set_incremental_max_changed_fraction(r.max_changed_fraction);
+  }
   return p;
 }
 
-absl::StatusOr<EmbedOptions> ToEmbedOptions(const v1::Node2VecParams& in) {
+EmbedOptions ToEmbedOptions(const v1::Node2VecParams& in) {
   const v1::Node2VecParams p = WithDefaults(in);
-  if (!(std::isfinite(p.return_factor()) && p.return_factor() > 0)) {
-    return Bad("return_factor", "finite and > 0", p.return_factor());
-  }
-  if (!(std::isfinite(p.in_out_factor()) && p.in_out_factor() > 0)) {
-    return Bad("in_out_factor", "finite and > 0", p.in_out_factor());
-  }
-  for (absl::Status s :
-       {InRange("walk_length", p.walk_length(), kMaxWalkLength),
-        InRange("walks_per_node", p.walks_per_node(), kMaxWalksPerNode),
-        InRange("window_size", p.window_size(), kMaxWindow),
-        InRange("negative_sampling_rate", p.negative_sampling_rate(),
-                kMaxNegatives),
-        InRange("embedding_dimension", p.embedding_dimension(), kMaxDimension),
-        InRange("iterations", p.iterations(), kMaxIterations)}) {
-    if (!s.ok()) return s;
-  }
-  if (!(std::isfinite(p.initial_learning_rate()) &&
-        p.initial_learning_rate() > 0)) {
-    return Bad("initial_learning_rate", "finite and > 0",
-               p.initial_learning_rate());
-  }
-  if (!(std::isfinite(p.min_learning_rate()) && p.min_learning_rate() >= 0 &&
-        p.min_learning_rate() <= p.initial_learning_rate())) {
-    return Bad("min_learning_rate",
-               absl::StrCat("between 0 and initial_learning_rate (",
-                            p.initial_learning_rate(), ")"),
-               p.min_learning_rate());
-  }
-  if (!(std::isfinite(p.positive_sampling_factor()) &&
-        p.positive_sampling_factor() >= 0)) {
-    return Bad("positive_sampling_factor", "finite and >= 0",
-               p.positive_sampling_factor());
-  }
-  if (!std::isfinite(p.negative_sampling_exponent())) {
-    return Bad("negative_sampling_exponent", "finite",
-               p.negative_sampling_exponent());
-  }
   EmbedOptions o;
   o.walk.p = p.return_factor();
   o.walk.q = p.in_out_factor();
@@ -104,14 +73,38 @@ absl::StatusOr<EmbedOptions> ToEmbedOptions(const v1::Node2VecParams& in) {
   o.initial_learning_rate = p.initial_learning_rate();
   o.min_learning_rate = p.min_learning_rate();
   o.seed = p.random_seed();
-  o.num_threads = static_cast<int>(std::min<uint32_t>(p.concurrency(), 1u << 16));
+  // A uint32 on the wire; the engine caps threads at the cores anyway.
+  o.num_threads = static_cast<int>(std::min<uint32_t>(p.concurrency(), INT_MAX));
   o.deterministic = p.deterministic();
   o.subsample = p.positive_sampling_factor();
   o.negative_exponent = p.negative_sampling_exponent();
   o.isolated_nodes = p.isolated_nodes() == v1::ISOLATED_NODES_ZERO
                          ? IsolatedNodePolicy::kZero
                          : IsolatedNodePolicy::kRandom;
+  o.keep_context = p.keep_context();
   return o;
+}
+
+ReembedOptions ToReembedOptions(const v1::Node2VecParams& in) {
+  const v1::Node2VecParams p = WithDefaults(in);
+  ReembedOptions r;
+  r.warm_start = p.warm_start();
+  if (in.has_align()) r.align = in.align();
+  r.incremental = p.incremental();
+  r.max_changed_fraction = p.incremental_max_changed_fraction();
+  r.learning_rate_chosen = in.has_initial_learning_rate();
+  r.min_learning_rate_chosen = in.has_min_learning_rate();
+  return r;
+}
+
+v1::Node2VecParams AsResolved(v1::Node2VecParams params,
+                              const EmbedOptions& resolved,
+                              const ReembedOptions& reembed) {
+  params.set_initial_learning_rate(resolved.initial_learning_rate);
+  params.set_min_learning_rate(resolved.min_learning_rate);
+  params.set_keep_context(resolved.keep_context);
+  params.set_align(WillAlign(reembed));
+  return params;
 }
 
 }  // namespace n2v::sidecar

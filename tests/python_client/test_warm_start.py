@@ -217,7 +217,7 @@ def test_initial_vectors_of_another_dimension_are_invalid_argument(client, secon
         client.start_job(second.snapshot_id, **dict(WARM, embedding_dimension=8))
     assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
     assert ("params.warm_start: the snapshot's initial vectors have 16 dimensions "
-            "but embedding_dimension is 8") in info.value.message
+            "but params.embedding_dimension is 8") in info.value.message
 
 
 def test_nan_initial_vectors_are_rejected_client_side(client, first, after):

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "job_manager.h"
 #include "n2v/embed.h"
+#include "n2v/memory_model.h"
 #include "params.h"
 #include "test_util.h"
 
@@ -109,10 +110,9 @@ TEST(EstimateJobTest, ForAnUploadedSnapshot) {
   const grpc::Status status = Estimate(*t.stub, request, &estimate);
   ASSERT_TRUE(status.ok()) << Describe(status);
 
-  absl::StatusOr<EmbedOptions> options = ToEmbedOptions(SmallParams(16));
-  ASSERT_TRUE(options.ok());
+  const EmbedOptions options = ToEmbedOptions(SmallParams(16));
   // Karate: 34 nodes, 78 edges stored both ways.
-  const EmbedMemory need = EstimateEmbedMemory(34, 156, false, *options);
+  const EmbedMemory need = EstimateEmbedMemory(34, 156, false, options);
   EXPECT_EQ(estimate.graph_bytes(), 0u);
   EXPECT_EQ(estimate.job_bytes(), need.peak);
   EXPECT_EQ(estimate.result_bytes(), need.result);
@@ -151,12 +151,11 @@ TEST(EstimateJobTest, ForGivenSizesAgainstTheBudget) {
     v1::Estimate estimate;
     const grpc::Status status = Estimate(*t.stub, request, &estimate);
     ASSERT_TRUE(status.ok()) << Describe(status);
-    absl::StatusOr<EmbedOptions> o = ToEmbedOptions(request.params());
-    ASSERT_TRUE(o.ok());
+    const EmbedOptions o = ToEmbedOptions(request.params());
     EXPECT_EQ(estimate.graph_bytes(),
               EstimateGraphMemory(c.nodes, c.edges, false, true).build_peak);
     EXPECT_EQ(estimate.job_bytes(),
-              EstimateEmbedMemory(c.nodes, 2 * c.edges, true, *o).peak);
+              EstimateEmbedMemory(c.nodes, 2 * c.edges, true, o).peak);
     EXPECT_EQ(estimate.free_bytes(), uint64_t{64} << 20);
     EXPECT_EQ(estimate.fits(), c.fits);
     EXPECT_EQ(estimate.fits(), estimate.graph_bytes() + estimate.job_bytes() <=
@@ -295,14 +294,14 @@ TEST(JobTest, ParametersOutOfRange) {
        "params.initial_learning_rate must be finite and > 0, got -0.5"},
       {"min_learning_rate above the initial one",
        [](auto& p) { p.set_min_learning_rate(0.5f); },
-       "params.min_learning_rate must be between 0 and initial_learning_rate "
+       "params.min_learning_rate must be between 0 and params.initial_learning_rate "
        "(0.025), got 0.5"},
       {"min_learning_rate negative",
        [](auto& p) {
          p.set_initial_learning_rate(0.1f);
          p.set_min_learning_rate(-1);
        },
-       "params.min_learning_rate must be between 0 and initial_learning_rate "
+       "params.min_learning_rate must be between 0 and params.initial_learning_rate "
        "(0.1), got -1"},
       {"positive_sampling_factor",
        [](auto& p) { p.set_positive_sampling_factor(-1); },

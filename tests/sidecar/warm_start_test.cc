@@ -290,7 +290,7 @@ TEST(WarmStartApiTest, BadWarmStartsAreRefused) {
   status = t.stub->StartJob(&c1, start, &job);
   EXPECT_EQ(status.error_message(),
             "params.warm_start: the snapshot's initial vectors have 4 dimensions "
-            "but embedding_dimension is 8");
+            "but params.embedding_dimension is 8");
 
   // Incremental without warm start; fetching context that was not kept.
   start.mutable_params()->set_warm_start(false);

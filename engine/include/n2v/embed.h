@@ -27,68 +27,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "n2v/embed_options.h"
 #include "n2v/embeddings.h"
 #include "n2v/graph.h"
-#include "n2v/walker.h"
 
 namespace n2v {
-
-// What nodes without any edge get as a vector (they have no context to
-// train on).
-enum class IsolatedNodePolicy {
-  kRandom,  // the seeded random initial vector, as word2vec leaves it
-  kZero,    // all zeros
-};
-
-struct EmbedOptions {
-  WalkParams walk;
-  uint32_t walks_per_node = 10;      // r
-  uint32_t dimensions = 128;         // d
-  uint32_t window = 10;              // k, context nodes per side
-  // Draw the effective window per centre uniformly from 1..window, as
-  // word2vec and gensim do (nearer nodes weigh more).
-  bool shrink_window = true;
-  uint32_t negatives = 5;            // negative samples per positive pair
-  // Each centre's negatives are shared by all its contexts (Ji et al.,
-  // 2016), and its (context, centre) pairs are trained one after another.
-  // batch_windows trains the whole window as one block instead, every pair
-  // computed from the same rows: about 1.3x faster training, but the
-  // window's gradients then pile up on the centre and negative rows at
-  // once, which costs quality where walks stay local (p < 1: link
-  // prediction AUC on Facebook at p = 0.25, q = 4 drops from 0.990 to
-  // 0.985).
-  bool batch_windows = false;
-  double negative_exponent = 0.75;   // unigram exponent of the noise law
-  uint32_t epochs = 1;
-  float initial_learning_rate = 0.025f;
-  float min_learning_rate = 0.0001f;
-  // Frequent-node subsampling threshold (word2vec's `sample`); 0 disables.
-  double subsample = 0.001;
-  uint64_t seed = 1;
-  int num_threads = 0;               // 0 = all available cores
-  bool deterministic = false;
-  IsolatedNodePolicy isolated_nodes = IsolatedNodePolicy::kRandom;
-  // Warm start: training starts from these vectors (matched by node id,
-  // e.g. the previous run's), not from random ones. A node without one
-  // starts from the mean of its neighbours' initial vectors, or randomly
-  // when none has one. Not owned; must outlive the call; its dimension must
-  // equal `dimensions`.
-  const Embeddings* initial = nullptr;
-  // Warm start of the context (output) vectors, from a previous run's
-  // EmbedResult::context. With both matrices warm, training continues from
-  // a converged model and unchanged nodes barely move; with only `initial`
-  // the context vectors restart from zero and everything drifts more.
-  const Embeddings* initial_context = nullptr;
-  // Return the context vectors in EmbedResult::context.
-  bool keep_context = false;
-  // Incremental mode: walks start only from these node ids (e.g. the nodes
-  // around a change), `walks_per_node` each; other nodes are trained only
-  // where those walks reach. Meant for warm starts. Empty: every node.
-  std::vector<int64_t> walk_from;
-};
-
-// InvalidArgument naming the first field out of range.
-absl::Status ValidateEmbedOptions(const EmbedOptions& options);
 
 enum class EmbedPhase { kCounting, kTraining, kDone };
 std::string_view EmbedPhaseName(EmbedPhase phase);
@@ -129,21 +72,11 @@ struct EmbedStats {
 
 struct EmbedResult {
   Embeddings embeddings;
-  // The output vectors of skip-gram, when EmbedOptions::keep_context.
+  // The output vectors of skip-gram, when EmbedOptions::keep_context
+  // (empty otherwise).
   Embeddings context;
   EmbedStats stats;
 };
-
-// Memory an Embed call needs beyond the graph, in bytes: `peak` while it
-// runs (both vector matrices, noise and subsampling tables, sampler tables,
-// per-thread buffers and, in deterministic mode, the shards' row copies) and
-// `result` for the returned embeddings. Upper bounds, for admission control.
-struct EmbedMemory {
-  uint64_t peak = 0;
-  uint64_t result = 0;
-};
-EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
-                                bool weighted, const EmbedOptions& options);
 
 // Runs node2vec on `graph`. Errors: InvalidArgument for bad options, an
 // empty graph, initial vectors of another dimension, a walk_from id not in

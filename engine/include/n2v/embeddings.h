@@ -78,6 +78,9 @@ class Embeddings {
   float* mutable_data() { return values_.data(); }
   const float* data() const { return values_.data(); }
 
+  // Bytes held: the rows and the id index (which copies may share).
+  uint64_t MemoryBytes() const;
+
  private:
   std::shared_ptr<const NodeIdIndex> ids_;
   uint32_t dimensions_ = 0;

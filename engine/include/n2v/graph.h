@@ -64,16 +64,6 @@ struct GraphStats {
   double bytes_per_edge = 0;      // memory_bytes / num_edges
 };
 
-// Bytes a graph of this size holds once built (CSR arrays and id index;
-// dense ids assumed), and the peak of the build itself including the input
-// columns. Upper bounds, for admission control.
-struct GraphMemory {
-  uint64_t built = 0;
-  uint64_t build_peak = 0;
-};
-GraphMemory EstimateGraphMemory(uint64_t num_nodes, uint64_t input_edges,
-                                bool directed, bool weighted);
-
 class CsrGraph {
  public:
   // Builds the graph, consuming `edges`. Errors (all InvalidArgument):

@@ -48,6 +48,8 @@ class NodeIdIndex {
 
   // Bytes held by the index.
   size_t MemoryBytes() const;
+  // The most bytes an index of `num_ids` ids can hold, whatever the ids.
+  static uint64_t MaxMemoryBytes(uint64_t num_ids);
 
  private:
   static constexpr uint32_t kAbsent = 0xffffffffu;

@@ -35,6 +35,7 @@
 
 #include "absl/status/statusor.h"
 #include "n2v/graph.h"
+#include "n2v/option_names.h"
 #include "n2v/random.h"
 
 namespace n2v {
@@ -53,9 +54,10 @@ struct WalkParams {
   uint32_t walk_length = 80;
 };
 
-// InvalidArgument naming the field when p or q is not finite and > 0 or
-// walk_length is outside 1..kMaxWalkLength.
-absl::Status ValidateWalkParams(const WalkParams& params);
+// InvalidArgument naming the field (as `names` spells it) when p or q is
+// not finite and > 0 or walk_length is outside 1..kMaxWalkLength.
+absl::Status ValidateWalkParams(const WalkParams& params,
+                                const OptionNames& names = {});
 
 class Node2VecWalker {
  public:

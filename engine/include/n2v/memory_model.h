@@ -1,0 +1,52 @@
+// The engine's one memory model: the bytes a graph, an embedding run and a
+// re-embedding hold, as upper bounds for admission control. The sidecar
+// charges its budget with these numbers, for estimates and for real jobs
+// alike, so an estimate that says a job fits describes the job that runs.
+#ifndef N2V_MEMORY_MODEL_H_
+#define N2V_MEMORY_MODEL_H_
+
+#include <cstdint>
+
+#include "n2v/embed_options.h"
+#include "n2v/reembed.h"
+
+namespace n2v {
+
+// A graph of this size once built (CSR arrays and id index, whatever the
+// ids), and the peak of the build itself including its input columns.
+struct GraphMemory {
+  uint64_t built = 0;
+  uint64_t build_peak = 0;
+};
+GraphMemory EstimateGraphMemory(uint64_t num_nodes, uint64_t input_edges,
+                                bool directed, bool weighted);
+
+// An Embeddings of `rows` rows with its own id index.
+uint64_t EstimateEmbeddingsBytes(uint64_t rows, uint32_t dimensions);
+
+// Memory a run needs beyond the graph: `peak` while it runs and `result`
+// for what it returns (the vectors, and the context vectors when kept; their
+// id index is the graph's).
+struct EmbedMemory {
+  uint64_t peak = 0;
+  uint64_t result = 0;
+};
+
+// Embed: both vector matrices, the noise and subsampling tables, the
+// sampler's tables, per-thread buffers, the warm start's scratch when
+// options.initial is set, and in deterministic mode the shards' row copies.
+EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
+                                bool weighted, const EmbedOptions& options);
+
+// Reembed: the Embed it runs (with the context kept when asked and the
+// warm start's scratch when previous vectors exist), the incremental start
+// set, and the alignment's working set after training. `previous_rows` is
+// the number of previous vectors (0 when there are none).
+EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
+                                  bool weighted, const EmbedOptions& options,
+                                  const ReembedOptions& reembed,
+                                  uint64_t previous_rows);
+
+}  // namespace n2v
+
+#endif  // N2V_MEMORY_MODEL_H_

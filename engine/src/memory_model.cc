@@ -1,0 +1,109 @@
+// The memory model of runs (memory_model.h); each term names the structure
+// it pays for. Graphs are in graph_memory.cc.
+#include "n2v/memory_model.h"
+
+#include <algorithm>
+
+#include "internal/initial_rows.h"
+#include "internal/parallel.h"
+#include "internal/sgns_kernel.h"
+#include "internal/train_context.h"
+#include "internal/trainers.h"
+#include "n2v/graph.h"
+#include "n2v/node_id_index.h"
+
+namespace n2v {
+namespace {
+
+uint64_t MatrixBytes(uint64_t rows, uint32_t dimensions) {
+  return rows * PaddedDimension(dimensions) * sizeof(float);
+}
+
+// One worker's walk batch, subsampled walk, window pointers and kernel
+// scratch (internal::WalkBuffers).
+uint64_t PerThreadBytes(const EmbedOptions& o) {
+  const uint64_t length = o.walk.walk_length;
+  const uint64_t batch = internal::WalkBatch(o.walk.walk_length);
+  const uint64_t window = 2ull * o.window;
+  const uint64_t outputs = 1ull + o.negatives;
+  const uint64_t walks = batch * (length * sizeof(NodeIndex) + sizeof(NodeIndex*) +
+                                  sizeof(uint32_t) + sizeof(NodeIndex) + sizeof(Rng));
+  return walks + length * sizeof(NodeIndex) +
+         (window + outputs) * sizeof(float*) +
+         internal::SgnsScratchFloats(static_cast<uint32_t>(window),
+                                     static_cast<uint32_t>(outputs),
+                                     PaddedDimension(o.dimensions)) *
+             sizeof(float);
+}
+
+// The shards' private row copies and slot arrays (deterministic mode).
+uint64_t DeterministicBytes(uint64_t num_nodes, const EmbedOptions& o) {
+  const uint64_t row_bytes = MatrixBytes(1, o.dimensions);
+  const uint64_t walk_nodes =
+      uint64_t{internal::kWalksPerShard} * o.walk.walk_length;
+  const uint64_t touched =
+      std::min<uint64_t>(2 * num_nodes, walk_nodes * (2 + o.negatives));
+  return internal::kDeterministicShards *
+         (2 * num_nodes * sizeof(uint32_t) + touched * row_bytes +
+          2 * 1024 * row_bytes + PerThreadBytes(o));
+}
+
+// Ids of the start set, their hash set while it is built, and the dense
+// start list Embed makes of them.
+uint64_t IncrementalStartBytes(uint64_t num_nodes) {
+  return num_nodes * (sizeof(int64_t) + sizeof(NodeIndex)) +
+         NodeIdIndex::MaxMemoryBytes(num_nodes);
+}
+
+// Procrustes' d x d matrices, and the drift's per-node distances, unchanged
+// ids and the set of changed ids.
+uint64_t AlignmentBytes(uint64_t num_nodes, uint32_t dimensions) {
+  const uint64_t d = dimensions;
+  return 6 * d * d * sizeof(double) + num_nodes * 2 * sizeof(double) +
+         2 * NodeIdIndex::MaxMemoryBytes(num_nodes);
+}
+
+}  // namespace
+
+EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
+                                bool weighted, const EmbedOptions& options) {
+  const uint64_t matrix = MatrixBytes(num_nodes, options.dimensions);
+  const uint64_t threads = internal::ResolveThreads(options.num_threads);
+  // Counts, noise weights (transient), alias table, keep probabilities.
+  const uint64_t tables = num_nodes * (8 + 8 + 8 + 4);
+  const uint64_t sampler =
+      weighted ? num_arcs * (sizeof(float) + sizeof(uint32_t)) + num_nodes * 8
+               : 0;
+  const uint64_t warm =
+      options.initial != nullptr
+          ? internal::WarmStartScratchBytes(num_nodes, options.dimensions)
+          : 0;
+  const uint64_t shards =
+      options.deterministic ? DeterministicBytes(num_nodes, options) : 0;
+  EmbedMemory m;
+  m.result = options.keep_context ? 2 * matrix : matrix;
+  m.peak = 2 * matrix + tables + sampler + warm +
+           threads * PerThreadBytes(options) + shards;
+  return m;
+}
+
+EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
+                                  bool weighted, const EmbedOptions& options,
+                                  const ReembedOptions& reembed,
+                                  uint64_t previous_rows) {
+  // The options Reembed resolves, as far as they matter for memory: the
+  // context kept, and a warm start when there are previous vectors.
+  EmbedOptions resolved = options;
+  resolved.keep_context = options.keep_context || reembed.warm_start;
+  const Embeddings placeholder;
+  if (reembed.warm_start && previous_rows > 0) resolved.initial = &placeholder;
+  EmbedMemory m = EstimateEmbedMemory(num_nodes, num_arcs, weighted, resolved);
+  if (reembed.incremental) m.peak += IncrementalStartBytes(num_nodes);
+  if (WillAlign(reembed) && previous_rows > 0) {
+    m.peak = std::max(m.peak, m.result + AlignmentBytes(num_nodes,
+                                                        options.dimensions));
+  }
+  return m;
+}
+
+}  // namespace n2v

@@ -1,0 +1,49 @@
+// JobPlan: what a job on a snapshot will run and the memory it will be
+// charged, computed once by the same function for EstimateJob and StartJob,
+// so an estimate that says a job fits describes the job that starts.
+#ifndef N2V_SIDECAR_JOB_PLAN_H_
+#define N2V_SIDECAR_JOB_PLAN_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "n2v/embed_options.h"
+#include "n2v/memory_model.h"
+#include "n2v/reembed.h"
+#include "n2v/v1/n2v.pb.h"
+#include "snapshot_store.h"
+
+namespace n2v::sidecar {
+
+// The size of the graph a job runs on.
+struct GraphShape {
+  uint64_t nodes = 0;
+  uint64_t arcs = 0;
+  bool weighted = false;
+  uint64_t previous_rows = 0;  // warm-start vectors uploaded with it
+};
+
+GraphShape ShapeOf(const GraphHolder& graph);
+
+// The previous run a snapshot carries (its initial vectors and what changed
+// since the previous same-named snapshot), as Reembed takes it.
+PreviousEmbedding PreviousOf(const GraphHolder& graph);
+
+struct JobPlan {
+  EmbedOptions options;          // as Reembed takes them
+  ReembedOptions reembed;
+  v1::Node2VecParams params;     // with defaults and the rates it will use
+  EmbedMemory memory;            // EstimateReembedMemory
+};
+
+// Validates `params` against the snapshot (InvalidArgument naming the
+// field, e.g. "params.return_factor must be finite and > 0, got -1") and
+// plans the job. `previous` is what Reembed will get (empty for an
+// estimate by size).
+absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
+                                const GraphShape& shape,
+                                const PreviousEmbedding& previous);
+
+}  // namespace n2v::sidecar
+
+#endif  // N2V_SIDECAR_JOB_PLAN_H_
