@@ -14,8 +14,8 @@
 // Taking a node prefetches its offsets for the next locate. Short lists
 // are searched in place: a level per turn costs more than it saves when
 // the list is a few cache lines. Each walk draws only from its own Rng and
-// the acceptance rule is SecondOrderStep's (Judge, AcceptGivenArc), so a
-// walk does not depend on which walks run beside it; Walk is this with one.
+// the acceptance rule is one (Judge, AcceptGivenArc), so a walk does not
+// depend on which walks run beside it; Walk is this with one.
 #include <cassert>
 
 #include "internal/alias_table.h"

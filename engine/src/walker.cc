@@ -62,14 +62,6 @@ size_t Node2VecWalker::MemoryBytes() const {
          weight_sum_.capacity() * sizeof(double);
 }
 
-inline uint32_t Node2VecWalker::SampleFirstOrder(NodeIndex v, Rng& rng) const {
-  const uint32_t deg = graph_->out_degree(v);
-  if (alias_prob_.empty()) return rng.Below(deg);
-  const uint64_t at = graph_->arc_begin(v);
-  return internal::SampleAlias(alias_prob_.data() + at,
-                               alias_index_.data() + at, deg, rng);
-}
-
 double Node2VecWalker::ReturnOutlier(NodeIndex t, NodeIndex v, float w_tv,
                                      double* total) const {
   if (return_excess_ <= 0) return 0;
@@ -79,35 +71,6 @@ double Node2VecWalker::ReturnOutlier(NodeIndex t, NodeIndex v, float w_tv,
   const double outlier = w_vt * return_excess_;
   *total = outlier + envelope_ * w_sum;
   return outlier;
-}
-
-// One second-order step; see walker.h for why it is exact. `w_tv` is the
-// weight of the arc t -> v just taken, which equals w(v, t) when undirected.
-NodeIndex Node2VecWalker::SecondOrderStep(NodeIndex t, NodeIndex v,
-                                          float w_tv, Rng& rng) const {
-  if (graph_->out_degree(v) == 0) return kNoNode;
-  const auto nbrs = graph_->out_neighbors(v);
-  double total = 0;
-  const double outlier = ReturnOutlier(t, v, w_tv, &total);
-  while (true) {
-    if (outlier > 0 && rng.Uniform() * total < outlier) return t;
-    const NodeIndex x = nbrs[SampleFirstOrder(v, rng)];
-    const double u = rng.Uniform() * envelope_;
-    switch (Judge(t, x, u)) {
-      case Verdict::kAccept: return x;
-      case Verdict::kReject: continue;
-      case Verdict::kTestArc:
-        if (AcceptGivenArc(graph_->HasArc(t, x), u)) return x;
-    }
-  }
-}
-
-NodeIndex Node2VecWalker::Step(NodeIndex t, NodeIndex v, Rng& rng) const {
-  if (graph_->out_degree(v) == 0) return kNoNode;
-  if (t == kNoNode || first_order_) {
-    return graph_->out_neighbors(v)[SampleFirstOrder(v, rng)];
-  }
-  return SecondOrderStep(t, v, graph_->ArcWeight(t, v), rng);
 }
 
 uint32_t Node2VecWalker::Walk(NodeIndex start, Rng& rng,

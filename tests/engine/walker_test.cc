@@ -170,45 +170,85 @@ Node2VecWalker MakeWalker(const CsrGraph& g, double p, double q,
   return *std::move(walker);
 }
 
-// Draws `samples` steps from state (t, v) and tests them against the exact
-// law at the tail probability of `z`.
-ChiSquare TestStep(const CsrGraph& g, const Node2VecWalker& walker, double p,
-                   double q, NodeIndex t, NodeIndex v, int samples,
-                   uint64_t seed, double z = ::n2v::testing::kZ1e4) {
-  const std::vector<double> exact = ExactStep(g, p, q, t, v);
-  std::vector<uint64_t> counts(g.num_nodes(), 0);
-  Rng rng(seed);
-  for (int i = 0; i < samples; ++i) {
-    const NodeIndex x = walker.Step(t, v, rng);
-    if (x >= g.num_nodes()) {
-      ADD_FAILURE() << "Step returned " << x;
-      return {};
-    }
-    ++counts[x];
+// Walks of `walker` (the production path: WalkInterleaved, in batches)
+// from `start`, each with its own Rng seeded from `seed` and its number;
+// `visit` sees each walk and its length.
+template <typename Visit>
+void RunWalks(const Node2VecWalker& walker, NodeIndex start, uint64_t walks,
+              uint64_t seed, Visit visit) {
+  constexpr uint32_t kBatch = 32;
+  const uint32_t length = walker.params().walk_length;
+  std::vector<NodeIndex> nodes(size_t{kBatch} * length);
+  std::vector<NodeIndex*> outs(kBatch);
+  for (uint32_t b = 0; b < kBatch; ++b) outs[b] = nodes.data() + b * length;
+  const std::vector<NodeIndex> starts(kBatch, start);
+  std::vector<uint32_t> lengths(kBatch);
+  std::vector<Rng> rngs(kBatch, Rng(0));
+  for (uint64_t first = 0; first < walks; first += kBatch) {
+    const uint32_t count =
+        static_cast<uint32_t>(std::min<uint64_t>(kBatch, walks - first));
+    for (uint32_t b = 0; b < count; ++b) rngs[b] = Rng(DeriveSeed(seed, 0, first + b));
+    walker.WalkInterleaved({starts.data(), count}, rngs.data(), outs.data(),
+                           lengths.data());
+    for (uint32_t b = 0; b < count; ++b) visit(outs[b], lengths[b]);
   }
-  return ChiSquareTest(counts, exact, z);
+}
+
+// For each state (t, v) with v an out-neighbour of t: how often each node
+// followed v, in `walks` production walks t -> v -> x (length 3 from t).
+std::map<NodeIndex, std::vector<uint64_t>> SampleStepsFrom(
+    const CsrGraph& g, const Node2VecWalker& walker, NodeIndex t,
+    uint64_t walks, uint64_t seed) {
+  std::map<NodeIndex, std::vector<uint64_t>> after;
+  RunWalks(walker, t, walks, seed, [&](const NodeIndex* walk, uint32_t length) {
+    if (length < 3) return;
+    auto& counts = after[walk[1]];
+    if (counts.empty()) counts.assign(g.num_nodes(), 0);
+    ++counts[walk[2]];
+  });
+  return after;
+}
+
+// Walks from t for about `samples` of them to go to v first.
+uint64_t WalksForSamples(const CsrGraph& g, NodeIndex t, NodeIndex v,
+                         uint64_t samples) {
+  return static_cast<uint64_t>(samples / ExactStep(g, 1, 1, kNoNode, t)[v]) + 1;
+}
+
+// Walks from t for its least likely first step to get about `samples`
+// (at most 10 times `samples` walks in all).
+uint64_t WalksForSamples(const CsrGraph& g, NodeIndex t, uint64_t samples) {
+  uint64_t walks = samples;
+  for (NodeIndex v : g.out_neighbors(t)) {
+    walks = std::max(walks, WalksForSamples(g, t, v, samples));
+  }
+  return std::min<uint64_t>(10 * samples, walks);
 }
 
 // ------------------------------------------------------------ step laws
 
-// About 400 states are tested, so each is tested at 1e-6 (Bonferroni: the
-// family's false-alarm rate stays near 4e-4); 100k draws still detect a
-// shift of 0.01 in any probability.
+// Every state (t, v) a walk can be in where v has a choice, sampled from
+// production walks t -> v -> x. About 400 states are tested, so each is
+// tested at 1e-6 (Bonferroni: the family's false-alarm rate stays near
+// 4e-4); the least likely state of each t gets about 100k draws (at least
+// 10k), which detects a shift of 0.01 in most probabilities.
 TEST(WalkerStatisticalTest, SecondOrderStepMatchesExactLaw) {
-  constexpr int kSamples = 100000;
+  constexpr uint64_t kSamples = 100000;
   double worst = 0;
   int tests = 0;
   for (const TestGraph& tg : TestGraphs()) {
     const CsrGraph& g = tg.graph;
     for (const PQ& pq : kParams) {
-      const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q);
-      // Every state (t, v) an actual walk can be in, where v has a choice.
+      const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/3);
       for (NodeIndex t = 0; t < g.num_nodes(); ++t) {
+        if (g.out_degree(t) == 0) continue;
+        const auto after = SampleStepsFrom(
+            g, walker, t, WalksForSamples(g, t, kSamples), /*seed=*/1000 + t);
         for (NodeIndex v : g.out_neighbors(t)) {
           if (g.out_degree(v) < 2) continue;
-          const ChiSquare chi = TestStep(g, walker, pq.p, pq.q, t, v, kSamples,
-                                         /*seed=*/1000 * t + v,
-                                         ::n2v::testing::kZ1e6);
+          ASSERT_TRUE(after.contains(v)) << tg.name << " state (" << t << ", " << v << ")";
+          const ChiSquare chi = ChiSquareTest(after.at(v), ExactStep(g, pq.p, pq.q, t, v),
+                                              ::n2v::testing::kZ1e6);
           ++tests;
           worst = std::max(worst, chi.statistic / chi.critical);
           EXPECT_TRUE(chi.pass())
@@ -227,14 +267,94 @@ TEST(WalkerStatisticalTest, FirstStepIsFirstOrderWeighted) {
   for (const TestGraph& tg : TestGraphs()) {
     const CsrGraph& g = tg.graph;
     // p and q must not matter for the first step.
-    const Node2VecWalker walker = MakeWalker(g, 0.05, 20);
+    const Node2VecWalker walker = MakeWalker(g, 0.05, 20, /*walk_length=*/2);
     for (NodeIndex v = 0; v < g.num_nodes(); ++v) {
       if (g.out_degree(v) < 2) continue;
-      const ChiSquare chi =
-          TestStep(g, walker, 1, 1, kNoNode, v, 100000, /*seed=*/v + 1);
+      std::vector<uint64_t> counts(g.num_nodes(), 0);
+      RunWalks(walker, v, 100000, /*seed=*/v + 1,
+               [&](const NodeIndex* walk, uint32_t length) {
+                 ASSERT_EQ(length, 2u);
+                 ++counts[walk[1]];
+               });
+      const ChiSquare chi = ChiSquareTest(counts, ExactStep(g, 1, 1, kNoNode, v));
       EXPECT_TRUE(chi.pass()) << tg.name << " node " << v
                               << ": chi2=" << chi.statistic
                               << " critical=" << chi.critical;
+    }
+  }
+}
+
+// A hub H = 0 with kLeaves neighbours (more than the 256 arcs above which
+// WalkInterleaved searches t's list a level per turn); leaf i is joined to
+// leaves i - 1 and i + 1 (a ring; both are H's neighbours too) and to a
+// private node P_i (not H's). Every state (H, leaf) is alike, so from
+// walks H -> leaf -> x the next node falls in three classes: back to H
+// (alpha = 1/p), along the ring (alpha = 1) and out to P_i (alpha = 1/q).
+constexpr int64_t kLeaves = 400;
+
+enum StepClass { kBack = 0, kRing = 1, kOut = 2 };
+
+CsrGraph HubGraph(bool directed, bool weighted) {
+  EdgeList edges;
+  auto add = [&](int64_t u, int64_t v, float w) {
+    edges.sources.push_back(u);
+    edges.targets.push_back(v);
+    if (weighted) edges.weights.push_back(w);
+  };
+  for (int64_t i = 1; i <= kLeaves; ++i) {
+    const int64_t next = i % kLeaves + 1;
+    const int64_t mine = kLeaves + i;
+    add(0, i, 2);
+    add(i, next, 1);
+    add(i, mine, 3);
+    if (directed) {
+      // The reverse arcs, so that every leaf still has all three classes.
+      add(i, 0, 2);
+      add(next, i, 1);
+      add(mine, i, 3);
+    }
+  }
+  return BuildOrDie(std::move(edges), directed);
+}
+
+StepClass ClassOf(NodeIndex hub, NodeIndex x, const CsrGraph& g) {
+  if (x == hub) return kBack;
+  return g.HasArc(hub, x) ? kRing : kOut;
+}
+
+TEST(WalkerStatisticalTest, HubStepsMatchExactLaw) {
+  constexpr uint64_t kWalks = 200000;
+  for (bool directed : {false, true}) {
+    for (bool weighted : {false, true}) {
+      const CsrGraph g = HubGraph(directed, weighted);
+      const NodeIndex hub = *g.ids().Find(0);
+      ASSERT_GT(g.out_degree(hub), 256u);
+      for (const PQ pq : {PQ{0.05, 0.05}, PQ{0.25, 0.05}}) {
+        SCOPED_TRACE(std::string(directed ? "directed" : "undirected") +
+                     (weighted ? " weighted" : " unweighted") +
+                     " p=" + std::to_string(pq.p));
+        // The exact class law, from the state (H, leaf 1).
+        const NodeIndex leaf = *g.ids().Find(1);
+        const std::vector<double> exact_step = ExactStep(g, pq.p, pq.q, hub, leaf);
+        std::vector<double> exact(3, 0.0);
+        for (NodeIndex x = 0; x < g.num_nodes(); ++x) {
+          exact[ClassOf(hub, x, g)] += exact_step[x];
+        }
+        const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/3);
+        std::vector<uint64_t> counts(3, 0);
+        RunWalks(walker, hub, kWalks, /*seed=*/7,
+                 [&](const NodeIndex* walk, uint32_t length) {
+                   ASSERT_EQ(length, 3u);
+                   ++counts[ClassOf(hub, walk[2], g)];
+                 });
+        const ChiSquare chi = ChiSquareTest(counts, exact, ::n2v::testing::kZ1e6);
+        EXPECT_TRUE(chi.pass()) << "back/ring/out " << counts[kBack] << "/"
+                                << counts[kRing] << "/" << counts[kOut]
+                                << " expected " << exact[kBack] << "/"
+                                << exact[kRing] << "/" << exact[kOut]
+                                << ": chi2=" << chi.statistic
+                                << " critical=" << chi.critical;
+      }
     }
   }
 }
@@ -350,9 +470,10 @@ TEST(WalkerStatisticalTest, ExactWhereCappedRejectionIsBiased) {
     const CsrGraph g = BuildOrDie(std::move(c.edges), /*directed=*/false);
     const NodeIndex t = 0, v = 1;
     const std::vector<double> exact = ExactStep(g, c.p, c.q, t, v);
-    const Node2VecWalker walker = MakeWalker(g, c.p, c.q);
-    const ChiSquare engine =
-        TestStep(g, walker, c.p, c.q, t, v, c.samples, /*seed=*/99);
+    const Node2VecWalker walker = MakeWalker(g, c.p, c.q, /*walk_length=*/3);
+    const auto after = SampleStepsFrom(
+        g, walker, t, WalksForSamples(g, t, v, c.samples), /*seed=*/99);
+    const ChiSquare engine = ChiSquareTest(after.at(v), exact);
     EXPECT_TRUE(engine.pass()) << "chi2=" << engine.statistic
                                << " critical=" << engine.critical;
 
@@ -390,18 +511,21 @@ TEST(WalkerTest, DirectedDeadEndEndsTheWalk) {
   }
 }
 
-TEST(WalkerTest, StepReturnsNoNodeWithoutOutArcs) {
+TEST(WalkerTest, WalksEndAtNodesWithoutOutArcs) {
   EdgeList edges = Edges({{0, 1}, {1, 2}}, {2, 3});
   edges.nodes = {9};
   const CsrGraph g = BuildOrDie(std::move(edges), /*directed=*/true);
   const NodeIndex isolated = *g.ids().Find(9);
   for (const PQ& pq : kParams) {
-    const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q);
+    const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/5);
     Rng rng(1);
-    EXPECT_EQ(walker.Step(kNoNode, 2, rng), kNoNode);
-    EXPECT_EQ(walker.Step(1, 2, rng), kNoNode);
-    EXPECT_EQ(walker.Step(kNoNode, isolated, rng), kNoNode);
-    EXPECT_EQ(walker.Step(0, 1, rng), 2u);
+    std::vector<NodeIndex> walk(5, 77);
+    EXPECT_EQ(walker.Walk(2, rng, walk.data()), 1u);  // no out-arc at all
+    EXPECT_EQ(walker.Walk(isolated, rng, walk.data()), 1u);
+    ASSERT_EQ(walker.Walk(1, rng, walk.data()), 2u);  // first order, then none
+    EXPECT_EQ(walk[1], 2u);
+    ASSERT_EQ(walker.Walk(0, rng, walk.data()), 3u);  // second order, then none
+    EXPECT_EQ(walk[2], 2u);
   }
 }
 
@@ -490,9 +614,9 @@ CsrGraph RandomGraph(uint32_t nodes, bool directed, bool weighted,
   return BuildOrDie(std::move(edges), directed);
 }
 
-// Walks advanced together are the walks each gives alone (Walk) from the
-// same start and Rng, for every kind of graph, (p, q), walk length and
-// batch size.
+// A walk does not depend on how many walks advance with it: batches of 1,
+// 5 and 64 give the walk each start and Rng give alone, for every kind of
+// graph, (p, q) and walk length.
 TEST(WalkerTest, InterleavedWalksAreTheSingleWalks) {
   std::vector<CsrGraph> graphs;
   for (TestGraph& tg : TestGraphs()) graphs.push_back(std::move(tg.graph));

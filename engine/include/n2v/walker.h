@@ -23,8 +23,8 @@
 // in t's sorted adjacency (KnightKing, SOSP 2019, uses the same envelope
 // idea). When p = q = 1 the walk is first order and skips the test entirely.
 //
-// Thread safety: a walker is immutable after Create; Walk, WalkInterleaved
-// and Step may run concurrently with distinct Rng objects.
+// Thread safety: a walker is immutable after Create; Walk and
+// WalkInterleaved may run concurrently with distinct Rng objects.
 #ifndef N2V_WALKER_H_
 #define N2V_WALKER_H_
 
@@ -82,10 +82,6 @@ class Node2VecWalker {
   void WalkInterleaved(std::span<const NodeIndex> starts, Rng* rngs,
                        NodeIndex* const* outs, uint32_t* lengths) const;
 
-  // One step from v having arrived from t (kNoNode for the first step).
-  // Returns the next node, or kNoNode when v has no out-neighbours.
-  NodeIndex Step(NodeIndex t, NodeIndex v, Rng& rng) const;
-
   const WalkParams& params() const { return params_; }
   // Bytes of the sampling tables (alias tables and weight sums).
   size_t MemoryBytes() const;
@@ -93,13 +89,10 @@ class Node2VecWalker {
  private:
   Node2VecWalker(const CsrGraph& graph, const WalkParams& params);
 
-  // Index (into v's adjacency) of a first-order sample from v; deg(v) > 0.
-  uint32_t SampleFirstOrder(NodeIndex v, Rng& rng) const;
-  NodeIndex SecondOrderStep(NodeIndex t, NodeIndex v, float w_tv,
-                            Rng& rng) const;
   // The return edge's excess mass w(v, t) * (1/p - c) when positive, with
   // the whole mass of the step (the excess plus c * W(v)) in *total;
-  // otherwise 0, *total untouched. `w_tv` as in SecondOrderStep.
+  // otherwise 0, *total untouched. `w_tv` is the weight of the arc t -> v
+  // just taken, which equals w(v, t) when undirected.
   double ReturnOutlier(NodeIndex t, NodeIndex v, float w_tv,
                        double* total) const;
   // The verdict on proposal x (drawn first order from v, the walk having

@@ -27,11 +27,6 @@ SimdLevel DetectSimdLevel() {
   return SimdLevel::kBaseline;
 }
 
-const SgnsKernels& Active() {
-  static const SgnsKernels& kernels = KernelsFor(ActiveSimdLevel());
-  return kernels;
-}
-
 }  // namespace
 
 const float* const kSigmoidTable = kSigmoidSamples.values;
@@ -63,6 +58,11 @@ SimdLevel ActiveSimdLevel() {
   return level;
 }
 
+const SgnsKernels& ActiveKernels() {
+  static const SgnsKernels& kernels = KernelsFor(ActiveSimdLevel());
+  return kernels;
+}
+
 const SgnsKernels& KernelsFor(SimdLevel level) {
   switch (level) {
     case SimdLevel::kAvx512: return avx512::kKernels;
@@ -75,17 +75,17 @@ const SgnsKernels& KernelsFor(SimdLevel level) {
 void SgnsWindowUpdate(float* const* inputs, uint32_t num_inputs,
                       float* const* outputs, uint32_t num_outputs, float lr,
                       uint32_t stride, float* scratch, LossSum* loss) {
-  Active().window_update(inputs, num_inputs, outputs, num_outputs, lr, stride,
+  ActiveKernels().window_update(inputs, num_inputs, outputs, num_outputs, lr, stride,
                          scratch, loss);
 }
 
 void SgnsPairUpdate(float* input, float* const* outputs, uint32_t num_outputs,
                     float lr, uint32_t stride, float* g, LossSum* loss) {
-  Active().pair_update(input, outputs, num_outputs, lr, stride, g, loss);
+  ActiveKernels().pair_update(input, outputs, num_outputs, lr, stride, g, loss);
 }
 
 float PaddedDot(const float* a, const float* b, uint32_t stride) {
-  return Active().padded_dot(a, b, stride);
+  return ActiveKernels().padded_dot(a, b, stride);
 }
 
 }  // namespace n2v::internal

@@ -81,6 +81,8 @@ struct SgnsKernels {
   float (*padded_dot)(const float*, const float*, uint32_t);
 };
 const SgnsKernels& KernelsFor(SimdLevel level);
+// The table SgnsWindowUpdate, SgnsPairUpdate and PaddedDot forward to.
+const SgnsKernels& ActiveKernels();
 
 }  // namespace n2v::internal
 
