@@ -111,6 +111,19 @@ PreviousEmbedding AsPrevious(const PreviousFiles& files) {
           .align_to = pointer(files.align_to)};
 }
 
+void PrintWarmStart(const EmbedFlags& f, const ReembedResult& result,
+                    const EmbedOptions& resolved) {
+  if (!result.report.warm_started) return;
+  const EmbedStats& st = result.embed.stats;
+  std::fprintf(stderr,
+               "n2v: warm start from %s: %llu nodes from their vectors, %llu "
+               "from their neighbours'; learning rate %g to %g\n",
+               f.init.c_str(),
+               static_cast<unsigned long long>(st.warm_started_nodes),
+               static_cast<unsigned long long>(st.neighbour_started_nodes),
+               resolved.initial_learning_rate, resolved.min_learning_rate);
+}
+
 void PrintDrift(const EmbedFlags& f, const ReembedReport& report) {
   if (!report.aligned) return;
   const DriftStats& d = report.drift;
@@ -192,11 +205,16 @@ absl::Status Run(EmbedFlags& f, const FlagSet& flags) {
   if (line.enabled()) {
     control.on_progress = [&line](const EmbedProgress& p) { line.Update(p); };
   }
-  N2V_ASSIGN_OR_RETURN(
-      ReembedResult result,
-      Reembed(graph, f.options, ReembedOptionsOf(f, flags), AsPrevious(files),
-              control, FlagNames()));
-  if (!f.quiet) PrintDrift(f, result.report);
+  const ReembedOptions reembed = ReembedOptionsOf(f, flags);
+  const PreviousEmbedding previous = AsPrevious(files);
+  N2V_ASSIGN_OR_RETURN(ReembedResult result,
+                       Reembed(graph, f.options, reembed, previous, control,
+                               FlagNames()));
+  if (!f.quiet) {
+    PrintWarmStart(f, result,
+                   ResolveReembedOptions(f.options, reembed, previous));
+    PrintDrift(f, result.report);
+  }
   const auto write_started = Clock::now();
   N2V_RETURN_IF_ERROR(WriteOutputs(f, result.embed));
   if (!f.quiet) PrintRunSummary(f, result, SecondsSince(write_started));

@@ -1,5 +1,6 @@
 // The memory model of graphs and vector sets (memory_model.h), apart from
 // that of runs so that the upload path needs no training code.
+#include "internal/huge_pages.h"
 #include "n2v/graph.h"
 #include "n2v/memory_model.h"
 #include "n2v/node_id_index.h"
@@ -26,7 +27,8 @@ GraphMemory EstimateGraphMemory(uint64_t num_nodes, uint64_t input_edges,
 }
 
 uint64_t EstimateEmbeddingsBytes(uint64_t rows, uint32_t dimensions) {
-  return rows * PaddedDimension(dimensions) * sizeof(float) +
+  return internal::LargeAllocationFootprint(rows * PaddedDimension(dimensions) *
+                                            sizeof(float)) +
          NodeIdIndex::MaxMemoryBytes(rows);
 }
 

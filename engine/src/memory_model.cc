@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "internal/huge_pages.h"
 #include "internal/initial_rows.h"
 #include "internal/parallel.h"
 #include "internal/sgns_kernel.h"
@@ -15,8 +16,10 @@
 namespace n2v {
 namespace {
 
+// A vector matrix as AlignedFloats holds it.
 uint64_t MatrixBytes(uint64_t rows, uint32_t dimensions) {
-  return rows * PaddedDimension(dimensions) * sizeof(float);
+  return internal::LargeAllocationFootprint(rows * PaddedDimension(dimensions) *
+                                            sizeof(float));
 }
 
 // One worker's walk batch, subsampled walk, window pointers and kernel
@@ -38,7 +41,7 @@ uint64_t PerThreadBytes(const EmbedOptions& o) {
 
 // The shards' private row copies and slot arrays (deterministic mode).
 uint64_t DeterministicBytes(uint64_t num_nodes, const EmbedOptions& o) {
-  const uint64_t row_bytes = MatrixBytes(1, o.dimensions);
+  const uint64_t row_bytes = PaddedDimension(o.dimensions) * sizeof(float);
   const uint64_t walk_nodes =
       uint64_t{internal::kWalksPerShard} * o.walk.walk_length;
   const uint64_t touched =
@@ -69,8 +72,9 @@ EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
                                 bool weighted, const EmbedOptions& options) {
   const uint64_t matrix = MatrixBytes(num_nodes, options.dimensions);
   const uint64_t threads = internal::ResolveThreads(options.num_threads);
-  // Counts, noise weights (transient), alias table, keep probabilities.
-  const uint64_t tables = num_nodes * (8 + 8 + 8 + 4);
+  // Counts, noise weights and the alias table's build scratch (transient),
+  // the alias table, keep probabilities.
+  const uint64_t tables = num_nodes * (8 + 8 + 16 + 8 + 4);
   const uint64_t sampler =
       weighted ? num_arcs * (sizeof(float) + sizeof(uint32_t)) + num_nodes * 8
                : 0;

@@ -653,7 +653,10 @@ EMBED_FLAGS = {
     "directed": None, "undirected": None, "negative": "5", "alpha": "0.025",
     "min-alpha": "0.0001", "sample": "0.001", "seed": "1",
     "deterministic": None, "isolated": "random", "format": "text",
-    "quiet": None,
+    "quiet": None, "batch-windows": None, "learning-rate": "0.025",
+    "min-learning-rate": "0.0001", "init": None, "init-context": None,
+    "context-output": None, "walk-from": None, "align-to": None,
+    "no-align": None,
 }
 
 

@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -196,6 +198,72 @@ TEST_F(AuthTest, EveryRpcNeedsAValidToken) {
       EXPECT_EQ(status.error_message(), t.message);
     }
   }
+}
+
+// Calls `method` (a full name, "/n2v.v1.N2v/GetJob") without generated
+// code: one empty message (every request type's defaults), then the end of
+// the client's stream, which any of the four call kinds accepts. Returns
+// the call's status.
+grpc::Status CallByName(int port, const std::string& method,
+                        const std::optional<std::string>& authorization) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
+  if (authorization) context.AddMetadata("authorization", *authorization);
+  grpc::CompletionQueue cq;
+  auto step = [&cq](auto&& start) {
+    start(reinterpret_cast<void*>(1));
+    void* tag = nullptr;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok;
+  };
+  auto call = stub.PrepareCall(&context, method, &cq);
+  step([&](void* tag) { call->StartCall(tag); });
+  grpc::Slice empty(std::string{});
+  const grpc::ByteBuffer request(&empty, 1);
+  // Either may fail once the server has answered; the status tells why.
+  step([&](void* tag) { call->Write(request, tag); });
+  step([&](void* tag) { call->WritesDone(tag); });
+  grpc::ByteBuffer response;
+  while (step([&](void* tag) { call->Read(&response, tag); })) {
+  }
+  grpc::Status status;
+  step([&](void* tag) { call->Finish(&status, tag); });
+  return status;
+}
+
+// The gate is structural: every method the n2v.v1.N2v service describes,
+// including any added later, refuses a call without a valid token, and a
+// valid token gets past it.
+TEST_F(AuthTest, EveryMethodOfTheServiceDescriptorIsGated) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          "n2v.v1.N2v");
+  ASSERT_NE(service, nullptr);
+  std::set<std::string> listed;
+  for (const RpcCase& rpc : EveryRpc()) listed.insert(rpc.name);
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string name = service->method(i)->name();
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(listed.contains(name)) << "EveryRpc() misses " << name;
+    const std::string method = "/n2v.v1.N2v/" + name;
+    for (const std::optional<std::string>& token :
+         {std::optional<std::string>(), std::optional<std::string>("Bearer nope")}) {
+      const grpc::Status status = CallByName(server_->port(), method, token);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+          << Describe(status);
+    }
+    const grpc::Status admitted =
+        CallByName(server_->port(), method, "Bearer s3cret");
+    EXPECT_NE(admitted.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << Describe(admitted);
+    EXPECT_NE(admitted.error_code(), grpc::StatusCode::UNIMPLEMENTED)
+        << Describe(admitted);
+  }
+  EXPECT_EQ(service->method_count(), 15);
 }
 
 TEST_F(AuthTest, RightTokenWorks) {

@@ -312,3 +312,110 @@ TEST(WarmStartApiTest, BadWarmStartsAreRefused) {
 
 }  // namespace
 }  // namespace n2v::sidecar
+
+namespace n2v::sidecar {
+namespace {
+
+// EstimateJob for a snapshot and the job StartJob starts on it charge the
+// same bytes (one plan, one memory model), for cold, warm and incremental
+// jobs alike; a warm start charges its context matrix in both.
+TEST(WarmStartApiTest, EstimateAndStartChargeTheSameBytes) {
+  TestServer t;
+  v1::SnapshotHeader header = testing::Header(false, false, "charged");
+  header.set_track_changes(true);
+  const EdgeList graph = testing::RandomGraph(300, 1500, 3);
+  v1::Snapshot first;
+  ASSERT_TRUE(testing::Upload(*t.stub, testing::UploadMessages(header, graph), &first).ok());
+  v1::Node2VecParams cold = testing::SmallParams(8);
+  cold.set_keep_context(true);
+  const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
+  testing::WaitSucceeded(*t.stub, job1.job_id());
+  const Embeddings vectors = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
+  const Embeddings context = testing::ToEmbeddings(testing::FetchContext(*t.stub, job1.job_id()));
+  EdgeList changed = graph;
+  changed.sources.push_back(1);
+  changed.targets.push_back(250);
+  auto messages = testing::UploadMessages(header, changed);
+  AddInitial(messages, vectors, &context);
+  v1::Snapshot second;
+  ASSERT_TRUE(testing::Upload(*t.stub, messages, &second).ok());
+
+  v1::Node2VecParams incremental = WarmParams();
+  incremental.set_incremental(true);
+  struct Case {
+    std::string name;
+    std::string snapshot_id;
+    v1::Node2VecParams params;
+  };
+  const std::vector<Case> cases = {
+      {"cold", second.snapshot_id(), testing::SmallParams(8)},
+      {"warm", second.snapshot_id(), WarmParams()},
+      {"incremental", second.snapshot_id(), incremental},
+  };
+  uint64_t cold_bytes = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::EstimateJobRequest request;
+    request.set_snapshot_id(c.snapshot_id);
+    *request.mutable_params() = c.params;
+    v1::Estimate estimate;
+    grpc::ClientContext context;
+    ASSERT_TRUE(t.stub->EstimateJob(&context, request, &estimate).ok());
+    const v1::Job job = testing::StartJobOrDie(*t.stub, c.snapshot_id, c.params);
+    EXPECT_EQ(job.memory_bytes(), estimate.job_bytes());
+    EXPECT_TRUE(estimate.fits());
+    testing::WaitSucceeded(*t.stub, job.job_id());
+    if (c.name == "cold") cold_bytes = estimate.job_bytes();
+    if (c.name != "cold") {
+      // The context matrix kept for the next warm start is charged.
+      EXPECT_GE(estimate.result_bytes(), 2 * 300u * 16 * sizeof(float));
+      EXPECT_GT(estimate.job_bytes(), cold_bytes);
+    }
+  }
+}
+
+// The warm learning rate is the engine's: a warm start without a rate
+// trains at 0.001 (to 0.00004), a chosen rate is kept, and a warm start
+// without previous vectors (a first run) trains at the normal rate.
+TEST(WarmStartApiTest, WarmStartsTrainAtTheEnginesWarmRateUnlessOneIsChosen) {
+  TestServer t;
+  const EdgeList graph = testing::RandomGraph(100, 400, 9);
+  v1::Snapshot plain;
+  ASSERT_TRUE(testing::Upload(*t.stub,
+                              testing::UploadMessages(testing::Header(false, false), graph),
+                              &plain).ok());
+  v1::Node2VecParams warm = testing::SmallParams(8);
+  warm.set_warm_start(true);
+  const v1::Job first = testing::StartJobOrDie(*t.stub, plain.snapshot_id(), warm);
+  EXPECT_FLOAT_EQ(first.params().initial_learning_rate(), 0.025f);
+  EXPECT_FLOAT_EQ(first.params().min_learning_rate(), 0.0001f);
+  EXPECT_TRUE(first.params().keep_context());
+  testing::WaitSucceeded(*t.stub, first.job_id());
+  const Embeddings vectors = testing::ToEmbeddings(testing::Fetch(*t.stub, first.job_id()));
+
+  auto messages = testing::UploadMessages(testing::Header(false, false), graph);
+  AddInitial(messages, vectors, nullptr);
+  v1::Snapshot with_vectors;
+  ASSERT_TRUE(testing::Upload(*t.stub, messages, &with_vectors).ok());
+  const v1::Job rewarm = testing::StartJobOrDie(*t.stub, with_vectors.snapshot_id(), warm);
+  EXPECT_FLOAT_EQ(rewarm.params().initial_learning_rate(), 0.001f);
+  EXPECT_FLOAT_EQ(rewarm.params().min_learning_rate(), 0.00004f);
+  EXPECT_TRUE(rewarm.params().align());
+  v1::Node2VecParams chosen = warm;
+  chosen.set_initial_learning_rate(0.01f);
+  const v1::Job kept = testing::StartJobOrDie(*t.stub, with_vectors.snapshot_id(), chosen);
+  EXPECT_FLOAT_EQ(kept.params().initial_learning_rate(), 0.01f);
+  EXPECT_FLOAT_EQ(kept.params().min_learning_rate(), 0.0001f);
+  v1::Node2VecParams unaligned = warm;
+  unaligned.set_align(false);
+  const v1::Job no_align = testing::StartJobOrDie(*t.stub, with_vectors.snapshot_id(), unaligned);
+  EXPECT_FALSE(no_align.params().align());
+  for (const v1::Job& job : {rewarm, kept, no_align}) {
+    testing::WaitSucceeded(*t.stub, job.job_id());
+  }
+  EXPECT_EQ(GetJobOrDie(*t.stub, no_align.job_id()).drift().shared_nodes(), 0u);
+  EXPECT_EQ(GetJobOrDie(*t.stub, rewarm.job_id()).drift().shared_nodes(), 100u);
+}
+
+}  // namespace
+}  // namespace n2v::sidecar

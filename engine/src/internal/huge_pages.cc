@@ -32,4 +32,10 @@ void* AllocateLarge(size_t bytes, size_t alignment) {
 
 void FreeLarge(void* p) { std::free(p); }
 
+size_t LargeAllocationFootprint(size_t bytes) {
+  constexpr size_t kHeaderPage = 4096;
+  if (bytes < kHugePageThreshold) return RoundUp(bytes, 64) + kHeaderPage;
+  return RoundUp(bytes, kHugePageBytes) + kHeaderPage;
+}
+
 }  // namespace n2v::internal

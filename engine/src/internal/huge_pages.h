@@ -15,6 +15,11 @@ namespace n2v::internal {
 void* AllocateLarge(size_t bytes, size_t alignment);
 void FreeLarge(void* p);
 
+// The most resident bytes AllocateLarge(bytes, 64) can cost: huge-page
+// backed blocks are rounded up to whole huge pages, and the allocator's
+// header takes a page of its own.
+size_t LargeAllocationFootprint(size_t bytes);
+
 }  // namespace n2v::internal
 
 #endif  // N2V_INTERNAL_HUGE_PAGES_H_

@@ -1,0 +1,153 @@
+// The memory model against the memory runs really use: the peak resident
+// growth of a re-embedding (cold, warm and incremental) stays at or below
+// EstimateReembedMemory's peak, and not far below it, so admission control
+// neither lets a job overrun its budget nor refuses jobs that would fit.
+// Resident memory is measured by the kernel (VmHWM after resetting it
+// through /proc/self/clear_refs), not by the code under test.
+#include <malloc.h>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "n2v/memory_model.h"
+#include "n2v/random.h"
+#include "n2v/reembed.h"
+#include "test_util.h"
+
+namespace n2v {
+namespace {
+
+using ::n2v::testing::BuildOrDie;
+using ::n2v::testing::Message;
+
+// A /proc/self/status field in bytes ("VmRSS", "VmHWM").
+uint64_t StatusBytes(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::stoull(line.substr(field.size() + 1)) * 1024;
+    }
+  }
+  ADD_FAILURE() << field << " not in /proc/self/status";
+  return 0;
+}
+
+// Runs fn and returns how far resident memory rose above where it stood
+// before, at its highest.
+template <typename Fn>
+uint64_t PeakGrowth(Fn fn) {
+  malloc_trim(0);
+  {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";  // resets VmHWM to the current VmRSS
+    EXPECT_TRUE(clear.good()) << "cannot reset the peak: /proc/self/clear_refs";
+  }
+  const uint64_t before = StatusBytes("VmRSS");
+  fn();
+  return StatusBytes("VmHWM") - before;
+}
+
+// About 4 undirected edges per node, from a fixed seed.
+EdgeList RandomEdges(uint32_t nodes, uint64_t seed) {
+  Rng rng(seed);
+  EdgeList edges;
+  for (uint32_t v = 0; v < nodes; ++v) {
+    for (int k = 0; k < 4; ++k) {
+      edges.sources.push_back(v);
+      edges.targets.push_back(rng.Below(nodes));
+    }
+  }
+  return edges;
+}
+
+EmbedOptions SmallRun() {
+  EmbedOptions o;
+  o.dimensions = 128;
+  o.walks_per_node = 1;
+  o.walk.walk_length = 10;
+  o.window = 5;
+  o.num_threads = 2;
+  return o;
+}
+
+// Vectors for the nodes of `graph` whose id is not a multiple of
+// `skip_every` (0: all), all 0.01.
+Embeddings PreviousVectors(const CsrGraph& graph, uint32_t dimensions,
+                           uint32_t skip_every) {
+  std::vector<int64_t> ids;
+  for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
+    const int64_t id = graph.original_id(v);
+    if (skip_every == 0 || id % skip_every != 0) ids.push_back(id);
+  }
+  std::vector<float> values(ids.size() * dimensions, 0.01f);
+  return Embeddings::FromRows(std::move(ids), dimensions, values).value();
+}
+
+struct Case {
+  std::string name;
+  ReembedOptions reembed;
+  uint32_t skip_every;    // nodes without previous vectors: every n-th
+  bool previous;          // previous vectors exist at all
+  bool changes_known;
+};
+
+TEST(MemoryModelTest, MeasuredPeakIsAtMostTheEstimateAndNotFarBelow) {
+  // Freed blocks go back to the system at once, so what a run frees and
+  // reallocates is counted again rather than hidden in the heap.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  constexpr uint32_t kNodes = 150000;
+  const CsrGraph graph = BuildOrDie(RandomEdges(kNodes, 5), /*directed=*/false);
+  const EmbedOptions options = SmallRun();
+  // Thread pools and first-use allocations, outside the measurements.
+  ASSERT_TRUE(Embed(graph, options).ok());
+
+  std::vector<int64_t> changed;
+  for (int64_t id = 0; id < kNodes; id += 200) changed.push_back(id);
+  ReembedOptions cold;
+  cold.warm_start = false;
+  ReembedOptions warm;  // warm start, aligned
+  ReembedOptions incremental;
+  incremental.incremental = true;
+  const std::vector<Case> cases = {
+      {"cold", cold, 0, false, false},
+      {"warm_with_new_nodes", warm, 10, true, false},
+      {"incremental", incremental, 0, true, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Embeddings vectors =
+        c.previous ? PreviousVectors(graph, options.dimensions, c.skip_every)
+                   : Embeddings();
+    const Embeddings context =
+        c.previous ? PreviousVectors(graph, options.dimensions, c.skip_every)
+                   : Embeddings();
+    const PreviousEmbedding previous{
+        .vectors = &vectors,
+        .context = &context,
+        .changed_nodes = c.changes_known ? &changed : nullptr};
+    const EmbedMemory estimate = EstimateReembedMemory(
+        graph.num_nodes(), graph.num_arcs(), graph.weighted(), options,
+        c.reembed, vectors.size());
+    absl::Status status;
+    const uint64_t measured = PeakGrowth([&] {
+      absl::StatusOr<ReembedResult> result =
+          Reembed(graph, options, c.reembed, previous);
+      status = result.status();
+    });
+    ASSERT_TRUE(status.ok()) << Message(status);
+    const double ratio = static_cast<double>(measured) / estimate.peak;
+    std::cout << "[ memory   ] " << c.name << ": measured peak "
+              << measured / 1e6 << " MB, estimate " << estimate.peak / 1e6
+              << " MB (" << ratio << ")\n";
+    EXPECT_LE(measured, estimate.peak);
+    EXPECT_GE(ratio, 0.75);
+  }
+}
+
+}  // namespace
+}  // namespace n2v
