@@ -1,10 +1,9 @@
-// CsrGraph::Build: parallel construction of the sorted, merged CSR arrays.
-//
-// Steps: validate weights; collect the distinct node ids (a presence bitmap
-// when ids are nearly contiguous, a parallel sort otherwise); map edges to
-// dense ids; count out-degrees; scatter arcs; sort each node's arcs by
-// (target, weight) and merge parallel edges. Sorting by weight too makes
-// merged sums independent of scheduling, so builds are deterministic.
+// CsrGraph::Build: parallel construction of the sorted, merged CSR arrays,
+// as named steps: CheckColumns, CheckWeights, IndexNodes (a presence bitmap
+// when ids are nearly contiguous, a parallel sort otherwise), ToDenseEdges,
+// CountDegrees, PrefixOffsets, ScatterArcs, SortAndMergeArcs (by target,
+// then weight, so merged sums do not depend on scheduling and builds are
+// deterministic), SquishArcs, Describe.
 #include "n2v/graph.h"
 
 #include <algorithm>
@@ -133,198 +132,265 @@ std::vector<uint64_t> PrefixOffsets(const std::vector<uint32_t>& counts) {
   return offsets;
 }
 
-}  // namespace
-
-absl::StatusOr<CsrGraph> CsrGraph::Build(EdgeList edges,
-                                         const GraphBuildOptions& options) {
+absl::Status CheckColumns(const EdgeList& edges) {
   const size_t m = edges.sources.size();
   if (edges.targets.size() != m) {
     return absl::InvalidArgumentError(
         absl::StrCat("edge columns differ in length: ", m, " sources, ",
                      edges.targets.size(), " targets"));
   }
-  const bool weighted = !edges.weights.empty();
-  if (weighted && edges.weights.size() != m) {
+  if (!edges.weights.empty() && edges.weights.size() != m) {
     return absl::InvalidArgumentError(
         absl::StrCat("edge columns differ in length: ", m, " sources, ",
                      edges.weights.size(), " weights"));
   }
+  return absl::OkStatus();
+}
 
-  return internal::RunInArena(options.num_threads, [&]()
-                                  -> absl::StatusOr<CsrGraph> {
-    if (weighted) {
-      const size_t bad = FirstInvalidWeight(edges.weights);
-      if (bad != m) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "edge ", bad, " (", edges.sources[bad], " -> ", edges.targets[bad],
-            "): weight must be finite and > 0, got ", edges.weights[bad]));
-      }
-    }
+absl::Status CheckWeights(const EdgeList& edges) {
+  if (edges.weights.empty()) return absl::OkStatus();
+  const size_t bad = FirstInvalidWeight(edges.weights);
+  if (bad == edges.weights.size()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "edge ", bad, " (", edges.sources[bad], " -> ", edges.targets[bad],
+      "): weight must be finite and > 0, got ", edges.weights[bad]));
+}
 
-    CsrGraph graph;
-    graph.directed_ = options.directed;
-    N2V_ASSIGN_OR_RETURN(NodeIdIndex index,
-                         NodeIdIndex::Create(DistinctIds(edges)));
-    if (index.size() >= kNoNode) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("too many nodes: ", index.size()));
-    }
-    const size_t n = index.size();
-    std::vector<NodeIndex> src = ToDense(edges.sources, index);
-    std::vector<int64_t>().swap(edges.sources);
-    std::vector<NodeIndex> dst = ToDense(edges.targets, index);
-    std::vector<int64_t>().swap(edges.targets);
-    std::vector<int64_t>().swap(edges.nodes);
-    graph.ids_ = std::make_shared<const NodeIdIndex>(std::move(index));
+absl::StatusOr<NodeIdIndex> IndexNodes(const EdgeList& edges) {
+  N2V_ASSIGN_OR_RETURN(NodeIdIndex index, NodeIdIndex::Create(DistinctIds(edges)));
+  if (index.size() >= kNoNode) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("too many nodes: ", index.size()));
+  }
+  return index;
+}
 
-    // Out-degree counts before merging.
-    const bool both_ways = !options.directed;
-    std::vector<uint32_t> counts(n, 0);
-    tbb::parallel_for(
-        tbb::blocked_range<size_t>(0, m, kGrain),
-        [&](const tbb::blocked_range<size_t>& r) {
-          for (size_t i = r.begin(); i < r.end(); ++i) {
-            std::atomic_ref<uint32_t>(counts[src[i]])
+// The edge list in dense ids; the input columns are released as they are
+// converted.
+struct DenseEdges {
+  std::vector<NodeIndex> sources, targets;
+  std::vector<float> weights;  // empty when unweighted
+};
+
+DenseEdges ToDenseEdges(EdgeList& edges, const NodeIdIndex& index) {
+  DenseEdges dense;
+  dense.sources = ToDense(edges.sources, index);
+  std::vector<int64_t>().swap(edges.sources);
+  dense.targets = ToDense(edges.targets, index);
+  std::vector<int64_t>().swap(edges.targets);
+  std::vector<int64_t>().swap(edges.nodes);
+  dense.weights = std::move(edges.weights);
+  return dense;
+}
+
+// Out-degree of every node before merging (undirected edges count at both
+// ends, a self-loop once).
+std::vector<uint32_t> CountDegrees(const DenseEdges& e, size_t n,
+                                   bool both_ways) {
+  std::vector<uint32_t> counts(n, 0);
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, e.sources.size(), kGrain),
+      [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t i = r.begin(); i < r.end(); ++i) {
+          std::atomic_ref<uint32_t>(counts[e.sources[i]])
+              .fetch_add(1, std::memory_order_relaxed);
+          if (both_ways && e.sources[i] != e.targets[i]) {
+            std::atomic_ref<uint32_t>(counts[e.targets[i]])
                 .fetch_add(1, std::memory_order_relaxed);
-            if (both_ways && src[i] != dst[i]) {
-              std::atomic_ref<uint32_t>(counts[dst[i]])
-                  .fetch_add(1, std::memory_order_relaxed);
-            }
           }
-        });
-    std::vector<uint64_t> raw_offsets = PrefixOffsets(counts);
-    const uint64_t raw_arcs = raw_offsets[n];
+        }
+      });
+  return counts;
+}
 
-    // Scatter arcs into per-node segments (in arbitrary order).
-    std::vector<uint64_t> cursor(raw_offsets.begin(), raw_offsets.end() - 1);
-    std::vector<WeightedArc> arcs(raw_arcs);
-    auto place = [&](NodeIndex from, NodeIndex to, float w) {
-      const uint64_t at = std::atomic_ref<uint64_t>(cursor[from])
-                              .fetch_add(1, std::memory_order_relaxed);
-      arcs[at] = WeightedArc{to, w};
-    };
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, m, kGrain),
-                      [&](const tbb::blocked_range<size_t>& r) {
-                        for (size_t i = r.begin(); i < r.end(); ++i) {
-                          const float w = weighted ? edges.weights[i] : 1.0f;
-                          place(src[i], dst[i], w);
-                          if (both_ways && src[i] != dst[i]) {
-                            place(dst[i], src[i], w);
-                          }
+// Every arc in its source's segment of `offsets`, in arbitrary order.
+std::vector<WeightedArc> ScatterArcs(const DenseEdges& e,
+                                     const std::vector<uint64_t>& offsets,
+                                     bool both_ways) {
+  const bool weighted = !e.weights.empty();
+  std::vector<uint64_t> cursor(offsets.begin(), offsets.end() - 1);
+  std::vector<WeightedArc> arcs(offsets.back());
+  auto place = [&](NodeIndex from, NodeIndex to, float w) {
+    const uint64_t at = std::atomic_ref<uint64_t>(cursor[from])
+                            .fetch_add(1, std::memory_order_relaxed);
+    arcs[at] = WeightedArc{to, w};
+  };
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, e.sources.size(), kGrain),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t i = r.begin(); i < r.end(); ++i) {
+                        const float w = weighted ? e.weights[i] : 1.0f;
+                        place(e.sources[i], e.targets[i], w);
+                        if (both_ways && e.sources[i] != e.targets[i]) {
+                          place(e.targets[i], e.sources[i], w);
                         }
-                      });
-    std::vector<uint64_t>().swap(cursor);
-    std::vector<NodeIndex>().swap(src);
-    std::vector<NodeIndex>().swap(dst);
-    std::vector<float>().swap(edges.weights);
+                      }
+                    });
+  return arcs;
+}
 
-    // Sort each segment and merge parallel arcs in place.
-    std::atomic<uint64_t> merged_self{0}, merged_other{0}, self_loops{0};
-    std::atomic<bool> overflow{false};
-    std::atomic<NodeIndex> overflow_node{kNoNode};
-    tbb::parallel_for(
-        tbb::blocked_range<size_t>(0, n, 256),
-        [&](const tbb::blocked_range<size_t>& r) {
-          uint64_t local_self = 0, local_other = 0, local_loops = 0;
-          for (size_t v = r.begin(); v < r.end(); ++v) {
-            WeightedArc* begin = arcs.data() + raw_offsets[v];
-            WeightedArc* end = arcs.data() + raw_offsets[v + 1];
-            std::sort(begin, end);
-            WeightedArc* out = begin;
-            for (WeightedArc* run = begin; run != end;) {
-              WeightedArc* run_end = run + 1;
-              double sum = run->weight;
-              while (run_end != end && run_end->target == run->target) {
-                sum += run_end->weight;
-                ++run_end;
-              }
-              const uint64_t extra = static_cast<uint64_t>(run_end - run - 1);
-              if (run->target == v) {
-                local_self += extra;
-                ++local_loops;
-              } else {
-                local_other += extra;
-              }
-              float merged = weighted ? static_cast<float>(sum) : 1.0f;
-              if (!std::isfinite(merged)) {
-                // Report the smallest such node, whichever thread sees it.
-                overflow.store(true);
-                NodeIndex seen = overflow_node.load();
-                while (v < seen && !overflow_node.compare_exchange_weak(
-                                       seen, static_cast<NodeIndex>(v))) {
-                }
-              }
-              *out++ = WeightedArc{run->target, merged};
-              run = run_end;
+// What merging parallel arcs found.
+struct MergeCounts {
+  uint64_t merged_self = 0;   // extra copies of self-loops
+  uint64_t merged_other = 0;  // extra copies of other arcs
+  uint64_t self_loops = 0;    // distinct self-loops
+  NodeIndex overflow = kNoNode;  // smallest node whose merged weight overflows
+};
+
+// Sorts each node's segment by (target, weight) and merges parallel arcs
+// in place (weights summed in sorted order, so the sums do not depend on
+// scheduling); counts[v] becomes v's merged out-degree.
+MergeCounts SortAndMergeArcs(std::vector<WeightedArc>& arcs,
+                             const std::vector<uint64_t>& offsets,
+                             bool weighted, std::vector<uint32_t>& counts) {
+  std::atomic<uint64_t> merged_self{0}, merged_other{0}, self_loops{0};
+  std::atomic<NodeIndex> overflow{kNoNode};
+  tbb::parallel_for(
+      tbb::blocked_range<size_t>(0, counts.size(), 256),
+      [&](const tbb::blocked_range<size_t>& r) {
+        uint64_t local_self = 0, local_other = 0, local_loops = 0;
+        for (size_t v = r.begin(); v < r.end(); ++v) {
+          WeightedArc* begin = arcs.data() + offsets[v];
+          WeightedArc* end = arcs.data() + offsets[v + 1];
+          std::sort(begin, end);
+          WeightedArc* out = begin;
+          for (WeightedArc* run = begin; run != end;) {
+            WeightedArc* run_end = run + 1;
+            double sum = run->weight;
+            while (run_end != end && run_end->target == run->target) {
+              sum += run_end->weight;
+              ++run_end;
             }
-            counts[v] = static_cast<uint32_t>(out - begin);
+            const uint64_t extra = static_cast<uint64_t>(run_end - run - 1);
+            if (run->target == v) {
+              local_self += extra;
+              ++local_loops;
+            } else {
+              local_other += extra;
+            }
+            const float merged = weighted ? static_cast<float>(sum) : 1.0f;
+            if (!std::isfinite(merged)) {
+              // Keep the smallest such node, whichever thread sees it.
+              NodeIndex seen = overflow.load();
+              while (v < seen && !overflow.compare_exchange_weak(
+                                     seen, static_cast<NodeIndex>(v))) {
+              }
+            }
+            *out++ = WeightedArc{run->target, merged};
+            run = run_end;
           }
-          merged_self += local_self;
-          merged_other += local_other;
-          self_loops += local_loops;
-        });
-    if (overflow.load()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "merged parallel edges of node ",
-          graph.ids_->id(overflow_node.load()),
-          " sum to a weight that overflows float"));
-    }
+          counts[v] = static_cast<uint32_t>(out - begin);
+        }
+        merged_self += local_self;
+        merged_other += local_other;
+        self_loops += local_loops;
+      });
+  return {merged_self.load(), merged_other.load(), self_loops.load(),
+          overflow.load()};
+}
 
-    // Compact into the final arrays.
-    graph.offsets_ = PrefixOffsets(counts);
-    std::vector<uint32_t>().swap(counts);
-    const uint64_t num_arcs = graph.offsets_[n];
-    graph.targets_.resize(num_arcs);
-    if (weighted) graph.weights_.resize(num_arcs);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024),
-                      [&](const tbb::blocked_range<size_t>& r) {
-                        for (size_t v = r.begin(); v < r.end(); ++v) {
-                          const WeightedArc* from = arcs.data() + raw_offsets[v];
-                          const uint64_t to = graph.offsets_[v];
-                          const uint64_t deg = graph.offsets_[v + 1] - to;
-                          for (uint64_t i = 0; i < deg; ++i) {
-                            graph.targets_[to + i] = from[i].target;
-                            if (weighted) graph.weights_[to + i] = from[i].weight;
-                          }
+// The merged arcs, moved from their segments of `raw_offsets` to their
+// final places at `offsets` (targets and, when weighted, weights).
+void SquishArcs(const std::vector<WeightedArc>& arcs,
+                const std::vector<uint64_t>& raw_offsets,
+                const std::vector<uint64_t>& offsets, bool weighted,
+                std::vector<NodeIndex>& targets, std::vector<float>& weights) {
+  const size_t n = offsets.size() - 1;
+  targets.resize(offsets.back());
+  if (weighted) weights.resize(offsets.back());
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1024),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t v = r.begin(); v < r.end(); ++v) {
+                        const WeightedArc* from = arcs.data() + raw_offsets[v];
+                        const uint64_t to = offsets[v];
+                        const uint64_t deg = offsets[v + 1] - to;
+                        for (uint64_t i = 0; i < deg; ++i) {
+                          targets[to + i] = from[i].target;
+                          if (weighted) weights[to + i] = from[i].weight;
                         }
-                      });
-    std::vector<WeightedArc>().swap(arcs);
+                      }
+                    });
+}
 
-    // Isolated nodes: no out-arc and no in-arc.
-    std::vector<uint8_t> has_in(n, 0);
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, num_arcs, kGrain),
-                      [&](const tbb::blocked_range<size_t>& r) {
-                        for (size_t i = r.begin(); i < r.end(); ++i) {
-                          std::atomic_ref<uint8_t>(has_in[graph.targets_[i]])
-                              .store(1, std::memory_order_relaxed);
-                        }
-                      });
-    uint64_t isolated = 0;
-    for (size_t v = 0; v < n; ++v) {
-      isolated += (has_in[v] == 0 && graph.offsets_[v + 1] == graph.offsets_[v]);
-    }
+// Nodes with no out-arc and no in-arc.
+uint64_t CountIsolated(const std::vector<uint64_t>& offsets,
+                       const std::vector<NodeIndex>& targets) {
+  const size_t n = offsets.size() - 1;
+  std::vector<uint8_t> has_in(n, 0);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, targets.size(), kGrain),
+                    [&](const tbb::blocked_range<size_t>& r) {
+                      for (size_t i = r.begin(); i < r.end(); ++i) {
+                        std::atomic_ref<uint8_t>(has_in[targets[i]])
+                            .store(1, std::memory_order_relaxed);
+                      }
+                    });
+  uint64_t isolated = 0;
+  for (size_t v = 0; v < n; ++v) {
+    isolated += (has_in[v] == 0 && offsets[v + 1] == offsets[v]);
+  }
+  return isolated;
+}
 
-    GraphStats& s = graph.stats_;
-    s.num_nodes = n;
-    s.input_edges = m;
-    s.num_arcs = num_arcs;
-    s.self_loops = self_loops.load();
-    s.num_edges = options.directed
-                      ? num_arcs
-                      : (num_arcs - s.self_loops) / 2 + s.self_loops;
-    s.merged_duplicates = merged_self.load() +
-                          (options.directed ? merged_other.load()
-                                            : merged_other.load() / 2);
-    s.isolated_nodes = isolated;
-    s.memory_bytes = graph.offsets_.capacity() * sizeof(uint64_t) +
-                     graph.targets_.capacity() * sizeof(NodeIndex) +
-                     graph.weights_.capacity() * sizeof(float) +
-                     graph.ids_->MemoryBytes();
-    s.bytes_per_edge =
-        s.num_edges == 0 ? 0.0
-                         : static_cast<double>(s.memory_bytes) / s.num_edges;
-    return graph;
+}  // namespace
+
+absl::StatusOr<CsrGraph> CsrGraph::Build(EdgeList edges,
+                                         const GraphBuildOptions& options) {
+  N2V_RETURN_IF_ERROR(CheckColumns(edges));
+  return internal::RunInArena(options.num_threads, [&]() {
+    return BuildInArena(std::move(edges), options);
   });
+}
+
+absl::StatusOr<CsrGraph> CsrGraph::BuildInArena(EdgeList edges,
+                                                const GraphBuildOptions& options) {
+  N2V_RETURN_IF_ERROR(CheckWeights(edges));
+  const uint64_t input_edges = edges.sources.size();
+  const bool weighted = !edges.weights.empty();
+  const bool both_ways = !options.directed;
+  CsrGraph graph;
+  graph.directed_ = options.directed;
+  N2V_ASSIGN_OR_RETURN(NodeIdIndex index, IndexNodes(edges));
+  DenseEdges dense = ToDenseEdges(edges, index);
+  graph.ids_ = std::make_shared<const NodeIdIndex>(std::move(index));
+
+  std::vector<uint32_t> counts = CountDegrees(dense, graph.ids_->size(), both_ways);
+  const std::vector<uint64_t> raw_offsets = PrefixOffsets(counts);
+  std::vector<WeightedArc> arcs = ScatterArcs(dense, raw_offsets, both_ways);
+  dense = DenseEdges();
+  const MergeCounts merged = SortAndMergeArcs(arcs, raw_offsets, weighted, counts);
+  if (merged.overflow != kNoNode) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "merged parallel edges of node ", graph.ids_->id(merged.overflow),
+        " sum to a weight that overflows float"));
+  }
+  graph.offsets_ = PrefixOffsets(counts);
+  std::vector<uint32_t>().swap(counts);
+  SquishArcs(arcs, raw_offsets, graph.offsets_, weighted, graph.targets_,
+             graph.weights_);
+  std::vector<WeightedArc>().swap(arcs);
+  graph.stats_ = graph.Describe(input_edges, merged.self_loops,
+                                merged.merged_self, merged.merged_other);
+  return graph;
+}
+
+GraphStats CsrGraph::Describe(uint64_t input_edges, uint64_t self_loops,
+                              uint64_t merged_self,
+                              uint64_t merged_other) const {
+  GraphStats s;
+  s.num_nodes = num_nodes();
+  s.input_edges = input_edges;
+  s.num_arcs = num_arcs();
+  s.self_loops = self_loops;
+  s.num_edges = directed_ ? s.num_arcs
+                          : (s.num_arcs - self_loops) / 2 + self_loops;
+  s.merged_duplicates =
+      merged_self + (directed_ ? merged_other : merged_other / 2);
+  s.isolated_nodes = CountIsolated(offsets_, targets_);
+  s.memory_bytes = offsets_.capacity() * sizeof(uint64_t) +
+                   targets_.capacity() * sizeof(NodeIndex) +
+                   weights_.capacity() * sizeof(float) + ids_->MemoryBytes();
+  s.bytes_per_edge =
+      s.num_edges == 0 ? 0.0 : static_cast<double>(s.memory_bytes) / s.num_edges;
+  return s;
 }
 
 double CsrGraph::out_weight_sum(NodeIndex v) const {

@@ -34,14 +34,14 @@ v1::Node2VecParams WithDefaults(const v1::Node2VecParams& in) {
   const EmbedOptions d;
   const ReembedOptions r;
   v1::Node2VecParams p = in;
-  if (p.walk_length() == 0) p.set_walk_length(d.walk.walk_length);
-  if (p.walks_per_node() == 0) p.set_walks_per_node(d.walks_per_node);
+  if (!p.has_walk_length()) p.set_walk_length(d.walk.walk_length);
+  if (!p.has_walks_per_node()) p.set_walks_per_node(d.walks_per_node);
   if (!p.has_return_factor()) p.set_return_factor(d.walk.p);
   if (!p.has_in_out_factor()) p.set_in_out_factor(d.walk.q);
-  if (p.window_size() == 0) p.set_window_size(d.window);
-  if (p.negative_sampling_rate() == 0) p.set_negative_sampling_rate(d.negatives);
-  if (p.embedding_dimension() == 0) p.set_embedding_dimension(d.dimensions);
-  if (p.iterations() == 0) p.set_iterations(d.epochs);
+  if (!p.has_window_size()) p.set_window_size(d.window);
+  if (!p.has_negative_sampling_rate()) p.set_negative_sampling_rate(d.negatives);
+  if (!p.has_embedding_dimension()) p.set_embedding_dimension(d.dimensions);
+  if (!p.has_iterations()) p.set_iterations(d.epochs);
   if (!p.has_initial_learning_rate()) {
     p.set_initial_learning_rate(d.initial_learning_rate);
   }

@@ -5,7 +5,7 @@
 // in ascending order of their original id; each node's out-neighbours are
 // sorted by dense id, which makes "is x a neighbour of t" a binary search.
 //
-// Edge semantics (documented in the README):
+// Edge semantics (docs/design.md#graph):
 //  * Undirected graphs store each edge in both directions; a self-loop is
 //    stored once, in its node's list, as the reference implementation does.
 //  * Parallel edges merge. Weighted graphs sum their weights; unweighted
@@ -118,6 +118,10 @@ class CsrGraph {
 
  private:
   CsrGraph() = default;
+  static absl::StatusOr<CsrGraph> BuildInArena(EdgeList edges,
+                                               const GraphBuildOptions& options);
+  GraphStats Describe(uint64_t input_edges, uint64_t self_loops,
+                      uint64_t merged_self, uint64_t merged_other) const;
 
   bool directed_ = false;
   std::shared_ptr<const NodeIdIndex> ids_;
