@@ -73,14 +73,13 @@ void PrintGraphSummary(const EmbedFlags& f, const GraphStats& gs,
 }
 
 // Reads an embedding file named by `flag`; errors start with the flag.
-absl::Status ReadInto(std::string_view flag, const std::string& path,
+absl::Status ReadInto(absl::string_view flag, const std::string& path,
                       std::optional<Embeddings>& out) {
   if (path.empty()) return absl::OkStatus();
   absl::StatusOr<Embeddings> read = io::ReadEmbeddings(path);
   if (!read.ok()) {
     return absl::Status(read.status().code(),
-                        absl::StrCat(absl::string_view(flag.data(), flag.size()),
-                                     ": ", read.status().message()));
+                        absl::StrCat(flag, ": ", read.status().message()));
   }
   out = std::move(*read);
   return absl::OkStatus();

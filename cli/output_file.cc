@@ -13,10 +13,9 @@
 namespace n2v::cli {
 
 absl::Status CheckOutputPath(const std::string& path) {
-  auto refuse = [&path](std::string_view reason) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot write '", path, "': ",
-        absl::string_view(reason.data(), reason.size())));
+  auto refuse = [&path](absl::string_view reason) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot write '", path, "': ", reason));
   };
   struct stat info;
   if (::stat(path.c_str(), &info) == 0) {  // follows links, e.g. /dev/stdout

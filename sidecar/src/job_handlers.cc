@@ -125,6 +125,7 @@ grpc::Status N2vHandlers::EstimateJob(const Caller&, Context*,
       request->params(), subject.shape,
       subject.snapshot ? PreviousOf(*subject.snapshot) : PreviousEmbedding{});
   if (!plan.ok()) return ToGrpcStatus(plan.status());
+  *response->mutable_params() = plan->params;
   response->set_graph_bytes(subject.graph_bytes);
   response->set_job_bytes(plan->memory.peak);
   response->set_result_bytes(plan->memory.result);

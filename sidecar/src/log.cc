@@ -64,14 +64,14 @@ const char* LevelName(LogLevel level) {
 
 }  // namespace
 
-absl::StatusOr<LogLevel> ParseLogLevel(std::string_view name) {
+absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name) {
   if (name == "debug") return LogLevel::kDebug;
   if (name == "info") return LogLevel::kInfo;
   if (name == "warning" || name == "warn") return LogLevel::kWarning;
   if (name == "error") return LogLevel::kError;
   return absl::InvalidArgumentError(
       absl::StrCat("log level must be debug, info, warning or error, got '",
-                   absl::string_view(name.data(), name.size()), "'"));
+                   name, "'"));
 }
 
 void SetLogLevel(LogLevel level) { g_level = static_cast<int>(level); }

@@ -17,7 +17,7 @@ namespace n2v::sidecar {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
-absl::StatusOr<LogLevel> ParseLogLevel(std::string_view name);
+absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view name);
 void SetLogLevel(LogLevel level);
 
 // A key and its value already rendered as JSON.

@@ -18,11 +18,11 @@ std::string HumanBytes(uint64_t bytes) {
                    : absl::StrFormat("%.1f %s", value, units[unit]);
 }
 
-absl::Status MemoryBudget::Take(uint64_t bytes, std::string_view what) {
+absl::Status MemoryBudget::Take(uint64_t bytes, absl::string_view what) {
   std::lock_guard<std::mutex> lock(mu_);
   if (bytes > limit_ - used_) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "memory budget exceeded: ", absl::string_view(what.data(), what.size()),
+        "memory budget exceeded: ", what,
         " needs ", HumanBytes(bytes), " (", bytes, " bytes), ",
         HumanBytes(used_), " of ", HumanBytes(limit_), " are in use"));
   }
@@ -36,7 +36,7 @@ void MemoryBudget::Give(uint64_t bytes) {
 }
 
 absl::StatusOr<Reservation> MemoryBudget::Reserve(uint64_t bytes,
-                                                  std::string_view what) {
+                                                  absl::string_view what) {
   if (absl::Status s = Take(bytes, what); !s.ok()) return s;
   return Reservation(this, bytes);
 }
@@ -62,7 +62,7 @@ Reservation& Reservation::operator=(Reservation&& other) noexcept {
   return *this;
 }
 
-absl::Status Reservation::Resize(uint64_t bytes, std::string_view what) {
+absl::Status Reservation::Resize(uint64_t bytes, absl::string_view what) {
   if (budget_ == nullptr) {
     return absl::FailedPreconditionError("resize of an empty reservation");
   }

@@ -27,7 +27,7 @@ class Reservation {
 
   uint64_t bytes() const { return bytes_; }
   // Grows or shrinks the reservation; growing may fail like Reserve.
-  absl::Status Resize(uint64_t bytes, std::string_view what);
+  absl::Status Resize(uint64_t bytes, absl::string_view what);
   void Release();
 
  private:
@@ -44,7 +44,7 @@ class MemoryBudget {
 
   // ResourceExhausted "memory budget exceeded: <what> needs N bytes, U of L
   // bytes are in use" when it does not fit.
-  absl::StatusOr<Reservation> Reserve(uint64_t bytes, std::string_view what);
+  absl::StatusOr<Reservation> Reserve(uint64_t bytes, absl::string_view what);
 
   uint64_t limit() const { return limit_; }
   uint64_t used() const;
@@ -52,7 +52,7 @@ class MemoryBudget {
 
  private:
   friend class Reservation;
-  absl::Status Take(uint64_t bytes, std::string_view what);
+  absl::Status Take(uint64_t bytes, absl::string_view what);
   void Give(uint64_t bytes);
 
   const uint64_t limit_;

@@ -121,6 +121,11 @@ TEST(EstimateJobTest, ForAnUploadedSnapshot) {
   EXPECT_TRUE(estimate.fits());
   EXPECT_EQ(estimate.walk_nodes(), 34u * 2 * 10 * 1);
   EXPECT_GT(estimate.estimated_seconds(), 0.0);
+  // The parameters the job would run with, defaults filled in.
+  EXPECT_EQ(estimate.params().embedding_dimension(), 16u);
+  v1::Node2VecParams expected = WithDefaults(SmallParams(16));
+  expected.set_align(false);  // a cold run: nothing to align onto
+  EXPECT_EQ(estimate.params().SerializeAsString(), expected.SerializeAsString());
 }
 
 struct SizeEstimateCase {

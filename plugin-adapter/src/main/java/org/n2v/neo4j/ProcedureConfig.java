@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.n2v.grpc.v1.EdgeOperator;
-import org.n2v.grpc.v1.IsolatedNodes;
 import org.n2v.grpc.v1.Node2VecParams;
 
 final class ProcedureConfig {
@@ -24,11 +23,7 @@ final class ProcedureConfig {
   private static final Set<String> SELECTION = Set.of(
       "nodeLabels", "relationshipTypes", "orientation", "relationshipWeightProperty");
   private static final Set<String> SIDECAR = Set.of("sidecarAddress", "sidecarToken");
-  private static final Set<String> NODE2VEC = Set.of(
-      "walkLength", "walksPerNode", "returnFactor", "inOutFactor", "windowSize",
-      "negativeSamplingRate", "embeddingDimension", "iterations", "initialLearningRate",
-      "minLearningRate", "randomSeed", "concurrency", "deterministic",
-      "positiveSamplingFactor", "negativeSamplingExponent", "isolatedNodes");
+  private static final Set<String> NODE2VEC = Node2VecKeys.FIELDS.keySet();
   private static final Set<String> WRITE = Set.of(
       "writeProperty", "writeBatchSize", "vectorIndex", "vectorIndexName",
       "vectorIndexLabel", "vectorSimilarity");
@@ -207,12 +202,13 @@ final class ProcedureConfig {
     if (kind == Kind.WRITE) {
       warmStart();
       contextProperty();
-      if (incremental() && !warmStart()) {
-        throw new IllegalArgumentException(
-            "Configuration key 'incremental' needs warmStart: true");
-      }
-      bool("align");
+      writeParams();
       vectorIndex();
+      if (vectorIndex() && embeddingDimension().orElse(0) > MAX_VECTOR_INDEX_DIMENSIONS) {
+        throw new IllegalArgumentException("Configuration key 'embeddingDimension' must be at "
+            + "most " + MAX_VECTOR_INDEX_DIMENSIONS + " with vectorIndex: true (Neo4j's vector "
+            + "indexes take no more), got " + embeddingDimension().get());
+      }
       vectorSimilarity();
       string("vectorIndexName");
       string("vectorIndexLabel");
@@ -248,53 +244,20 @@ final class ProcedureConfig {
 
   // ------------------------------------------------------------ node2vec
 
-  Node2VecParams node2VecParams() {
-    Node2VecParams.Builder p = Node2VecParams.newBuilder();
-    p.setWalkLength((int) positive("walkLength", 80, 1_000_000));
-    p.setWalksPerNode((int) positive("walksPerNode", 10, 100_000));
-    p.setWindowSize((int) positive("windowSize", 10, 1000));
-    p.setNegativeSamplingRate((int) positive("negativeSamplingRate", 5, 1000));
-    p.setEmbeddingDimension((int) positive("embeddingDimension", 128, 4096));
-    p.setIterations((int) positive("iterations", 1, 1000));
-    p.setConcurrency((int) positive("concurrency", 4, 1024));
-    number("returnFactor").ifPresent(v -> p.setReturnFactor(requirePositive("returnFactor", v)));
-    number("inOutFactor").ifPresent(v -> p.setInOutFactor(requirePositive("inOutFactor", v)));
-    number("initialLearningRate").ifPresent(
-        v -> p.setInitialLearningRate((float) requirePositive("initialLearningRate", v)));
-    number("minLearningRate").ifPresent(v -> p.setMinLearningRate(v.floatValue()));
-    number("positiveSamplingFactor").ifPresent(v -> p.setPositiveSamplingFactor(v));
-    number("negativeSamplingExponent").ifPresent(v -> p.setNegativeSamplingExponent(v));
-    integer("randomSeed").ifPresent(p::setRandomSeed);
-    bool("deterministic").ifPresent(p::setDeterministic);
-    string("isolatedNodes").ifPresent(v -> {
-      switch (v.toLowerCase(Locale.ROOT)) {
-        case "random" -> p.setIsolatedNodes(IsolatedNodes.ISOLATED_NODES_RANDOM);
-        case "zero" -> p.setIsolatedNodes(IsolatedNodes.ISOLATED_NODES_ZERO);
-        default -> throw new IllegalArgumentException(
-            "Configuration key 'isolatedNodes' must be 'random' or 'zero', got '" + v + "'");
-      }
-    });
-    return p.build();
+  /** The node2vec keys as given, forwarded; the sidecar checks them. */
+  Node2VecParams node2VecParams() { return Node2VecKeys.params(this, Node2VecKeys.FIELDS); }
+
+  /** The embedding dimension the user asked for, if any. */
+  Optional<Integer> embeddingDimension() {
+    return integer("embeddingDimension").map(Long::intValue);
   }
 
-  private static double requirePositive(String key, double v) {
-    if (!(v > 0) || Double.isInfinite(v)) {
-      throw new IllegalArgumentException(
-          "Configuration key '" + key + "' must be a finite number > 0, got " + v);
-    }
-    return v;
-  }
-
-  int embeddingDimension() { return (int) positive("embeddingDimension", 128, 4096); }
+  /** Neo4j's vector indexes hold at most this many dimensions. */
+  static final int MAX_VECTOR_INDEX_DIMENSIONS = 4096;
 
   // ------------------------------------------------------------ warm starts
 
-  /** Learning rate of warm starts unless initialLearningRate is given. */
-  static final float WARM_LEARNING_RATE = 0.001f;
-
   boolean warmStart() { return bool("warmStart").orElse(false); }
-
-  boolean incremental() { return bool("incremental").orElse(false); }
 
   /** Where the context vectors of warm starts live: writeProperty + "Context". */
   String contextProperty() {
@@ -302,21 +265,14 @@ final class ProcedureConfig {
   }
 
   /**
-   * node2VecParams plus the warm-start fields of n2v.write. The small warm
-   * learning rate applies only when stored vectors were found (`warmNodes`
-   * > 0); a first run trains at the normal rate.
+   * node2VecParams plus the warm-start keys of n2v.write, forwarded: the
+   * engine decides the warm learning rate, alignment and incremental starts.
    */
-  Node2VecParams writeParams(long warmNodes) {
+  Node2VecParams writeParams() {
     Node2VecParams.Builder p = node2VecParams().toBuilder();
-    if (warmStart()) {
-      p.setWarmStart(true).setKeepContext(true).setAlign(bool("align").orElse(true))
-          .setIncremental(incremental());
-      if (warmNodes > 0 && number("initialLearningRate").isEmpty()) {
-        p.setInitialLearningRate(WARM_LEARNING_RATE);
-        if (number("minLearningRate").isEmpty()) p.setMinLearningRate(WARM_LEARNING_RATE / 25);
-      }
-    }
-    return p.build();
+    Node2VecParams warm = Node2VecKeys.params(this, Node2VecKeys.WARM_FIELDS);
+    if (warm.hasAlign()) p.setAlign(warm.getAlign());
+    return p.setWarmStart(warm.getWarmStart()).setIncremental(warm.getIncremental()).build();
   }
 
   /**

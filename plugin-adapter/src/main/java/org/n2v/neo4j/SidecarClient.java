@@ -103,12 +103,25 @@ final class SidecarClient implements AutoCloseable {
           + detail + ". Select a smaller graph, lower embeddingDimension, or raise the "
           + "sidecar's --memory-budget.";
       case INVALID_ARGUMENT -> "The n2v sidecar rejected the input while " + action + ": "
-          + detail;
+          + Node2VecKeys.inUserTerms(detail);
       case DEADLINE_EXCEEDED -> "The n2v sidecar did not answer in time while " + action + ".";
       default -> "The n2v sidecar failed while " + action + ": " + status.getCode()
           + (detail.isEmpty() ? "" : ": " + detail);
     };
     return ProcedureErrors.failure(message, error instanceof StatusRuntimeException ? null : error);
+  }
+
+  /**
+   * The parameters a job would run with (the engine's defaults filled in),
+   * as the sidecar resolves them.
+   */
+  org.n2v.grpc.v1.Node2VecParams resolved(org.n2v.grpc.v1.Node2VecParams params) {
+    try {
+      return blocking.estimateJob(org.n2v.grpc.v1.EstimateJobRequest.newBuilder()
+          .setNodes(1).setParams(params).build()).getParams();
+    } catch (StatusRuntimeException e) {
+      throw translate(e, "checking the parameters");
+    }
   }
 
   @Override

@@ -79,17 +79,16 @@ public class WriteProc {
     String property = config.writeProperty();
     String indexLabel = config.vectorIndex() ? VectorIndexes.label(config) : null;
     List<String> labels = config.nodeLabels();
-    Optional<String> existingIndex = VectorIndexes.checkExisting(db,
-        labels.contains("*") ? null : Set.copyOf(labels), indexLabel, property,
-        config.embeddingDimension());
     try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
+      final int dimension = config.embeddingDimension().orElseGet(
+          () -> client.resolved(config.writeParams()).getEmbeddingDimension());
+      Optional<String> existingIndex = VectorIndexes.checkExisting(db,
+          labels.contains("*") ? null : Set.copyOf(labels), indexLabel, property, dimension);
       GraphUploader.WarmVectors warm = config.warmStart()
-          ? new GraphUploader.WarmVectors(property, config.contextProperty(),
-              config.embeddingDimension())
+          ? new GraphUploader.WarmVectors(property, config.contextProperty(), dimension)
           : null;
       EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log,
-          "n2v.write", config.snapshotName(),
-          uploaded -> config.writeParams(uploaded.initialVectors()), warm);
+          "n2v.write", config.snapshotName(), uploaded -> config.writeParams(), warm);
       Job job = run.job();
       long writeStart = System.nanoTime();
       long written;
@@ -104,7 +103,7 @@ public class WriteProc {
       if (indexLabel != null) {
         // An index already on (label, property) is used whatever its name.
         VectorIndexes.create(db, existingIndex.orElse(VectorIndexes.name(config, indexLabel)),
-            indexLabel, property, config.embeddingDimension(), config.vectorSimilarity());
+            indexLabel, property, dimension, config.vectorSimilarity());
       }
       log.info("n2v.write: wrote '%s' on %d of %d nodes (job %s)", property, written, total,
           job.getJobId());

@@ -165,15 +165,15 @@ class ErrorsTest {
   void parameterTheSidecarRefuses() {
     fails("CALL n2v.stream({minLearningRate: 0.5})",
         "The n2v sidecar rejected the input while starting the embedding job: "
-            + "params.min_learning_rate must be between 0 and initial_learning_rate (0.025), "
-            + "got 0.5");
+            + "Configuration key 'minLearningRate' must be between 0 and "
+            + "'initialLearningRate' (0.025), got 0.5");
   }
 
   @Test
   void anotherParameterTheSidecarRefuses() {
     fails("CALL n2v.stream({positiveSamplingFactor: -1})",
         "The n2v sidecar rejected the input while starting the embedding job: "
-            + "params.positive_sampling_factor must be finite and >= 0, got -1");
+            + "Configuration key 'positiveSamplingFactor' must be finite and >= 0, got -1");
   }
 
   @Test
@@ -338,19 +338,32 @@ class ErrorsTest {
   @Test
   void negativeReturnFactor() {
     fails("CALL n2v.stream({returnFactor: -1})",
-        "Configuration key 'returnFactor' must be a finite number > 0, got -1.0");
+        "Configuration key 'returnFactor' must be finite and > 0, got -1");
   }
 
   @Test
   void zeroEmbeddingDimension() {
     fails("CALL n2v.stream({embeddingDimension: 0})",
-        "Configuration key 'embeddingDimension' must be between 1 and 4096, got 0");
+        "Configuration key 'embeddingDimension' must be between 1 and 65536, got 0");
   }
 
   @Test
   void embeddingDimensionAboveWhatVectorIndexesTake() {
-    fails("CALL n2v.stream({embeddingDimension: 4097})",
-        "Configuration key 'embeddingDimension' must be between 1 and 4096, got 4097");
+    fails("CALL n2v.write({writeProperty: 'big', vectorIndex: true, embeddingDimension: 4097})",
+        "Configuration key 'embeddingDimension' must be at most 4096 with vectorIndex: true "
+            + "(Neo4j's vector indexes take no more), got 4097");
+  }
+
+  @Test
+  void embeddingDimensionAboveTheEnginesLimit() {
+    fails("CALL n2v.stream({embeddingDimension: 70000})",
+        "Configuration key 'embeddingDimension' must be between 1 and 65536, got 70000");
+  }
+
+  @Test
+  void countsThatDoNotFitTheProto() {
+    fails("CALL n2v.stream({walkLength: -5})",
+        "Configuration key 'walkLength' must be a non-negative integer below 2^32, got -5");
   }
 
   @Test
@@ -416,7 +429,7 @@ class ErrorsTest {
   void callsThatFailLeaveNoJobBehind() {
     List<String> before = h.run("CALL n2v.jobs() YIELD jobId RETURN jobId").stream()
         .map(r -> r.get("jobId").asString()).toList();
-    fails("CALL n2v.stream({minLearningRate: 0.5})", "params.min_learning_rate");
+    fails("CALL n2v.stream({minLearningRate: 0.5})", "Configuration key 'minLearningRate'");
     fails("CALL n2v.stream({relationshipWeightProperty: 'w', relationshipTypes: 'NEG'})",
         "weights must be finite");
     List<String> after = h.run("CALL n2v.jobs() YIELD jobId RETURN jobId").stream()

@@ -124,7 +124,7 @@ class WarmStartTest {
   void incrementalNeedsWarmStart() {
     Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () ->
         h.single("CALL n2v.write({" + SELECT + ", writeProperty: 'x', incremental: true})"));
-    assertTrue(e.getMessage().contains("Configuration key 'incremental' needs warmStart: true"),
+    assertTrue(e.getMessage().contains("Configuration key 'incremental' needs 'warmStart'"),
         e.getMessage());
   }
 }
