@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -142,8 +141,6 @@ def test_bad_job_files_exit_2(tmp_path):
 def test_unreachable_neo4j_exits_4_after_retries(tmp_path):
     config = write_config(tmp_path / "job.toml", f"bolt://127.0.0.1:{free_port()}",
                           tmp_path / "lock", [("lesmis", JOB)], retries=2)
-    started = time.time()
     result = run(config)
     assert result.returncode == 4
     assert result.stderr.count("retry") == 2
-    assert time.time() - started < 30
