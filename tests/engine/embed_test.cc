@@ -28,6 +28,7 @@ namespace n2v {
 namespace {
 
 using ::n2v::testing::BuildOrDie;
+using ::n2v::testing::CommunityMargin;
 using ::n2v::testing::Message;
 
 constexpr char kKarate[] = "../shared/datasets/karate/karate.edgelist";
@@ -92,37 +93,6 @@ bool BitIdentical(const Embeddings& a, const Embeddings& b) {
   return a.size() == b.size() && a.stride() == b.stride() &&
          std::memcmp(a.data(), b.data(),
                      a.size() * a.stride() * sizeof(float)) == 0;
-}
-
-double Cosine(std::span<const float> a, std::span<const float> b) {
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    dot += double{a[i]} * b[i];
-    na += double{a[i]} * a[i];
-    nb += double{b[i]} * b[i];
-  }
-  return dot / std::sqrt(na * nb);
-}
-
-// Mean cosine of same-community pairs minus that of cross-community pairs.
-double CommunityMargin(const Embeddings& e, const CsrGraph& g,
-                       const std::vector<int>& community) {
-  double same = 0, cross = 0;
-  uint64_t num_same = 0, num_cross = 0;
-  for (NodeIndex u = 0; u < g.num_nodes(); ++u) {
-    for (NodeIndex v = u + 1; v < g.num_nodes(); ++v) {
-      const double c = Cosine(e.row(*e.Find(g.original_id(u))),
-                              e.row(*e.Find(g.original_id(v))));
-      if (community[g.original_id(u)] == community[g.original_id(v)]) {
-        same += c;
-        ++num_same;
-      } else {
-        cross += c;
-        ++num_cross;
-      }
-    }
-  }
-  return same / num_same - cross / num_cross;
 }
 
 // ------------------------------------------------------------ determinism
@@ -212,10 +182,10 @@ TEST(EmbedQualityTest, PlantedCommunitiesAreSeparated) {
   for (size_t r = 0; r < random.size(); ++r) {
     for (float& x : random.mutable_row(r)) x = rng.UniformFloat() - 0.5f;
   }
-  const double random_margin = CommunityMargin(random, g, community);
+  const double random_margin = CommunityMargin(random, community);
 
   const EmbedResult result = EmbedOrDie(g, options);
-  const double margin = CommunityMargin(result.embeddings, g, community);
+  const double margin = CommunityMargin(result.embeddings, community);
   std::cout << "[ stats    ] planted partition margin " << margin
             << " (random vectors " << random_margin << ")\n";
   EXPECT_LT(std::abs(random_margin), 0.05);
@@ -225,7 +195,7 @@ TEST(EmbedQualityTest, PlantedCommunitiesAreSeparated) {
   options.deterministic = false;
   options.num_threads = 2;
   const double hogwild_margin =
-      CommunityMargin(EmbedOrDie(g, options).embeddings, g, community);
+      CommunityMargin(EmbedOrDie(g, options).embeddings, community);
   std::cout << "[ stats    ] planted partition margin, Hogwild " << hogwild_margin
             << "\n";
   EXPECT_GT(hogwild_margin, 0.3);
