@@ -2,11 +2,13 @@
 # Installs what building and testing n2v needs, only where it is missing:
 # Debian packages (compiler, CMake, Ninja, Abseil, oneTBB, GoogleTest,
 # Google Benchmark, zlib, gRPC and Protocol Buffers, clang for the fuzz
-# smoke test, OpenSSL for the TLS tests, Java 17 and Maven for the Neo4j
-# plugin), the Python packages of the quality
-# harness, the Python client, the deployment tests (PyYAML) and the
-# re-embedding runner (neo4j, the official driver), and grpcurl
-# (from the Go module proxy) for the reflection test.
+# smoke test, OpenSSL for the TLS tests, systemd for systemd-analyze in the
+# deployment tests, Java 17 and Maven for the Neo4j plugin, Go where there
+# is none), the Python packages of the quality harness, the Python client,
+# the deployment tests (PyYAML) and the re-embedding runner (neo4j, the
+# official driver), and grpcurl (from the Go module proxy) for the
+# reflection test. Fails when something cannot be installed: the tests
+# need all of it (cmake/N2vTestPrerequisites.cmake checks it again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +16,12 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev libtbb-dev libgtest-dev libbenchmark-dev zlib1g-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  clang libclang-rt-14-dev openssl
+  clang libclang-rt-14-dev openssl systemd
   python3 python3-pip
   openjdk-17-jdk-headless maven
 )
+# Go builds grpcurl; a Go already on PATH (any install) will do.
+if ! command -v go >/dev/null 2>&1; then APT_PACKAGES+=(golang-go); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -50,9 +54,10 @@ fi
 # its first run, from Maven Central.
 
 GRPCURL_VERSION=v1.9.1
-if ! command -v grpcurl >/dev/null 2>&1 && [ ! -x "$HOME/go/bin/grpcurl" ] \
-    && command -v go >/dev/null 2>&1; then
+if ! command -v grpcurl >/dev/null 2>&1 && [ ! -x "$HOME/go/bin/grpcurl" ]; then
   echo "install_deps: installing grpcurl $GRPCURL_VERSION"
-  go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" \
-    || echo "install_deps: grpcurl could not be installed; its test will be skipped"
+  if ! go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"; then
+    echo "install_deps: grpcurl could not be installed; the reflection test needs it" >&2
+    exit 1
+  fi
 fi

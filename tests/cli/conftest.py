@@ -8,6 +8,7 @@ ctest sets it; by hand, from the repository root:
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,10 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+from built_binary import built_binary  # noqa: E402
+
 # The shared real graphs live next to the repository (../shared/datasets).
 DATASETS = REPO / ".." / "shared" / "datasets"
 KARATE = DATASETS / "karate" / "karate.edgelist"
@@ -62,29 +67,9 @@ class Cli:
         )
 
 
-def _binary_path() -> Path:
-    value = os.environ.get("N2V_BIN")
-    if not value:
-        pytest.fail(
-            "N2V_BIN is not set: point it at the built n2v binary, e.g. from "
-            "the repository root: cmake -S . -B build -G Ninja && "
-            "ninja -C build n2v && N2V_BIN=build/cli/n2v python3 -m pytest -q "
-            "tests/cli (ctest sets N2V_BIN itself)",
-            pytrace=False,
-        )
-    path = Path(value).resolve()
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(
-            f"N2V_BIN={value} is not an executable file (resolved to {path}); "
-            "build it with ninja -C <build dir> n2v",
-            pytrace=False,
-        )
-    return path
-
-
 @pytest.fixture(scope="session")
 def n2v() -> Cli:
-    return Cli(_binary_path())
+    return Cli(built_binary("N2V_BIN", "n2v", "build/cli/n2v", "tests/cli"))
 
 
 # ------------------------------------------------------- embedding files

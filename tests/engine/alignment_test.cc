@@ -17,6 +17,7 @@ namespace n2v {
 namespace {
 
 using testing::BuildOrDie;
+using testing::CommunityMargin;
 using testing::Message;
 
 // Rows of `values` (n x d) under ids 1000 + i.
@@ -138,30 +139,6 @@ EdgeList Communities(uint64_t seed, std::vector<int>* community) {
   return edges;
 }
 
-double Margin(const Embeddings& e, const std::vector<int>& community) {
-  double same = 0, cross = 0;
-  uint64_t ns = 0, nc = 0;
-  for (size_t u = 0; u < e.size(); ++u) {
-    for (size_t v = u + 1; v < e.size(); ++v) {
-      double dot = 0, nu = 0, nv = 0;
-      for (uint32_t i = 0; i < e.dimensions(); ++i) {
-        dot += e.row(u)[i] * e.row(v)[i];
-        nu += e.row(u)[i] * e.row(u)[i];
-        nv += e.row(v)[i] * e.row(v)[i];
-      }
-      const double c = dot / std::sqrt(nu * nv);
-      if (community[e.id(u)] == community[e.id(v)]) {
-        same += c;
-        ++ns;
-      } else {
-        cross += c;
-        ++nc;
-      }
-    }
-  }
-  return same / ns - cross / nc;
-}
-
 EmbedOptions SmallOptions(uint64_t seed) {
   EmbedOptions o;
   o.dimensions = 32;
@@ -225,9 +202,9 @@ TEST(WarmStartTest, UnchangedNodesMoveFarLessThanAColdReRun) {
   EXPECT_LT(warm_drift->mean, 0.25 * cold_drift->mean)
       << "warm " << warm_drift->mean << " cold " << cold_drift->mean;
   EXPECT_LT(warm_drift->p95, 0.25 * cold_drift->p95);
-  EXPECT_GE(Margin(warm->embeddings, community),
-            Margin(cold->embeddings, community) - 0.05);
-  EXPECT_GT(Margin(warm->embeddings, community), 0.3);
+  EXPECT_GE(CommunityMargin(warm->embeddings, community),
+            CommunityMargin(cold->embeddings, community) - 0.05);
+  EXPECT_GT(CommunityMargin(warm->embeddings, community), 0.3);
 }
 
 TEST(WarmStartTest, NewNodesStartFromTheirNeighbours) {

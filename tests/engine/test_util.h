@@ -1,5 +1,5 @@
 // Helpers shared by the engine tests: scratch directories, small files, graph
-// construction and a chi-square goodness-of-fit test.
+// construction, a chi-square goodness-of-fit test and a community margin.
 #ifndef N2V_TESTS_ENGINE_TEST_UTIL_H_
 #define N2V_TESTS_ENGINE_TEST_UTIL_H_
 
@@ -10,10 +10,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "n2v/embeddings.h"
 #include "n2v/graph.h"
 
 namespace n2v::testing {
@@ -127,6 +129,37 @@ inline ChiSquare ChiSquareTest(const std::vector<uint64_t>& counts,
   result.df = bins - 1;
   result.critical = result.df > 0 ? ChiSquareCritical(result.df, z) : 0;
   return result;
+}
+
+inline double Cosine(std::span<const float> a, std::span<const float> b) {
+  double dot = 0, na = 0, nb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    dot += double{a[i]} * b[i];
+    na += double{a[i]} * a[i];
+    nb += double{b[i]} * b[i];
+  }
+  return dot / std::sqrt(na * nb);
+}
+
+// Mean cosine of same-community pairs of rows minus that of cross-community
+// pairs; `community` is indexed by node id.
+inline double CommunityMargin(const Embeddings& e,
+                              const std::vector<int>& community) {
+  double same = 0, cross = 0;
+  uint64_t num_same = 0, num_cross = 0;
+  for (size_t u = 0; u < e.size(); ++u) {
+    for (size_t v = u + 1; v < e.size(); ++v) {
+      const double c = Cosine(e.row(u), e.row(v));
+      if (community[e.id(u)] == community[e.id(v)]) {
+        same += c;
+        ++num_same;
+      } else {
+        cross += c;
+        ++num_cross;
+      }
+    }
+  }
+  return same / num_same - cross / num_cross;
 }
 
 }  // namespace n2v::testing

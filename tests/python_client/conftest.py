@@ -7,17 +7,13 @@ N2V_SIDECAR (ctest sets it). By hand, from the repository root:
 
 The client is imported from clients/python (its gRPC stubs are generated
 from proto/n2v/v1/n2v.proto on first import, which needs grpcio-tools).
-Each server listens on 127.0.0.1 port 0 and reports its port through
---port-file; it is stopped with SIGTERM when its fixture ends.
+Each server is started by tests/support/sidecar_process.py (127.0.0.1
+port 0, --port-file) and stopped with SIGTERM when its fixture ends.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -26,8 +22,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "clients" / "python"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
+from built_binary import built_binary  # noqa: E402
 from n2v_client import Client  # noqa: E402
+from sidecar_process import START_TIMEOUT_S, SidecarProcess, SidecarStartError  # noqa: E402
 
 # The shared real graphs live next to the repository (../shared/datasets).
 KARATE = REPO / ".." / "shared" / "datasets" / "karate" / "karate.edgelist"
@@ -37,28 +36,19 @@ SMALL = dict(embedding_dimension=16, walk_length=20, walks_per_node=5,
              window_size=5, negative_sampling_rate=5, iterations=1,
              random_seed=7)
 
-START_TIMEOUT_S = 30
-# SIGTERM lets running jobs finish for up to --grace (30 s by default).
-STOP_TIMEOUT_S = 45
 
-
-class Sidecar:
-    """One n2v-sidecar process listening on 127.0.0.1 (a free port)."""
+class Sidecar(SidecarProcess):
+    """One n2v-sidecar process listening on 127.0.0.1 (a free port) that
+    reports SERVING; fails the test when it does not start."""
 
     def __init__(self, binary: Path, workdir: Path, args: Sequence[str] = (),
                  client_kwargs: Optional[dict] = None) -> None:
-        self.workdir = workdir
         # Client arguments every client of this server needs (TLS material).
         self.client_kwargs = dict(client_kwargs or {})
-        self.port_file = workdir / "port"
-        self.log_path = workdir / "sidecar.log"
-        self.argv: List[str] = [str(binary), "--listen", "127.0.0.1:0",
-                                "--port-file", str(self.port_file), *args]
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        self.port = self._wait_for_port()
-        self.target = f"127.0.0.1:{self.port}"
+        try:
+            super().__init__(binary, workdir, args)
+        except SidecarStartError as exc:
+            pytest.fail(str(exc), pytrace=False)
         with self.client(timeout=5) as probe:
             try:
                 probe.wait_until_serving(timeout=START_TIMEOUT_S)
@@ -67,60 +57,15 @@ class Sidecar:
                 pytest.fail(f"n2v-sidecar on {self.target} never reported SERVING: "
                             f"{exc}\n{self.log()}", pytrace=False)
 
-    def log(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        text = self.log_path.read_text(errors="replace")
-        return f"--- {' '.join(self.argv)}\n{text[-4000:]}"
-
-    def _wait_for_port(self) -> int:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"n2v-sidecar exited with {self.proc.returncode} "
-                            f"before listening\n{self.log()}", pytrace=False)
-            try:
-                text = self.port_file.read_text().strip()
-                if text:
-                    return int(text)
-            except (OSError, ValueError):
-                pass  # not written yet, or written halfway
-            time.sleep(0.02)
-        self.stop()
-        pytest.fail(f"n2v-sidecar wrote no port to {self.port_file} within "
-                    f"{START_TIMEOUT_S}s\n{self.log()}", pytrace=False)
-
     def client(self, **kwargs) -> Client:
         kwargs = {"timeout": 30, **self.client_kwargs, **kwargs}
         return Client(self.target, **kwargs)
 
-    def stop(self) -> Optional[int]:
-        """SIGTERM, then SIGKILL after STOP_TIMEOUT_S; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
-
 
 @pytest.fixture(scope="session")
 def sidecar_binary() -> Path:
-    value = os.environ.get("N2V_SIDECAR")
-    if not value:
-        pytest.fail(
-            "N2V_SIDECAR is not set: point it at the built server, e.g. from the "
-            "repository root: cmake -S . -B build -G Ninja && ninja -C build "
-            "n2v-sidecar && N2V_SIDECAR=build/sidecar/n2v-sidecar python -m pytest "
-            "-q tests/python_client (ctest sets N2V_SIDECAR itself)", pytrace=False)
-    path = Path(value).resolve()
-    if not (path.is_file() and os.access(path, os.X_OK)):
-        pytest.fail(f"N2V_SIDECAR={value} is not an executable file "
-                    f"(resolved to {path})", pytrace=False)
-    return path
+    return built_binary("N2V_SIDECAR", "n2v-sidecar", "build/sidecar/n2v-sidecar",
+                        "tests/python_client")
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,6 @@ def test_mismatched_expected_counts_are_invalid(client):
 def test_unreachable_server_is_unavailable():
     from n2v_client import Client, Unavailable
 
-    with Client("127.0.0.1:1", timeout=2) as c:
+    with Client("127.0.0.1:1", timeout=120) as c:
         with pytest.raises(Unavailable):
             c.list_jobs()

@@ -1,7 +1,5 @@
 """Server process: health, reflection, shutdown on SIGTERM."""
 
-import time
-
 import grpc
 import pytest
 
@@ -25,8 +23,8 @@ def test_reflection_lists_the_services_and_describes_n2v(server):
 
 
 def test_sigterm_stops_an_idle_server_promptly_and_cleanly(start_sidecar):
-    server = start_sidecar()
-    started = time.monotonic()
+    # With an hour of grace, exiting 0 before stop() turns to SIGKILL (after
+    # STOP_TIMEOUT_S) shows that an idle server does not wait for the grace.
+    server = start_sidecar("--grace", "1h")
     code = server.stop()
     assert code == 0, server.log()
-    assert time.monotonic() - started < 5

@@ -25,13 +25,15 @@ def test_upload_over_the_budget_is_resource_exhausted_with_numbers(tight_server,
 def test_jobs_beyond_max_jobs_queue_and_can_be_cancelled(tight_server, small):
     with tight_server.client() as c:
         snap = c.upload_graph([1, 2, 3], [2, 3, 1])
+        # Hours of training on any machine: it holds the one slot until cancelled.
         long = c.start_job(snap.snapshot_id, walk_length=1000, walks_per_node=1000,
-                           embedding_dimension=4, window_size=2)
+                           embedding_dimension=4, window_size=2, iterations=1000)
         queued = c.start_job(snap.snapshot_id, **small)
         assert c.get_job(queued.job_id).state == JobState.QUEUED
         assert c.cancel(queued.job_id).state == JobState.CANCELLED
+        assert c.get_job(long.job_id).state in (JobState.QUEUED, JobState.RUNNING)
         with pytest.raises(FailedPrecondition, match=long.job_id):
-            c.delete_job(long.job_id)  # still running
+            c.delete_job(long.job_id)  # not finished
         c.cancel(long.job_id)
         with pytest.raises(N2vJobCancelled):
             c.watch(long.job_id)

@@ -49,7 +49,7 @@ def test_tls_server(start_sidecar, certs):
     with Client(server.target, root_certificates=(certs / "ca.pem").read_bytes(),
                 timeout=10) as c:
         assert c.list_snapshots()
-    with Client(server.target, timeout=3) as plain:
+    with Client(server.target, timeout=120) as plain:
         with pytest.raises(Unavailable):
             plain.list_snapshots()
 
@@ -66,6 +66,6 @@ def test_mutual_tls_server(start_sidecar, certs):
                 timeout=10) as c:
         assert c.health() == "SERVING"
         assert c.list_jobs() == []
-    with Client(server.target, root_certificates=certs / "ca.pem", timeout=3) as anonymous:
+    with Client(server.target, root_certificates=certs / "ca.pem", timeout=120) as anonymous:
         with pytest.raises(Unavailable):
             anonymous.list_jobs()

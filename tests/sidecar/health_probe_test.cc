@@ -44,7 +44,7 @@ ProbeRun RunProbe(const ScratchDir& dir, const std::vector<std::string>& args) {
   std::unique_ptr<ChildProcess> probe = ChildProcess::Start(
       argv, dir.File("probe.out"), dir.File("probe.err"));
   if (probe == nullptr) return run;
-  const std::optional<int> status = probe->Wait(absl::Seconds(30));
+  const std::optional<int> status = probe->Wait(testing::kHangGuard);
   run.took = absl::Now() - start;
   if (status && WIFEXITED(*status)) run.exit_code = WEXITSTATUS(*status);
   run.out = testing::ReadFile(dir.File("probe.out"));
@@ -114,7 +114,7 @@ TEST(HealthProbeTest, ServingSidecarThenStopped) {
   ExpectOneLine(run, "NOT_FOUND");
 
   sidecar.process->Signal(SIGTERM);
-  ASSERT_TRUE(sidecar.process->Wait(absl::Seconds(20)).has_value());
+  ASSERT_TRUE(sidecar.process->Wait(testing::kHangGuard).has_value());
   run = RunProbe(dir, {"--address", address});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   ExpectOneLine(run, "UNAVAILABLE");
@@ -124,12 +124,12 @@ TEST(HealthProbeTest, ClosedPortFailsFast) {
   ScratchDir dir;
   const LocalSocket closed(/*listening=*/false);
   ASSERT_NE(closed.port(), 0);
+  // Refused connections fail the call at once, not at the deadline: with an
+  // hour's deadline the probe still exits (within kHangGuard), UNAVAILABLE.
   const ProbeRun run =
-      RunProbe(dir, {"--address", Address(closed.port()), "--timeout", "10s"});
+      RunProbe(dir, {"--address", Address(closed.port()), "--timeout", "1h"});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   ExpectOneLine(run, "UNAVAILABLE");
-  // Refused connections fail the call at once, not at the deadline.
-  EXPECT_LT(run.took, absl::Seconds(8));
 }
 
 TEST(HealthProbeTest, SilentServerHitsTheTimeout) {
@@ -142,8 +142,8 @@ TEST(HealthProbeTest, SilentServerHitsTheTimeout) {
       dir, {"--address", Address(silent.port()), "--timeout", "300ms"});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   ExpectOneLine(run, "DEADLINE_EXCEEDED");
+  // A lower bound only: the probe waited for its deadline.
   EXPECT_GE(run.took, absl::Milliseconds(250));
-  EXPECT_LT(run.took, absl::Seconds(5));
 }
 
 TEST(HealthProbeTest, BadUsageExitsOneNotTwo) {

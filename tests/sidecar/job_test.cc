@@ -391,9 +391,9 @@ TEST(JobTest, UnknownIdsAreNotFound) {
   }
 }
 
-// A job of a few seconds: cancelled once training, it ends CANCELLED within
-// a second and leaves no result. With one job slot a second job queues
-// behind it, and can be cancelled while queued.
+// A long job, cancelled once training: its watch goes on to CANCELLED from
+// RUNNING before the run's end, and it leaves no result. With one job slot a
+// second job queues behind it, and can be cancelled while queued.
 TEST(JobTest, CancelMidTraining) {
   ServerOptions options = testing::SmallServerOptions();
   options.service.max_jobs = 1;
@@ -403,14 +403,8 @@ TEST(JobTest, CancelMidTraining) {
       testing::UploadOrDie(*t.stub, testing::RandomGraph(3000, 15000, 5));
   const v1::Snapshot small = testing::UploadOrDie(*t.stub, testing::Ring(10));
   const uint64_t graphs_bytes = big.memory_bytes() + small.memory_bytes();
-  v1::Node2VecParams params = SmallParams(16);
-  params.set_walks_per_node(50);
-  params.set_walk_length(200);
-  params.set_window_size(10);
-  params.set_concurrency(1);
-  params.set_deterministic(false);
-  const v1::Job long_job =
-      testing::StartJobOrDie(*t.stub, big.snapshot_id(), params);
+  const v1::Job long_job = testing::StartJobOrDie(*t.stub, big.snapshot_id(),
+                                                  testing::LongJobParams());
   const v1::Job queued =
       testing::StartJobOrDie(*t.stub, small.snapshot_id(), SmallParams());
 
@@ -429,7 +423,7 @@ TEST(JobTest, CancelMidTraining) {
   }
   ASSERT_FALSE(progress.empty());
   ASSERT_EQ(progress.back().state(), v1::JOB_STATE_RUNNING)
-      << "the job ended before training was seen; make it longer";
+      << progress.back().DebugString();
   ASSERT_EQ(progress.back().phase(), v1::JOB_PHASE_TRAINING);
 
   // While it runs: no vectors, no deletion; the second job waits.
@@ -458,15 +452,21 @@ TEST(JobTest, CancelMidTraining) {
   ASSERT_EQ(queued_progress.size(), 1u);
   EXPECT_EQ(queued_progress[0].state(), v1::JOB_STATE_CANCELLED);
 
-  const absl::Time cancelled_at = absl::Now();
+  const size_t before_cancel = progress.size();
   ASSERT_TRUE(CancelJob(*t.stub, long_job.job_id(), &job).ok());
   while (reader->Read(&p)) progress.push_back(p);
-  const absl::Duration took = absl::Now() - cancelled_at;
   status = reader->Finish();
   ASSERT_TRUE(status.ok()) << Describe(status);
   ExpectWellFormedProgress(progress);
+  // QUEUED at first at most, RUNNING up to the cancel and perhaps a little
+  // after it, then CANCELLED.
+  ASSERT_GT(progress.size(), before_cancel);
+  size_t i = 0;
+  while (progress[i].state() == v1::JOB_STATE_QUEUED) ++i;
+  for (; i + 1 < progress.size(); ++i) {
+    EXPECT_EQ(progress[i].state(), v1::JOB_STATE_RUNNING) << i;
+  }
   EXPECT_EQ(progress.back().state(), v1::JOB_STATE_CANCELLED);
-  EXPECT_LT(took, absl::Seconds(1));
   EXPECT_LT(progress.back().overall_fraction(), 1.0);
 
   const testing::Fetched late = testing::Fetch(*t.stub, long_job.job_id());
@@ -493,7 +493,6 @@ TEST(JobTest, RetentionDropsFinishedJobsAndUnusedSnapshots) {
   const v1::Job job =
       testing::StartJobOrDie(*t.stub, snapshot.snapshot_id(), SmallParams());
   testing::WaitSucceeded(*t.stub, job.job_id());
-  const absl::Time finished = absl::Now();
   v1::Job got;
   grpc::Status status = GetJob(*t.stub, job.job_id(), &got);
   ASSERT_TRUE(status.ok()) << Describe(status);
@@ -509,9 +508,10 @@ TEST(JobTest, RetentionDropsFinishedJobsAndUnusedSnapshots) {
     return GetJob(*t.stub, job.job_id(), &got).error_code() ==
            grpc::StatusCode::NOT_FOUND;
   };
-  EXPECT_TRUE(testing::Eventually([&] { return snapshot_gone() && job_gone(); },
-                                  absl::Seconds(2)));
-  EXPECT_LT(absl::Now() - finished, absl::Milliseconds(1500));
+  // Within kHangGuard: far inside the default retention of an hour, so it is
+  // the 200 ms retention that dropped them.
+  EXPECT_TRUE(
+      testing::Eventually([&] { return snapshot_gone() && job_gone(); }));
   status = GetJob(*t.stub, job.job_id(), &got);
   EXPECT_EQ(status.error_message(), "job '" + job.job_id() + "' not found");
   grpc::ClientContext context;
@@ -607,7 +607,7 @@ TEST(JobManagerTest, FinishingJobsDoNotDeadlockWithTheRetentionSweep) {
       EXPECT_TRUE(job.ok()) << job.status();
       if (!job.ok()) break;
       absl::StatusOr<v1::JobProgress> done =
-          jobs.WaitUntilDone(job->job_id(), absl::Seconds(10));
+          jobs.WaitUntilDone(job->job_id(), testing::kHangGuard);
       EXPECT_TRUE(done.ok()) << done.status();
       if (!done.ok()) break;
       EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED);
@@ -615,7 +615,8 @@ TEST(JobManagerTest, FinishingJobsDoNotDeadlockWithTheRetentionSweep) {
     stop = true;
     sweeper.join();
   });
-  if (run.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+  if (run.wait_for(absl::ToChronoSeconds(testing::kHangGuard)) !=
+      std::future_status::ready) {
     // Deadlocked threads cannot be joined: end the test binary.
     ADD_FAILURE() << "deadlock between finishing jobs and the sweep";
     std::fflush(stdout);

@@ -40,15 +40,22 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
-bool AnyLineHas(const std::string& text,
-                const std::vector<std::string>& parts) {
-  for (const std::string& line : Lines(text)) {
+// The index of the first line of `text` that contains every one of `parts`.
+std::optional<size_t> FirstLineWith(const std::string& text,
+                                    const std::vector<std::string>& parts) {
+  const std::vector<std::string> lines = Lines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
     bool all = true;
     for (const std::string& part : parts)
-      all = all && absl::StrContains(line, part);
-    if (all) return true;
+      all = all && absl::StrContains(lines[i], part);
+    if (all) return i;
   }
-  return false;
+  return std::nullopt;
+}
+
+bool AnyLineHas(const std::string& text,
+                const std::vector<std::string>& parts) {
+  return FirstLineWith(text, parts).has_value();
 }
 
 // Every line of the sidecar's stderr is one JSON object with an event.
@@ -76,21 +83,19 @@ TEST(SidecarProcessTest, ClientKilledMidUpload) {
       "", dir.File("client.stderr"));
   ASSERT_NE(client, nullptr);
   ASSERT_TRUE(testing::Eventually(
-      [&] { return std::filesystem::exists(ready) || !client->running(); },
-      absl::Seconds(20)));
+      [&] { return std::filesystem::exists(ready) || !client->running(); }));
   ASSERT_TRUE(client->running())
       << testing::ReadFile(dir.File("client.stderr"));
   absl::SleepFor(absl::Milliseconds(100));
   client->Signal(SIGKILL);
-  ASSERT_TRUE(client->Wait(absl::Seconds(5)).has_value());
+  ASSERT_TRUE(client->Wait(testing::kHangGuard).has_value());
 
   EXPECT_TRUE(testing::Eventually(
       [&] {
         return AnyLineHas(testing::ReadFile(sidecar.stderr_path),
                           {"\"event\":\"upload_failed\"",
                            "\"error\":\"upload aborted by the client\""});
-      },
-      absl::Seconds(5)))
+      }))
       << testing::ReadFile(sidecar.stderr_path);
   {
     grpc::ClientContext context;
@@ -107,21 +112,16 @@ TEST(SidecarProcessTest, ClientKilledMidUpload) {
 }
 
 // SIGTERM while a job trains: open watches end UNAVAILABLE, the job gets the
-// 1 s grace, is cancelled, and the process exits 0 soon after.
+// 1 s grace, is cancelled, and the process exits 0. The log has the signal,
+// the shutdown, the cancelled job and the stop, in that order.
 TEST(SidecarProcessTest, SigtermWithARunningJob) {
   ScratchDir dir;
   SidecarProcess sidecar(dir, {"--grace", "1s", "--max-jobs", "1"});
   ASSERT_NE(sidecar.process, nullptr);
   const v1::Snapshot snapshot =
       testing::UploadOrDie(*sidecar.stub, testing::RandomGraph(3000, 15000, 9));
-  v1::Node2VecParams params = testing::SmallParams(16);
-  params.set_walks_per_node(50);
-  params.set_walk_length(200);
-  params.set_window_size(10);
-  params.set_concurrency(1);
-  params.set_deterministic(false);
-  const v1::Job job =
-      testing::StartJobOrDie(*sidecar.stub, snapshot.snapshot_id(), params);
+  const v1::Job job = testing::StartJobOrDie(
+      *sidecar.stub, snapshot.snapshot_id(), testing::LongJobParams());
 
   grpc::ClientContext context;
   v1::WatchJobRequest request;
@@ -144,33 +144,40 @@ TEST(SidecarProcessTest, SigtermWithARunningJob) {
       << Describe(watch);
   EXPECT_EQ(watch.error_message(), "the server is shutting down");
 
-  const std::optional<int> status = sidecar.process->Wait(absl::Seconds(15));
+  const std::optional<int> status =
+      sidecar.process->Wait(testing::kHangGuard);
   ASSERT_TRUE(status.has_value()) << "still running after SIGTERM";
-  const absl::Duration took = absl::Now() - signalled;
   EXPECT_TRUE(WIFEXITED(*status)) << *status;
   EXPECT_EQ(WEXITSTATUS(*status), 0);
-  EXPECT_GE(took, absl::Milliseconds(900));  // the grace period was given
-  EXPECT_LT(took, absl::Seconds(5));
+  // A lower bound only: the grace period was given (a slower machine only
+  // makes this longer).
+  EXPECT_GE(absl::Now() - signalled, absl::Milliseconds(900));
 
   const std::string log = testing::ReadFile(sidecar.stderr_path);
   ExpectJsonLines(log);
-  EXPECT_TRUE(
-      AnyLineHas(log, {"\"event\":\"signal\"", "\"signal\":\"SIGTERM\""}))
-      << log;
-  EXPECT_TRUE(AnyLineHas(
+  const std::optional<size_t> signal_line = FirstLineWith(
+      log, {"\"event\":\"signal\"", "\"signal\":\"SIGTERM\""});
+  const std::optional<size_t> shutdown_line =
+      FirstLineWith(log, {"\"event\":\"shutting_down\"", "\"grace_seconds\":1"});
+  const std::optional<size_t> cancelled_line = FirstLineWith(
       log, {"\"event\":\"job_finished\"", "\"job_id\":\"" + job.job_id() + "\"",
-            "\"outcome\":\"CANCELLED\""}))
+            "\"outcome\":\"CANCELLED\""});
+  const std::optional<size_t> stopped_line =
+      FirstLineWith(log, {"\"event\":\"stopped\""});
+  ASSERT_TRUE(signal_line && shutdown_line && cancelled_line && stopped_line)
       << log;
-  EXPECT_TRUE(AnyLineHas(log, {"\"event\":\"stopped\""})) << log;
+  EXPECT_LT(*signal_line, *shutdown_line) << log;
+  EXPECT_LT(*shutdown_line, *cancelled_line) << log;
+  EXPECT_LT(*cancelled_line, *stopped_line) << log;
 }
 
-// With nothing running, SIGTERM or SIGINT ends the process at once, even
-// with the default 30 s grace.
+// With nothing running, SIGTERM or SIGINT ends the process without waiting
+// for the grace period: an hour here, so exiting within kHangGuard shows it.
 TEST(SidecarProcessTest, IdleServerExitsPromptly) {
   for (const int signal : {SIGTERM, SIGINT}) {
     SCOPED_TRACE(strsignal(signal));
     ScratchDir dir;
-    SidecarProcess sidecar(dir, {});
+    SidecarProcess sidecar(dir, {"--grace", "1h"});
     ASSERT_NE(sidecar.process, nullptr);
     // A finished job is no reason to wait.
     const v1::Snapshot snapshot =
@@ -183,12 +190,11 @@ TEST(SidecarProcessTest, IdleServerExitsPromptly) {
     // server's GOAWAY ping only from its 5 s backup poller, which would hold
     // the server's shutdown that long.
     sidecar.stub.reset();
-    const absl::Time signalled = absl::Now();
     sidecar.process->Signal(signal);
-    const std::optional<int> status = sidecar.process->Wait(absl::Seconds(10));
-    ASSERT_TRUE(status.has_value());
+    const std::optional<int> status =
+        sidecar.process->Wait(testing::kHangGuard);
     const std::string log = testing::ReadFile(sidecar.stderr_path);
-    EXPECT_LT(absl::Now() - signalled, absl::Seconds(2)) << log;
+    ASSERT_TRUE(status.has_value()) << log;
     EXPECT_TRUE(WIFEXITED(*status)) << *status;
     EXPECT_EQ(WEXITSTATUS(*status), 0);
     ExpectJsonLines(log);
@@ -266,7 +272,7 @@ TEST(CliParityTest, SidecarVectorsAreBitIdenticalToTheCli) {
     std::unique_ptr<ChildProcess> cli =
         ChildProcess::Start(argv, "", dir.File("cli.stderr"));
     ASSERT_NE(cli, nullptr);
-    const std::optional<int> status = cli->Wait(absl::Seconds(60));
+    const std::optional<int> status = cli->Wait(testing::kHangGuard);
     ASSERT_TRUE(status.has_value());
     ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
         << testing::ReadFile(dir.File("cli.stderr"));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
@@ -134,8 +135,7 @@ int HealthCheck(int port, grpc::Status* status) {
                                      grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + testing::kHangGuard));
   grpc::Slice empty(std::string{});
   grpc::ByteBuffer request(&empty, 1);
   grpc::ByteBuffer response;
@@ -364,8 +364,7 @@ std::shared_ptr<grpc::ChannelCredentials> TlsClient(
 
 grpc::Status ListSnapshots(v1::N2v::Stub& stub) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + testing::kHangGuard));
   v1::ListSnapshotsResponse list;
   return stub.ListSnapshots(&context, {}, &list);
 }

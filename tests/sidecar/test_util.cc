@@ -184,6 +184,17 @@ v1::Node2VecParams SmallParams(uint32_t dimensions) {
   return params;
 }
 
+v1::Node2VecParams LongJobParams() {
+  v1::Node2VecParams params = SmallParams(16);
+  params.set_walks_per_node(50);
+  params.set_walk_length(200);
+  params.set_window_size(10);
+  params.set_iterations(1000);
+  params.set_concurrency(1);
+  params.set_deterministic(false);
+  return params;
+}
+
 v1::Job StartJobOrDie(v1::N2v::Stub& stub, const std::string& snapshot_id,
                       const v1::Node2VecParams& params) {
   grpc::ClientContext context;
@@ -201,8 +212,7 @@ std::vector<v1::JobProgress> Watch(v1::N2v::Stub& stub,
                                    const std::string& job_id,
                                    uint32_t interval_ms) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(60));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kHangGuard));
   v1::WatchJobRequest request;
   request.set_job_id(job_id);
   request.set_interval_ms(interval_ms);
@@ -289,8 +299,7 @@ bool Eventually(const std::function<bool()>& condition,
 }
 
 bool BudgetSettlesAt(SidecarServer& server, uint64_t bytes) {
-  return Eventually([&] { return server.service().budget().used() == bytes; },
-                    absl::Seconds(2));
+  return Eventually([&] { return server.service().budget().used() == bytes; });
 }
 
 std::unique_ptr<ChildProcess> ChildProcess::Start(
@@ -356,8 +365,7 @@ SidecarProcess::SidecarProcess(const ScratchDir& dir,
   process = ChildProcess::Start(argv, "", stderr_path);
   if (process == nullptr) return;
   const bool listening = Eventually(
-      [&] { return std::filesystem::exists(port_file) || !process->running(); },
-      absl::Seconds(20));
+      [&] { return std::filesystem::exists(port_file) || !process->running(); });
   if (!listening || !process->running() ||
       !absl::SimpleAtoi(ReadFile(port_file), &port)) {
     ADD_FAILURE() << "n2v-sidecar did not start; stderr:\n"

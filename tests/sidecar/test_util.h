@@ -26,6 +26,11 @@ namespace n2v::sidecar::testing {
 inline constexpr char kKarate[] = "../shared/datasets/karate/karate.edgelist";
 inline constexpr char kLesmis[] = "../shared/datasets/lesmis/lesmis.edges.csv";
 
+// How long a test waits for something that must happen (a port file, an
+// exit, a log line, a state): only against a hang, never a measure of speed.
+// Tests assert the order of events, not how long they took.
+inline constexpr absl::Duration kHangGuard = absl::Minutes(2);
+
 // "CODE: message", for failure output.
 std::string Describe(const grpc::Status& status);
 
@@ -100,6 +105,11 @@ v1::Snapshot UploadOrDie(v1::N2v::Stub& stub, const EdgeList& edges,
 // Small, fast, deterministic parameters.
 v1::Node2VecParams SmallParams(uint32_t dimensions = 8);
 
+// Parameters of a job that trains for hours on one thread on any machine
+// (for a graph of a few thousand nodes): still running whenever a test
+// cancels it, stops it or looks at it.
+v1::Node2VecParams LongJobParams();
+
 // Starts a job or fails the test.
 v1::Job StartJobOrDie(v1::N2v::Stub& stub, const std::string& snapshot_id,
                       const v1::Node2VecParams& params);
@@ -136,10 +146,11 @@ void AppendChunk(const v1::EmbeddingChunk& chunk, Fetched& out);
 Embeddings ToEmbeddings(const Fetched& fetched);
 
 // Polls `condition` every 10 ms until it holds or `timeout` passes.
-bool Eventually(const std::function<bool()>& condition, absl::Duration timeout);
+bool Eventually(const std::function<bool()>& condition,
+                absl::Duration timeout = kHangGuard);
 
-// Whether the server's budget use comes to `bytes` within 2 s. A worker
-// thread lets go of a finished job a moment after its final state is
+// Whether the server's budget use comes to `bytes` (within kHangGuard). A
+// worker thread lets go of a finished job a moment after its final state is
 // visible, so what a deleted job held is freed just after DeleteJob returns.
 bool BudgetSettlesAt(SidecarServer& server, uint64_t bytes);
 

@@ -88,7 +88,7 @@ final class PluginHarness implements AutoCloseable {
   static Map<String, Long> sidecarLog(SidecarProcess sidecar, String event, String snapshotId)
       throws IOException {
     Pattern field = Pattern.compile("\"(\\w+)\":(\\d+)[,}]");
-    for (String line : Files.readAllLines(sidecar.log)) {
+    for (String line : Files.readAllLines(sidecar.logFile())) {
       if (line.contains("\"event\":\"" + event + "\"")
           && line.contains("\"snapshot_id\":\"" + snapshotId + "\"")) {
         Map<String, Long> out = new java.util.TreeMap<>();
@@ -98,7 +98,7 @@ final class PluginHarness implements AutoCloseable {
       }
     }
     throw new AssertionError("no " + event + " line for " + snapshotId + " in the sidecar log:\n"
-        + Files.readString(sidecar.log));
+        + Files.readString(sidecar.logFile()));
   }
 
   Map<String, Long> sidecarLog(String event, String snapshotId) throws IOException {

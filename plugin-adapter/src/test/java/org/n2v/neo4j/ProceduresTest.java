@@ -347,8 +347,16 @@ class ProceduresTest {
     assertTrue(r.get("freeBytes").asLong() > 0 && r.get("freeBytes").asLong() <= 2L << 30);
     assertTrue(r.get("fits").asBoolean());
     assertTrue(r.get("requiredMemory").asString().matches("[0-9.]+ (B|KiB|MiB)"), r.toString());
-    assertTrue(r.get("estimatedSeconds").asDouble() >= 0);
+    double seconds = r.get("estimatedSeconds").asDouble();
+    assertTrue(seconds > 0 && Double.isFinite(seconds), r.toString());
     assertEquals(77L * 10 * 80, r.get("walkNodes").asLong());
+    // The estimate scales with the walks: twice the walks per node, twice the time (the
+    // sidecar's measured rate is the same for both calls).
+    Record twice = h.single("CALL n2v.estimate({nodeLabels: 'Character', "
+        + "relationshipWeightProperty: 'weight', orientation: 'UNDIRECTED', walksPerNode: 20}) "
+        + "YIELD estimatedSeconds, walkNodes RETURN *");
+    assertEquals(77L * 20 * 80, twice.get("walkNodes").asLong());
+    assertEquals(2 * seconds, twice.get("estimatedSeconds").asDouble(), 1e-9 * seconds);
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.n2v.neo4j.SidecarProcess;
 
 public final class GdsComparison {
   private GdsComparison() {}
@@ -41,7 +42,7 @@ public final class GdsComparison {
     if (o.gdsDefaultLearningRate) tools.add(ToolRunners.GDS_DEFAULT_LR);
     List<ToolRun> runs = new ArrayList<>();
     List<Path> embeddings = new ArrayList<>();
-    try (SidecarProcess sidecar = SidecarProcess.start(o.sidecarBinary);
+    try (SidecarProcess sidecar = SidecarProcess.start(o.sidecarBinary, "--memory-budget", "8GiB");
         BenchDatabase database = BenchDatabase.start(sidecar.address())) {
       EdgeListLoader.Loaded graph = EdgeListLoader.load(database.db, o.edges, o.label, o.type);
       log("loaded %d nodes, %d relationships in %d ms; %s", graph.nodes(), graph.relationships(),
