@@ -4,7 +4,7 @@
 Reads a job file (TOML), connects to Neo4j over Bolt and runs each job's
 `CALL n2v.write(config)` in turn. Jobs default to warm starts with
 alignment, so vectors of unchanged parts of the graph move little between
-runs (see the README, "Stable vectors"). One run at a time (a lock file),
+runs (see docs/warm-starts.md). One run at a time (a lock file),
 retries with exponential backoff on transient failures, a one-line summary
 per job, logs on stderr or in a file.
 

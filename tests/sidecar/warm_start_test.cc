@@ -171,6 +171,25 @@ v1::Job GetJobOrDie(v1::N2v::Stub& stub, const std::string& job_id) {
   return job;
 }
 
+// A first, cold run on `graph` uploaded under `header`, keeping its
+// context vectors: what the next run warm-starts from.
+struct FirstRun {
+  Embeddings vectors;
+  Embeddings context;
+};
+
+FirstRun RunCold(v1::N2v::Stub& stub, const v1::SnapshotHeader& header,
+                 const EdgeList& graph) {
+  v1::Snapshot first;
+  EXPECT_TRUE(testing::Upload(stub, testing::UploadMessages(header, graph), &first).ok());
+  v1::Node2VecParams cold = testing::SmallParams(8);
+  cold.set_keep_context(true);
+  const v1::Job job = testing::StartJobOrDie(stub, first.snapshot_id(), cold);
+  testing::WaitSucceeded(stub, job.job_id());
+  return {testing::ToEmbeddings(testing::Fetch(stub, job.job_id())),
+          testing::ToEmbeddings(testing::FetchContext(stub, job.job_id()))};
+}
+
 // Incremental jobs on an unchanged graph: nodes without a previous vector are
 // walked (not left at zero), and without previous context vectors the whole
 // graph is walked (a copy would hand out zero context vectors).
@@ -179,14 +198,9 @@ TEST(WarmStartApiTest, IncrementalWalksNodesWithoutPreviousVectors) {
   v1::SnapshotHeader header = testing::Header(false, false, "unchanged");
   header.set_track_changes(true);
   const EdgeList graph = testing::RandomGraph(300, 1500, 11);
-  v1::Snapshot first;
-  ASSERT_TRUE(testing::Upload(*t.stub, testing::UploadMessages(header, graph), &first).ok());
-  v1::Node2VecParams cold = testing::SmallParams(8);
-  cold.set_keep_context(true);
-  const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
-  testing::WaitSucceeded(*t.stub, job1.job_id());
-  const Embeddings vectors1 = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
-  const Embeddings context1 = testing::ToEmbeddings(testing::FetchContext(*t.stub, job1.job_id()));
+  const FirstRun run1 = RunCold(*t.stub, header, graph);
+  const Embeddings& vectors1 = run1.vectors;
+  const Embeddings& context1 = run1.context;
 
   v1::Node2VecParams incremental = WarmParams();
   incremental.set_incremental(true);
@@ -310,12 +324,6 @@ TEST(WarmStartApiTest, BadWarmStartsAreRefused) {
                 "params.warm_start");
 }
 
-}  // namespace
-}  // namespace n2v::sidecar
-
-namespace n2v::sidecar {
-namespace {
-
 // EstimateJob for a snapshot and the job StartJob starts on it charge the
 // same bytes (one plan, one memory model), for cold, warm and incremental
 // jobs alike; a warm start charges its context matrix in both.
@@ -324,19 +332,12 @@ TEST(WarmStartApiTest, EstimateAndStartChargeTheSameBytes) {
   v1::SnapshotHeader header = testing::Header(false, false, "charged");
   header.set_track_changes(true);
   const EdgeList graph = testing::RandomGraph(300, 1500, 3);
-  v1::Snapshot first;
-  ASSERT_TRUE(testing::Upload(*t.stub, testing::UploadMessages(header, graph), &first).ok());
-  v1::Node2VecParams cold = testing::SmallParams(8);
-  cold.set_keep_context(true);
-  const v1::Job job1 = testing::StartJobOrDie(*t.stub, first.snapshot_id(), cold);
-  testing::WaitSucceeded(*t.stub, job1.job_id());
-  const Embeddings vectors = testing::ToEmbeddings(testing::Fetch(*t.stub, job1.job_id()));
-  const Embeddings context = testing::ToEmbeddings(testing::FetchContext(*t.stub, job1.job_id()));
+  const FirstRun first = RunCold(*t.stub, header, graph);
   EdgeList changed = graph;
   changed.sources.push_back(1);
   changed.targets.push_back(250);
   auto messages = testing::UploadMessages(header, changed);
-  AddInitial(messages, vectors, &context);
+  AddInitial(messages, first.vectors, &first.context);
   v1::Snapshot second;
   ASSERT_TRUE(testing::Upload(*t.stub, messages, &second).ok());
 

@@ -302,9 +302,10 @@ class Client:
         initial_learning_rate, min_learning_rate, random_seed, concurrency,
         deterministic, positive_sampling_factor, negative_sampling_exponent,
         isolated_nodes ('random' or 'zero'), and for warm starts:
-        warm_start (start from the snapshot's initial vectors; use a small
-        initial_learning_rate such as 0.001), align (rotate the result onto
-        the initial vectors and report Job.drift), incremental (walk only
+        warm_start (start from the snapshot's initial vectors, at the
+        engine's warm learning rate 0.001 unless initial_learning_rate is
+        given), align (rotate the result onto the initial vectors and report
+        Job.drift; by default when warm-starting), incremental (walk only
         from the snapshot's changed nodes when they are at most
         incremental_max_changed_fraction of the graph [0.1]; needs
         warm_start), keep_context (keep the context vectors for
