@@ -14,6 +14,7 @@
 #include "n2v/edge_features.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/io/embedding_io.h"
+#include "n2v/status_macros.h"
 #include "output_file.h"
 #include "report.h"
 
@@ -47,97 +48,71 @@ bool WriteFeatures(std::FILE* out, const io::NodePairs& pairs,
   return std::fflush(out) == 0;
 }
 
-}  // namespace
-
-int RunEdgeFeatures(int argc, char** argv) {
-  FlagSet flags("edge-features");
-  std::string embeddings_path, pairs_path, output, op_name = "hadamard";
+struct FeatureFlags {
+  std::string embeddings, pairs, output, op_name = "hadamard";
   int workers = tbb::info::default_concurrency();
-  flags.AddString("embeddings", &embeddings_path,
-                  "embedding file written by n2v embed (text or binary)");
-  flags.AddString("pairs", &pairs_path,
-                  "node pairs, 'u v' per line (extra columns ignored)");
-  flags.AddString("operator", &op_name,
-                  "average, hadamard, weighted-l1, weighted-l2, cosine or dot");
-  flags.AddString("output", &output, "output file ('u v f1 ... fk' lines); "
-                                     "stdout when empty");
-  flags.AddNumber("workers", &workers,
-               "worker threads (at most the cores available)");
-  if (absl::Status s = flags.Parse(argc, argv, 2); !s.ok()) {
-    PrintError("edge-features", s);
-    return kExitUsage;
-  }
-  if (flags.help_requested()) {
-    std::fputs(flags.Usage().c_str(), stdout);
-    return kExitOk;
-  }
-  absl::StatusOr<EdgeOperator> op = ParseEdgeOperator(op_name);
-  absl::Status usage = absl::OkStatus();
-  if (embeddings_path.empty()) {
-    usage = absl::InvalidArgumentError("--embeddings is required");
-  } else if (pairs_path.empty()) {
-    usage = absl::InvalidArgumentError("--pairs is required");
-  } else if (!op.ok()) {
-    usage = absl::InvalidArgumentError(
-        absl::StrCat("--operator: ", op.status().message()));
-  } else if (workers < 1) {
-    usage = absl::InvalidArgumentError(
-        absl::StrCat("--workers must be >= 1, got ", workers));
-  }
-  if (!usage.ok()) {
-    PrintError("edge-features", usage);
-    return kExitUsage;
-  }
-  if (!output.empty()) {
-    if (absl::Status s = CheckOutputPath(output); !s.ok()) {
-      PrintError("edge-features", s);
-      return kExitFailure;
-    }
-  }
+  EdgeOperator op = EdgeOperator::kHadamard;
+};
 
-  absl::StatusOr<Embeddings> embeddings = io::ReadEmbeddings(embeddings_path);
-  if (!embeddings.ok()) {
-    PrintError("edge-features", embeddings.status());
-    return kExitFailure;
+void RegisterFeatureFlags(FlagSet& flags, FeatureFlags& f) {
+  flags.AddString("embeddings", &f.embeddings,
+                  "embedding file written by n2v embed (text or binary)");
+  flags.AddString("pairs", &f.pairs,
+                  "node pairs, 'u v' per line (extra columns ignored)");
+  flags.AddString("operator", &f.op_name,
+                  "average, hadamard, weighted-l1, weighted-l2, cosine or dot");
+  flags.AddString("output", &f.output, "output file ('u v f1 ... fk' lines); "
+                                       "stdout when empty");
+  flags.AddNumber("workers", &f.workers,
+                  "worker threads (at most the cores available)");
+}
+
+// Usage errors, naming the flag; sets f.op.
+absl::Status ValidateFeatureFlags(FeatureFlags& f) {
+  if (f.embeddings.empty()) {
+    return absl::InvalidArgumentError("--embeddings is required");
   }
-  absl::StatusOr<io::NodePairs> pairs = io::ReadNodePairs(pairs_path);
-  if (!pairs.ok()) {
-    PrintError("edge-features", pairs.status());
-    return kExitFailure;
+  if (f.pairs.empty()) return absl::InvalidArgumentError("--pairs is required");
+  absl::StatusOr<EdgeOperator> op = ParseEdgeOperator(f.op_name);
+  if (!op.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--operator: ", op.status().message()));
   }
-  // Every id must have a vector; name the first one that has none by its
-  // pair, counted from 1 as a user counts.
-  for (size_t i = 0; i < pairs->sources.size(); ++i) {
+  f.op = *op;
+  if (f.workers < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--workers must be >= 1, got ", f.workers));
+  }
+  return absl::OkStatus();
+}
+
+// Every id must have a vector; names the first that has none by its pair,
+// counted from 1 as a user counts.
+absl::Status CheckEveryIdHasAVector(const FeatureFlags& f,
+                                    const Embeddings& embeddings,
+                                    const io::NodePairs& pairs) {
+  for (size_t i = 0; i < pairs.sources.size(); ++i) {
     for (const bool target : {false, true}) {
-      const int64_t id = target ? pairs->targets[i] : pairs->sources[i];
-      if (!embeddings->Find(id)) {
-        PrintError("edge-features",
-                   absl::StrCat(pairs_path, ": pair ", i + 1, ": node id ", id,
-                                " (", target ? "target" : "source",
-                                ") has no vector in '", embeddings_path, "'"));
-        return kExitFailure;
-      }
+      const int64_t id = target ? pairs.targets[i] : pairs.sources[i];
+      if (embeddings.Find(id)) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          f.pairs, ": pair ", i + 1, ": node id ", id, " (",
+          target ? "target" : "source", ") has no vector in '", f.embeddings,
+          "'"));
     }
   }
-  workers = std::min(workers, tbb::info::default_concurrency());
-  absl::StatusOr<std::vector<float>> features = ComputeEdgeFeatures(
-      *embeddings, pairs->sources, pairs->targets, *op, workers);
-  if (!features.ok()) {
-    PrintError("edge-features",
-               absl::StrCat(pairs_path, ": ", features.status().message()));
-    return kExitFailure;
-  }
-  const uint32_t width = EdgeFeatureWidth(*op, embeddings->dimensions());
-  if (output.empty()) {
-    if (!WriteFeatures(stdout, *pairs, *features, width)) {
-      PrintError("edge-features", "cannot write to standard output");
-      return kExitFailure;
-    }
-    return kExitOk;
-  }
+  return absl::OkStatus();
+}
+
+// Writes the features to `output` through a temporary file renamed into
+// place, so a failed write leaves nothing.
+absl::Status WriteFeaturesFile(const std::string& output,
+                               const io::NodePairs& pairs,
+                               const std::vector<float>& features,
+                               uint32_t width) {
   const std::string temp = output + ".tmp";
   std::FILE* file = std::fopen(temp.c_str(), "wb");
-  bool ok = file != nullptr && WriteFeatures(file, *pairs, *features, width);
+  bool ok = file != nullptr && WriteFeatures(file, pairs, features, width);
   int error = ok ? 0 : errno;
   if (file != nullptr && std::fclose(file) != 0 && ok) {
     ok = false;
@@ -147,11 +122,54 @@ int RunEdgeFeatures(int argc, char** argv) {
     ok = false;
     error = errno;
   }
-  if (!ok) {
-    std::remove(temp.c_str());
-    PrintError("edge-features",
-               absl::StrCat("cannot write '", output, "': ",
-                            std::strerror(error != 0 ? error : EIO)));
+  if (ok) return absl::OkStatus();
+  std::remove(temp.c_str());
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot write '", output, "': ",
+                   std::strerror(error != 0 ? error : EIO)));
+}
+
+// Everything after the flags: read, check, compute, write.
+absl::Status Run(FeatureFlags& f) {
+  if (!f.output.empty()) N2V_RETURN_IF_ERROR(CheckOutputPath(f.output));
+  N2V_ASSIGN_OR_RETURN(Embeddings embeddings, io::ReadEmbeddings(f.embeddings));
+  N2V_ASSIGN_OR_RETURN(io::NodePairs pairs, io::ReadNodePairs(f.pairs));
+  N2V_RETURN_IF_ERROR(CheckEveryIdHasAVector(f, embeddings, pairs));
+  const int workers = std::min(f.workers, tbb::info::default_concurrency());
+  absl::StatusOr<std::vector<float>> features = ComputeEdgeFeatures(
+      embeddings, pairs.sources, pairs.targets, f.op, workers);
+  if (!features.ok()) {
+    return absl::Status(features.status().code(),
+                        absl::StrCat(f.pairs, ": ", features.status().message()));
+  }
+  const uint32_t width = EdgeFeatureWidth(f.op, embeddings.dimensions());
+  if (!f.output.empty()) {
+    return WriteFeaturesFile(f.output, pairs, *features, width);
+  }
+  if (!WriteFeatures(stdout, pairs, *features, width)) {
+    return absl::InvalidArgumentError("cannot write to standard output");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunEdgeFeatures(int argc, char** argv) {
+  FlagSet flags("edge-features");
+  FeatureFlags f;
+  RegisterFeatureFlags(flags, f);
+  absl::Status s = flags.Parse(argc, argv, 2);
+  if (s.ok() && flags.help_requested()) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    return kExitOk;
+  }
+  if (s.ok()) s = ValidateFeatureFlags(f);
+  if (!s.ok()) {
+    PrintError("edge-features", s);
+    return kExitUsage;
+  }
+  if (s = Run(f); !s.ok()) {
+    PrintError("edge-features", s);
     return kExitFailure;
   }
   return kExitOk;
