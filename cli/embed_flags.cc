@@ -81,6 +81,7 @@ const OptionNames& FlagNames() {
       .min_learning_rate = "--min-alpha",
       .subsample = "--sample",
       .num_threads = "--workers",
+      .walk_from = "--walk-from",
       .warm_start = "--init",
       .align = "--align-to",
       .previous_vectors = "its vectors",

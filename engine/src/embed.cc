@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "internal/initial_rows.h"
 #include "internal/parallel.h"
+#include "internal/string_view_compat.h"
 #include "internal/trainers.h"
 #include "n2v/status_macros.h"
 
@@ -28,14 +29,16 @@ double SecondsSince(Clock::time_point since) {
 
 // Dense indices of the walk_from ids; InvalidArgument naming an unknown one.
 absl::StatusOr<std::vector<NodeIndex>> StartNodes(
-    const CsrGraph& graph, const std::vector<int64_t>& ids) {
+    const CsrGraph& graph, const std::vector<int64_t>& ids,
+    std::string_view name) {
   std::vector<NodeIndex> starts;
   starts.reserve(ids.size());
   for (int64_t id : ids) {
     auto v = graph.ids().Find(id);
     if (!v) {
       return absl::InvalidArgumentError(
-          absl::StrCat("walk_from: node id ", id, " is not in the graph"));
+          absl::StrCat(internal::Sv(name), ": node id ", id,
+                       " is not in the graph"));
     }
     starts.push_back(*v);
   }
@@ -46,10 +49,12 @@ absl::StatusOr<std::vector<NodeIndex>> StartNodes(
 
 // Which walks an epoch has and where they start.
 absl::Status PlanWalks(const CsrGraph& graph, const EmbedOptions& options,
-                       const EmbedControl& control, TrainContext& ctx) {
+                       const EmbedControl& control, const OptionNames& names,
+                       TrainContext& ctx) {
   ctx.options = &options;
   if (!options.walk_from.empty()) {
-    N2V_ASSIGN_OR_RETURN(ctx.starts, StartNodes(graph, options.walk_from));
+    N2V_ASSIGN_OR_RETURN(ctx.starts,
+                         StartNodes(graph, options.walk_from, names.walk_from));
   }
   const uint32_t n = graph.num_nodes();
   const uint32_t start_count =
@@ -105,7 +110,8 @@ absl::Status InitializeModel(const CsrGraph& graph, const EmbedOptions& options,
                              TrainContext& ctx, EmbedResult& result) {
   result.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
   result.context = Embeddings(graph.shared_ids(), options.dimensions);
-  internal::InitializeInputRows(result.embeddings, options.seed);
+  internal::InitializeInputRows(result.embeddings, options.seed,
+                                options.initializer);
   if (options.initial != nullptr) {
     N2V_ASSIGN_OR_RETURN(
         internal::WarmStartCounts warm,
@@ -169,12 +175,13 @@ void ApplyIsolatedPolicy(const CsrGraph& graph, const EmbedOptions& options,
 
 absl::StatusOr<EmbedResult> EmbedInArena(const CsrGraph& graph,
                                          const EmbedOptions& options,
-                                         const EmbedControl& control) {
+                                         const EmbedControl& control,
+                                         const OptionNames& names) {
   N2V_ASSIGN_OR_RETURN(Node2VecWalker walker,
                        Node2VecWalker::Create(graph, options.walk));
   TrainContext ctx;
   ctx.walker = &walker;
-  N2V_RETURN_IF_ERROR(PlanWalks(graph, options, control, ctx));
+  N2V_RETURN_IF_ERROR(PlanWalks(graph, options, control, names, ctx));
   ProgressReporter progress(control, options.epochs, ctx.walks_per_epoch);
   EmbedResult result;
   EmbedStats& stats = result.stats;
@@ -196,7 +203,9 @@ absl::StatusOr<EmbedResult> EmbedInArena(const CsrGraph& graph,
   N2V_RETURN_IF_ERROR(CheckNotDiverged(result.embeddings, options));
 
   for (const LossSum& loss : outcome.loss_per_epoch) {
-    stats.loss_per_epoch.push_back(loss.pairs ? loss.sum / loss.pairs : 0.0);
+    const double mean = loss.pairs ? loss.sum / loss.pairs : 0.0;
+    stats.loss_per_epoch.push_back(mean);
+    stats.loss_sum_per_epoch.push_back(mean * loss.trained_pairs);
   }
   stats.trained_nodes = outcome.trained_nodes;
   ApplyIsolatedPolicy(graph, options, result.embeddings);
@@ -227,13 +236,14 @@ std::string_view EmbedPhaseName(EmbedPhase phase) {
 
 absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
                                   const EmbedOptions& options,
-                                  const EmbedControl& control) {
-  N2V_RETURN_IF_ERROR(ValidateEmbedOptions(options));
+                                  const EmbedControl& control,
+                                  const OptionNames& names) {
+  N2V_RETURN_IF_ERROR(ValidateEmbedOptions(options, names));
   if (graph.num_nodes() == 0) {
     return absl::InvalidArgumentError("graph is empty: it has no nodes");
   }
   return internal::RunInArena(options.num_threads, [&] {
-    return EmbedInArena(graph, options, control);
+    return EmbedInArena(graph, options, control, names);
   });
 }
 

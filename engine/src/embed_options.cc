@@ -39,6 +39,9 @@ absl::Status ValidateEmbedOptions(const EmbedOptions& o,
   if (o.num_threads < 0) {
     return OutOfRange(names.num_threads, ">= 0", o.num_threads);
   }
+  if (o.walks_per_batch == 0) {
+    return OutOfRange(names.walks_per_batch, ">= 1", o.walks_per_batch);
+  }
   return absl::OkStatus();
 }
 

@@ -26,7 +26,7 @@ uint64_t MatrixBytes(uint64_t rows, uint32_t dimensions) {
 // scratch (internal::WalkBuffers).
 uint64_t PerThreadBytes(const EmbedOptions& o) {
   const uint64_t length = o.walk.walk_length;
-  const uint64_t batch = internal::WalkBatch(o.walk.walk_length);
+  const uint64_t batch = internal::WalkBatch(o);
   const uint64_t window = 2ull * o.window;
   const uint64_t outputs = 1ull + o.negatives;
   const uint64_t walks = batch * (length * sizeof(NodeIndex) + sizeof(NodeIndex*) +

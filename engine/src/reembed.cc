@@ -189,7 +189,7 @@ absl::StatusOr<ReembedResult> Reembed(const CsrGraph& graph,
     out.report.walk_start_nodes = resolved.walk_from.empty()
                                       ? graph.num_nodes()
                                       : resolved.walk_from.size();
-    N2V_ASSIGN_OR_RETURN(out.embed, Embed(graph, resolved, control));
+    N2V_ASSIGN_OR_RETURN(out.embed, Embed(graph, resolved, control, names));
   }
   if (WillAlign(reembed) && AlignTarget(previous) != nullptr) {
     AlignOntoPrevious(*AlignTarget(previous), previous, out.embed, out.report);

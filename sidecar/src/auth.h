@@ -1,9 +1,14 @@
-// Authentication: bearer tokens and the one gate every n2v.v1 call passes.
+// Authentication and identity: bearer tokens, and the one gate every n2v.v1
+// call passes.
 //
-// Tokens come from a file (one per line, blank lines and '#' comments
-// ignored); a call is admitted when its "authorization" metadata is
-// "Bearer <token>" for one of them. With no tokens configured every call is
-// admitted.
+// Tokens come from a file, one per line: "<token> [<name> [trusted]]"
+// (blank lines and '#' comments ignored; a token without a name is named
+// "default"). A call is admitted when its "authorization" metadata is
+// "Bearer <token>" for one of them, and acts as the token's name. A trusted
+// token (the Neo4j plugin's) may instead act for a user it names in the
+// metadata n2v-user and n2v-database, as an admin with n2v-admin: true;
+// another token that tries is refused (PERMISSION_DENIED). With no tokens
+// configured every call is admitted, and the metadata is taken as given.
 //
 // The gate is structural: the handlers (handlers.h) take a Caller, and only
 // AuthGate::Admit makes one, so a handler cannot run for a call the gate did
@@ -22,46 +27,56 @@
 
 #include <grpcpp/server_context.h>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "owner.h"
 
 namespace n2v::sidecar {
 
+// The metadata keys a trusted token names its user with.
+inline constexpr char kUserMetadata[] = "n2v-user";
+inline constexpr char kDatabaseMetadata[] = "n2v-database";
+inline constexpr char kAdminMetadata[] = "n2v-admin";
+
 class TokenSet {
  public:
+  struct Identity {
+    std::string name;
+    bool trusted = false;
+  };
+
   TokenSet() = default;
-  // InvalidArgument when the file cannot be read or holds no token.
+  // InvalidArgument naming the line when the file cannot be read, holds no
+  // token, or a line is malformed (never quoting the token).
   static absl::StatusOr<TokenSet> FromFile(const std::string& path);
   static TokenSet FromTokens(const std::vector<std::string>& tokens);
+  // Adds a token; for tests and FromFile.
+  void Add(std::string token, Identity identity);
 
   bool enabled() const { return !tokens_.empty(); }
-  // Whether an "authorization" metadata value grants access.
-  bool Accepts(std::string_view authorization) const;
+  // The identity an "authorization" metadata value grants, if any.
+  const Identity* Find(std::string_view authorization) const;
 
  private:
-  absl::flat_hash_set<std::string> tokens_;
-};
-
-// Who a call comes from, as the gate established it.
-class Caller {
- public:
-  const std::string& peer() const { return peer_; }
-
- private:
-  friend class AuthGate;
-  explicit Caller(std::string peer) : peer_(std::move(peer)) {}
-  std::string peer_;
+  absl::flat_hash_map<std::string, Identity> tokens_;
 };
 
 class AuthGate {
  public:
   explicit AuthGate(TokenSet tokens) : tokens_(std::move(tokens)) {}
 
-  // The caller of the call, or UNAUTHENTICATED (logged, without the token)
-  // when tokens are configured and the call carries none that is valid.
+  // The caller of the call: UNAUTHENTICATED (logged, without the token)
+  // when tokens are configured and the call carries none that is valid;
+  // PERMISSION_DENIED when an untrusted token names a user to act for.
   absl::StatusOr<Caller> Admit(const grpc::ServerContext& context) const;
 
   bool enabled() const { return tokens_.enabled(); }
+
+  // A caller for code running inside the server process, never for an RPC
+  // (which gets its caller from Admit): in-process tests of the job manager.
+  static Caller InProcess(Owner owner, bool admin = false) {
+    return Caller("in-process", std::move(owner), admin);
+  }
 
  private:
   TokenSet tokens_;

@@ -35,6 +35,13 @@ struct ServiceOptions {
   TokenSet tokens;
 };
 
+// Vectors to stream or take features of, and the graph they belong to.
+struct VectorSource {
+  std::shared_ptr<const Embeddings> vectors;
+  std::shared_ptr<const GraphHolder> graph;
+  std::string description;  // "job 'job-1'" or "graph 'g' property 'p'"
+};
+
 class N2vHandlers {
  public:
   explicit N2vHandlers(const ServiceOptions& options);
@@ -104,20 +111,34 @@ class N2vHandlers {
   // Embed. `next` fills the next upload message and returns false at the
   // end of the stream.
   using NextUpload = absl::FunctionRef<bool(v1::UploadSnapshotRequest*)>;
-  absl::StatusOr<v1::Snapshot> ReceiveSnapshot(Context* context,
+  absl::StatusOr<v1::Snapshot> ReceiveSnapshot(const Caller& caller,
+                                               Context* context,
                                                NextUpload next);
   // Streams a finished job's vectors from row `offset` through `write`,
   // which returns false when the client went away.
   using WriteChunk = absl::FunctionRef<bool(const v1::EmbeddingChunk&)>;
-  Status StreamVectors(Context* context, const std::string& job_id,
-                       uint64_t offset, uint32_t chunk_rows, VectorKind kind,
-                       WriteChunk write);
+  Status StreamVectors(Context* context, const VectorSource& source,
+                       uint64_t offset, uint32_t chunk_rows, WriteChunk write);
+  // The vectors a request names: a job's (`kind`), or a node property of
+  // the caller's named graph; with the graph they belong to.
+  absl::StatusOr<VectorSource> ResolveVectors(const Caller& caller,
+                                              const std::string& job_id,
+                                              const std::string& graph_name,
+                                              const std::string& node_property,
+                                              VectorKind kind);
+  // Stores a job's vectors on a named graph as `property`, charged.
+  absl::Status StoreNodeProperty(const Caller& caller,
+                                 const std::string& graph_name,
+                                 const std::string& property,
+                                 std::shared_ptr<const Embeddings> vectors);
   // Waits for a job to end, cancelling it if the call goes away.
-  absl::StatusOr<v1::JobProgress> FollowToEnd(Context* context,
+  absl::StatusOr<v1::JobProgress> FollowToEnd(const Caller& caller,
+                                              Context* context,
                                               const std::string& job_id);
   // Embed's answer: the vectors once the job succeeded, or why it did not.
-  Status StreamOutcome(Context* context, const std::string& job_id,
-                       uint32_t chunk_rows, EmbedStream* stream);
+  Status StreamOutcome(const Caller& caller, Context* context,
+                       const std::string& job_id, uint32_t chunk_rows,
+                       EmbedStream* stream);
 
   const ServiceOptions options_;
   MemoryBudget budget_;

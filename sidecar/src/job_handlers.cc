@@ -15,6 +15,7 @@ namespace n2v::sidecar {
 namespace {
 
 constexpr absl::Duration kDefaultWatchInterval = absl::Milliseconds(500);
+constexpr size_t kMaxTrackingIdBytes = 256;
 // A conservative walk-node rate before any job has run.
 constexpr double kFirstGuessNodesPerSecond = 1e6;
 
@@ -99,12 +100,13 @@ void N2vHandlers::DropExpired() {
   }
 }
 
-grpc::Status N2vHandlers::EstimateJob(const Caller&, Context*,
+grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
                                       const v1::EstimateJobRequest* request,
                                       v1::Estimate* response) {
   EstimateSubject subject;
-  if (!request->snapshot_id().empty()) {
-    auto entry = snapshots_.Get(request->snapshot_id());
+  if (!request->snapshot_id().empty() || !request->graph_name().empty()) {
+    auto entry = snapshots_.Get(
+        caller, {request->snapshot_id(), request->graph_name()});
     if (!entry.ok()) return ToGrpcStatus(entry.status());
     subject.snapshot = entry->graph;
     subject.shape = ShapeOf(*subject.snapshot);
@@ -142,19 +144,55 @@ grpc::Status N2vHandlers::EstimateJob(const Caller&, Context*,
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::StartJob(const Caller&, Context*,
+absl::Status N2vHandlers::StoreNodeProperty(
+    const Caller& caller, const std::string& graph_name,
+    const std::string& property, std::shared_ptr<const Embeddings> vectors) {
+  // The rows; the id index is the graph's.
+  const uint64_t bytes = uint64_t{vectors->size()} * vectors->stride() * sizeof(float);
+  N2V_ASSIGN_OR_RETURN(
+      Reservation memory,
+      budget_.Reserve(bytes, absl::StrCat("node property '", property,
+                                          "' of graph '", graph_name, "'")));
+  return snapshots_.SetProperty(
+      caller, graph_name, property,
+      {std::move(vectors), std::make_shared<Reservation>(std::move(memory))});
+}
+
+grpc::Status N2vHandlers::StartJob(const Caller& caller, Context*,
                                    const v1::StartJobRequest* request,
                                    v1::Job* response) {
-  auto entry = snapshots_.Get(request->snapshot_id());
+  if (!request->mutate_property().empty() && request->graph_name().empty()) {
+    return Invalid("mutate_property needs graph_name: node properties are "
+                   "stored on named graphs");
+  }
+  if (request->tracking_id().size() > kMaxTrackingIdBytes) {
+    return Invalid("tracking_id must be at most ", kMaxTrackingIdBytes,
+                   " bytes, got ", request->tracking_id().size());
+  }
+  auto entry =
+      snapshots_.Get(caller, {request->snapshot_id(), request->graph_name()});
   if (!entry.ok()) return ToGrpcStatus(entry.status());
-  auto job = jobs_.Start(request->snapshot_id(), entry->graph, request->params(),
-                         request->label());
+  JobRequest job_request{.snapshot_id = entry->info.snapshot_id(),
+                         .graph = entry->graph,
+                         .params = request->params(),
+                         .label = request->label(),
+                         .tracking_id = request->tracking_id(),
+                         .graph_name = request->graph_name(),
+                         .mutate_property = request->mutate_property()};
+  if (!request->mutate_property().empty()) {
+    job_request.on_success = [this, caller, graph = request->graph_name(),
+                              property = request->mutate_property()](
+                                 std::shared_ptr<const Embeddings> vectors) {
+      return StoreNodeProperty(caller, graph, property, std::move(vectors));
+    };
+  }
+  auto job = jobs_.Start(caller, std::move(job_request));
   if (!job.ok()) return ToGrpcStatus(job.status());
   *response = *job;
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::WatchJob(const Caller&, Context* context,
+grpc::Status N2vHandlers::WatchJob(const Caller& caller, Context* context,
                                    const v1::WatchJobRequest* request,
                                    grpc::ServerWriter<v1::JobProgress>* writer) {
   const absl::Duration interval =
@@ -164,7 +202,7 @@ grpc::Status N2vHandlers::WatchJob(const Caller&, Context* context,
                                                     60000));
   absl::Duration wait = absl::ZeroDuration();
   while (true) {
-    auto progress = jobs_.WaitUntilDone(request->job_id(), wait);
+    auto progress = jobs_.WaitUntilDone(caller, request->job_id(), wait);
     if (!progress.ok()) return ToGrpcStatus(progress.status());
     if (!writer->Write(*progress) || IsFinal(progress->state())) break;
     if (context->IsCancelled()) break;
@@ -177,36 +215,38 @@ grpc::Status N2vHandlers::WatchJob(const Caller&, Context* context,
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::GetJob(const Caller&, Context*,
+grpc::Status N2vHandlers::GetJob(const Caller& caller, Context*,
                                  const v1::GetJobRequest* request,
                                  v1::Job* response) {
-  auto job = jobs_.Get(request->job_id());
+  auto job = jobs_.Get(caller, request->job_id());
   if (!job.ok()) return ToGrpcStatus(job.status());
   *response = *job;
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::ListJobs(const Caller&, Context*,
-                                   const v1::ListJobsRequest*,
+grpc::Status N2vHandlers::ListJobs(const Caller& caller, Context*,
+                                   const v1::ListJobsRequest* request,
                                    v1::ListJobsResponse* response) {
-  for (auto& job : jobs_.List()) *response->add_jobs() = std::move(job);
+  for (auto& job : jobs_.List(caller, request->tracking_id())) {
+    *response->add_jobs() = std::move(job);
+  }
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::CancelJob(const Caller&, Context*,
+grpc::Status N2vHandlers::CancelJob(const Caller& caller, Context*,
                                     const v1::CancelJobRequest* request,
                                     v1::Job* response) {
-  auto job = jobs_.Cancel(request->job_id());
+  auto job = jobs_.Cancel(caller, request->job_id());
   if (!job.ok()) return ToGrpcStatus(job.status());
   Log(LogLevel::kInfo, "job_cancel_requested", {{"job_id", request->job_id()}});
   *response = *job;
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::DeleteJob(const Caller&, Context*,
+grpc::Status N2vHandlers::DeleteJob(const Caller& caller, Context*,
                                     const v1::DeleteJobRequest* request,
                                     v1::DeleteJobResponse*) {
-  absl::Status status = jobs_.Delete(request->job_id());
+  absl::Status status = jobs_.Delete(caller, request->job_id());
   if (status.ok()) {
     Log(LogLevel::kInfo, "job_deleted", {{"job_id", request->job_id()}});
   }
@@ -214,18 +254,19 @@ grpc::Status N2vHandlers::DeleteJob(const Caller&, Context*,
 }
 
 absl::StatusOr<v1::JobProgress> N2vHandlers::FollowToEnd(
-    Context* context, const std::string& job_id) {
+    const Caller& caller, Context* context, const std::string& job_id) {
   while (true) {
-    N2V_ASSIGN_OR_RETURN(v1::JobProgress progress,
-                         jobs_.WaitUntilDone(job_id, absl::Milliseconds(100)));
+    N2V_ASSIGN_OR_RETURN(
+        v1::JobProgress progress,
+        jobs_.WaitUntilDone(caller, job_id, absl::Milliseconds(100)));
     if (IsFinal(progress.state())) return progress;
     if (context->IsCancelled() || shutting_down_) {
-      jobs_.Cancel(job_id).IgnoreError();
+      jobs_.Cancel(caller, job_id).IgnoreError();
     }
   }
 }
 
-grpc::Status N2vHandlers::Embed(const Caller&, Context* context,
+grpc::Status N2vHandlers::Embed(const Caller& caller, Context* context,
                                 EmbedStream* stream) {
   v1::EmbedRequest first;
   if (!stream->Read(&first) || !first.has_header()) {
@@ -241,36 +282,43 @@ grpc::Status N2vHandlers::Embed(const Caller&, Context* context,
   }
   EmbedUploadReader reader(stream, header.graph());
   absl::StatusOr<v1::Snapshot> snapshot = ReceiveSnapshot(
-      context, [&](v1::UploadSnapshotRequest* out) { return reader(out); });
+      caller, context,
+      [&](v1::UploadSnapshotRequest* out) { return reader(out); });
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
-  auto entry = snapshots_.Get(snapshot->snapshot_id());
+  const SnapshotRef ref{.id = snapshot->snapshot_id()};
+  auto entry = snapshots_.Get(caller, ref);
   if (!entry.ok()) return ToGrpcStatus(entry.status());
-  auto job = jobs_.Start(snapshot->snapshot_id(), entry->graph, header.params(),
-                         "embed");
+  auto job = jobs_.Start(caller, {.snapshot_id = ref.id,
+                                  .graph = entry->graph,
+                                  .params = header.params(),
+                                  .label = "embed"});
   // The job keeps the graph alive.
-  snapshots_.Delete(snapshot->snapshot_id()).IgnoreError();
+  snapshots_.Delete(caller, ref).IgnoreError();
   if (!job.ok()) return ToGrpcStatus(job.status());
-  const grpc::Status status =
-      StreamOutcome(context, job->job_id(), header.chunk_rows(), stream);
-  jobs_.Delete(job->job_id()).IgnoreError();
+  const grpc::Status status = StreamOutcome(caller, context, job->job_id(),
+                                            header.chunk_rows(), stream);
+  jobs_.Delete(caller, job->job_id()).IgnoreError();
   return status;
 }
 
-grpc::Status N2vHandlers::StreamOutcome(Context* context,
+grpc::Status N2vHandlers::StreamOutcome(const Caller& caller, Context* context,
                                         const std::string& job_id,
                                         uint32_t chunk_rows,
                                         EmbedStream* stream) {
-  absl::StatusOr<v1::JobProgress> progress = FollowToEnd(context, job_id);
+  absl::StatusOr<v1::JobProgress> progress = FollowToEnd(caller, context, job_id);
   if (!progress.ok()) return ToGrpcStatus(progress.status());
   switch (progress->state()) {
-    case v1::JOB_STATE_SUCCEEDED:
+    case v1::JOB_STATE_SUCCEEDED: {
+      auto source = ResolveVectors(caller, job_id, "", "", VectorKind::kEmbeddings);
+      if (!source.ok()) return ToGrpcStatus(source.status());
       return StreamVectors(
-          context, job_id, 0, chunk_rows, VectorKind::kEmbeddings,
+          context, *source, 0, chunk_rows,
           [&](const v1::EmbeddingChunk& chunk) { return stream->Write(chunk); });
+    }
     case v1::JOB_STATE_CANCELLED:
       return grpc::Status(grpc::StatusCode::CANCELLED, "embedding cancelled");
     default: {
-      auto code = jobs_.FailureCode(job_id);
+      auto code = jobs_.FailureCode(caller, job_id);
       return grpc::Status(static_cast<grpc::StatusCode>(
                               code.ok() ? *code : absl::StatusCode::kInternal),
                           progress->error());

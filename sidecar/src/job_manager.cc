@@ -38,7 +38,9 @@ const char* JobStateName(v1::JobState state) {
 
 struct JobManager::Record {
   std::string id;
+  Owner owner;
   JobPlan plan;
+  std::function<absl::Status(std::shared_ptr<const Embeddings>)> on_success;
   std::shared_ptr<const GraphHolder> graph;
   std::atomic<bool> cancel{false};
 
@@ -66,7 +68,8 @@ struct JobManager::Record {
   double Finish(absl::StatusOr<ReembedResult> result, absl::Time started);
 
  private:
-  double KeepSuccess(ReembedResult& result);
+  double KeepSuccess(ReembedResult& result,
+                     std::shared_ptr<const Embeddings> vectors);
   void KeepFailure(const absl::Status& status);
 };
 
@@ -91,12 +94,16 @@ absl::Status JobNotFound(const std::string& id) {
 }
 
 // The Job message of a job just queued.
-v1::Job QueuedJob(const std::string& id, const std::string& snapshot_id,
-                  const std::string& label, const JobPlan& plan) {
+v1::Job QueuedJob(const std::string& id, const Owner& owner,
+                  const JobRequest& request, const JobPlan& plan) {
   v1::Job job;
   job.set_job_id(id);
-  job.set_snapshot_id(snapshot_id);
-  job.set_label(label);
+  job.set_snapshot_id(request.snapshot_id);
+  job.set_label(request.label);
+  *job.mutable_owner() = owner.ToProto();
+  job.set_tracking_id(request.tracking_id);
+  job.set_graph_name(request.graph_name);
+  job.set_mutate_property(request.mutate_property);
   *job.mutable_params() = plan.params;
   job.mutable_progress()->set_job_id(id);
   job.mutable_progress()->set_state(v1::JOB_STATE_QUEUED);
@@ -109,7 +116,9 @@ void LogQueued(const v1::Job& job, const CsrGraph& g) {
   const v1::Node2VecParams& p = job.params();
   Log(LogLevel::kInfo, "job_queued",
       {{"job_id", job.job_id()}, {"snapshot_id", job.snapshot_id()},
-       {"label", job.label()}, {"nodes", uint64_t{g.num_nodes()}},
+       {"label", job.label()}, {"owner", job.owner().user()},
+       {"database", job.owner().database()},
+       {"tracking_id", job.tracking_id()}, {"nodes", uint64_t{g.num_nodes()}},
        {"arcs", g.num_arcs()}, {"walk_length", p.walk_length()},
        {"walks_per_node", p.walks_per_node()}, {"p", p.return_factor()},
        {"q", p.in_out_factor()}, {"dimensions", p.embedding_dimension()},
@@ -144,16 +153,18 @@ void CopyDrift(const ReembedReport& report, v1::Drift* out) {
 }
 
 // The facts of a successful run, into the Job message.
-void DescribeSuccess(const ReembedResult& result, v1::Job& out) {
+void DescribeSuccess(const ReembedResult& result, const Embeddings& vectors,
+                     v1::Job& out) {
   const EmbedStats& st = result.embed.stats;
   v1::JobProgress* progress = out.mutable_progress();
   progress->set_state(v1::JOB_STATE_SUCCEEDED);
   progress->set_phase(v1::JOB_PHASE_DONE);
   progress->set_phase_fraction(1);
   progress->set_overall_fraction(1);
-  out.set_nodes(result.embed.embeddings.size());
-  out.set_dimensions(result.embed.embeddings.dimensions());
+  out.set_nodes(vectors.size());
+  out.set_dimensions(vectors.dimensions());
   for (double loss : st.loss_per_epoch) out.add_loss_per_epoch(loss);
+  for (double loss : st.loss_sum_per_epoch) out.add_loss_sum_per_epoch(loss);
   if (!st.loss_per_epoch.empty()) progress->set_loss(st.loss_per_epoch.back());
   out.set_counting_seconds(st.count_seconds);
   out.set_training_seconds(st.train_seconds);
@@ -195,6 +206,16 @@ void JobManager::Record::Progress(const EmbedProgress& p) {
 
 double JobManager::Record::Finish(absl::StatusOr<ReembedResult> result,
                                   absl::Time started) {
+  // The vectors are handed over (e.g. to a named graph) before the job
+  // counts as done, outside the job's lock.
+  std::shared_ptr<const Embeddings> vectors;
+  if (result.ok()) {
+    vectors = std::make_shared<const Embeddings>(
+        std::move(result->embed.embeddings));
+    if (on_success) {
+      if (absl::Status s = on_success(vectors); !s.ok()) result = s;
+    }
+  }
   const absl::Time now = absl::Now();
   const double seconds = absl::ToDoubleSeconds(now - started);
   std::lock_guard<std::mutex> lock(mu);
@@ -204,7 +225,7 @@ double JobManager::Record::Finish(absl::StatusOr<ReembedResult> result,
   finished = now;
   double rate = 0;
   if (result.ok()) {
-    rate = KeepSuccess(*result);
+    rate = KeepSuccess(*result, std::move(vectors));
   } else {
     KeepFailure(result.status());
   }
@@ -213,15 +234,16 @@ double JobManager::Record::Finish(absl::StatusOr<ReembedResult> result,
   return rate;
 }
 
-double JobManager::Record::KeepSuccess(ReembedResult& result) {
-  DescribeSuccess(result, job);
+double JobManager::Record::KeepSuccess(
+    ReembedResult& result, std::shared_ptr<const Embeddings> vectors) {
+  DescribeSuccess(result, *vectors, job);
   memory.Resize(plan.memory.result, "job result").IgnoreError();  // shrinking
   job.set_memory_bytes(memory.bytes());
   EmbedResult& embed = result.embed;
   if (embed.context.size() > 0) {
     context = std::make_shared<const Embeddings>(std::move(embed.context));
   }
-  embeddings = std::make_shared<const Embeddings>(std::move(embed.embeddings));
+  embeddings = std::move(vectors);
   const EmbedStats& st = embed.stats;
   if (st.train_seconds <= 0) return 0;
   return st.walk_nodes * plan.options.epochs /
@@ -248,19 +270,21 @@ JobManager::JobManager(MemoryBudget* budget, int max_jobs) : budget_(budget) {
 
 JobManager::~JobManager() { Shutdown(absl::ZeroDuration()); }
 
-absl::StatusOr<v1::Job> JobManager::Start(
-    const std::string& snapshot_id, std::shared_ptr<const GraphHolder> graph,
-    const v1::Node2VecParams& params, const std::string& label) {
+absl::StatusOr<v1::Job> JobManager::Start(const Caller& caller,
+                                          JobRequest request) {
   auto record = std::make_shared<Record>();
-  N2V_ASSIGN_OR_RETURN(record->plan,
-                       PlanJob(params, ShapeOf(*graph), PreviousOf(*graph)));
+  N2V_ASSIGN_OR_RETURN(
+      record->plan,
+      PlanJob(request.params, ShapeOf(*request.graph), PreviousOf(*request.graph)));
   N2V_ASSIGN_OR_RETURN(
       record->memory,
       budget_->Reserve(record->plan.memory.peak,
-                       absl::StrCat("job on snapshot ", snapshot_id)));
+                       absl::StrCat("job on snapshot ", request.snapshot_id)));
   record->id = NewId("job");
-  record->graph = std::move(graph);
-  record->job = QueuedJob(record->id, snapshot_id, label, record->plan);
+  record->owner = caller.owner();
+  record->job = QueuedJob(record->id, record->owner, request, record->plan);
+  record->graph = std::move(request.graph);
+  record->on_success = std::move(request.on_success);
   // What the caller gets: once queued, a worker may start it at once.
   const v1::Job queued = record->job;
   {
@@ -277,35 +301,44 @@ absl::StatusOr<v1::Job> JobManager::Start(
 }
 
 std::shared_ptr<JobManager::Record> JobManager::Find(
-    const std::string& id) const {
+    const Caller& caller, const std::string& id) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = jobs_.find(id);
-  return it == jobs_.end() ? nullptr : it->second;
+  if (it == jobs_.end() || !caller.Sees(it->second->owner)) return nullptr;
+  return it->second;
 }
 
-absl::StatusOr<v1::Job> JobManager::Get(const std::string& id) const {
-  auto record = Find(id);
+absl::StatusOr<v1::Job> JobManager::Get(const Caller& caller,
+                                        const std::string& id) const {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   std::lock_guard<std::mutex> lock(record->mu);
   return record->job;
 }
 
-std::vector<v1::Job> JobManager::List() const {
+std::vector<v1::Job> JobManager::List(const Caller& caller,
+                                      const std::string& tracking_id) const {
   std::vector<std::shared_ptr<Record>> records;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, r] : jobs_) records.push_back(r);
+    for (const auto& [id, r] : jobs_) {
+      if (caller.Sees(r->owner)) records.push_back(r);
+    }
   }
   std::vector<v1::Job> out;
   for (const auto& r : records) {
     std::lock_guard<std::mutex> lock(r->mu);
-    out.push_back(r->job);
+    if (tracking_id.empty() || r->job.tracking_id() == tracking_id ||
+        r->id == tracking_id) {
+      out.push_back(r->job);
+    }
   }
   return out;
 }
 
-absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
-  auto record = Find(id);
+absl::StatusOr<v1::Job> JobManager::Cancel(const Caller& caller,
+                                           const std::string& id) {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   record->cancel = true;
   std::lock_guard<std::mutex> lock(record->mu);
@@ -322,8 +355,8 @@ absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
   return record->job;
 }
 
-absl::Status JobManager::Delete(const std::string& id) {
-  auto record = Find(id);
+absl::Status JobManager::Delete(const Caller& caller, const std::string& id) {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   {
     std::lock_guard<std::mutex> lock(record->mu);
@@ -339,8 +372,8 @@ absl::Status JobManager::Delete(const std::string& id) {
 }
 
 absl::StatusOr<v1::JobProgress> JobManager::WaitUntilDone(
-    const std::string& id, absl::Duration timeout) const {
-  auto record = Find(id);
+    const Caller& caller, const std::string& id, absl::Duration timeout) const {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   std::unique_lock<std::mutex> lock(record->mu);
   record->changed.wait_for(lock, absl::ToChronoNanoseconds(timeout),
@@ -349,8 +382,8 @@ absl::StatusOr<v1::JobProgress> JobManager::WaitUntilDone(
 }
 
 absl::StatusOr<std::shared_ptr<const Embeddings>> JobManager::Vectors(
-    const std::string& id, VectorKind kind) const {
-  auto record = Find(id);
+    const Caller& caller, const std::string& id, VectorKind kind) const {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   std::lock_guard<std::mutex> lock(record->mu);
   if (record->state() != v1::JOB_STATE_SUCCEEDED) {
@@ -368,8 +401,8 @@ absl::StatusOr<std::shared_ptr<const Embeddings>> JobManager::Vectors(
 }
 
 absl::StatusOr<absl::StatusCode> JobManager::FailureCode(
-    const std::string& id) const {
-  auto record = Find(id);
+    const Caller& caller, const std::string& id) const {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   std::lock_guard<std::mutex> lock(record->mu);
   if (record->state() != v1::JOB_STATE_FAILED) {
@@ -380,8 +413,8 @@ absl::StatusOr<absl::StatusCode> JobManager::FailureCode(
 }
 
 absl::StatusOr<std::shared_ptr<const GraphHolder>> JobManager::Graph(
-    const std::string& id) const {
-  auto record = Find(id);
+    const Caller& caller, const std::string& id) const {
+  auto record = Find(caller, id);
   if (!record) return JobNotFound(id);
   return record->graph;
 }

@@ -14,6 +14,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@
 #include "memory_budget.h"
 #include "n2v/embed.h"
 #include "n2v/v1/n2v.pb.h"
+#include "owner.h"
 #include "snapshot_store.h"
 
 namespace n2v::sidecar {
@@ -40,39 +42,57 @@ enum class VectorKind {
   kContext,     // the context (output) vectors, when kept
 };
 
+// What to run and for whom.
+struct JobRequest {
+  std::string snapshot_id;
+  std::shared_ptr<const GraphHolder> graph;
+  v1::Node2VecParams params;
+  std::string label;
+  std::string tracking_id;      // the caller's id for it (GDS's jobId)
+  std::string graph_name;       // the named graph it runs on, if any
+  std::string mutate_property;  // the property on_success stores
+  // Called with the vectors once training succeeded, before the job counts
+  // as SUCCEEDED; an error fails the job with it.
+  std::function<absl::Status(std::shared_ptr<const Embeddings>)> on_success;
+};
+
+// Every method but Start takes the caller: another owner's job is NotFound
+// "job '<id>' not found", like a missing one, unless the caller is an admin.
 class JobManager {
  public:
   JobManager(MemoryBudget* budget, int max_jobs);
   ~JobManager();
 
   // Plans the job (InvalidArgument naming the field), charges the budget,
-  // queues it and returns it in state QUEUED.
-  absl::StatusOr<v1::Job> Start(const std::string& snapshot_id,
-                                std::shared_ptr<const GraphHolder> graph,
-                                const v1::Node2VecParams& params,
-                                const std::string& label);
+  // queues it for the caller and returns it in state QUEUED.
+  absl::StatusOr<v1::Job> Start(const Caller& caller, JobRequest request);
 
-  absl::StatusOr<v1::Job> Get(const std::string& id) const;
-  std::vector<v1::Job> List() const;
+  absl::StatusOr<v1::Job> Get(const Caller& caller, const std::string& id) const;
+  // The caller's jobs (everyone's for an admin), those with `tracking_id`
+  // (or that job id) when it is not empty.
+  std::vector<v1::Job> List(const Caller& caller,
+                            const std::string& tracking_id = "") const;
   // Cancels a queued or running job (a no-op on a finished one).
-  absl::StatusOr<v1::Job> Cancel(const std::string& id);
+  absl::StatusOr<v1::Job> Cancel(const Caller& caller, const std::string& id);
   // Drops a finished job and its vectors; FailedPrecondition while it runs.
-  absl::Status Delete(const std::string& id);
+  absl::Status Delete(const Caller& caller, const std::string& id);
 
   // Waits up to `timeout` for the job to end; returns its progress then.
-  absl::StatusOr<v1::JobProgress> WaitUntilDone(const std::string& id,
+  absl::StatusOr<v1::JobProgress> WaitUntilDone(const Caller& caller,
+                                                const std::string& id,
                                                 absl::Duration timeout) const;
 
   // The vectors of a SUCCEEDED job; FailedPrecondition otherwise, or for
   // context vectors a job did not keep.
   absl::StatusOr<std::shared_ptr<const Embeddings>> Vectors(
-      const std::string& id, VectorKind kind) const;
+      const Caller& caller, const std::string& id, VectorKind kind) const;
   // The canonical code of a FAILED job's error (e.g. InvalidArgument for a
   // training that diverged); FailedPrecondition when it did not fail.
-  absl::StatusOr<absl::StatusCode> FailureCode(const std::string& id) const;
+  absl::StatusOr<absl::StatusCode> FailureCode(const Caller& caller,
+                                               const std::string& id) const;
   // The graph a job ran on (for the features of its edges).
   absl::StatusOr<std::shared_ptr<const GraphHolder>> Graph(
-      const std::string& id) const;
+      const Caller& caller, const std::string& id) const;
 
   // Drops jobs that ended before `cutoff`; returns their ids.
   std::vector<std::string> DropFinishedBefore(absl::Time cutoff);
@@ -86,7 +106,8 @@ class JobManager {
 
  private:
   struct Record;
-  std::shared_ptr<Record> Find(const std::string& id) const;
+  // The job if the caller may see it, else null.
+  std::shared_ptr<Record> Find(const Caller& caller, const std::string& id) const;
   void WorkerLoop();
   void Run(Record& job);
 

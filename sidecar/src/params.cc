@@ -21,6 +21,8 @@ const OptionNames& ParamNames() {
       .subsample = "params.positive_sampling_factor",
       .negative_exponent = "params.negative_sampling_exponent",
       .num_threads = "params.concurrency",
+      .walks_per_batch = "params.walk_buffer_size",
+      .walk_from = "params.walk_from",
       .warm_start = "params.warm_start",
       .align = "params.align",
       .incremental = "params.incremental",
@@ -53,6 +55,7 @@ v1::Node2VecParams WithDefaults(const v1::Node2VecParams& in) {
   if (!p.has_negative_sampling_exponent()) {
     p.set_negative_sampling_exponent(d.negative_exponent);
   }
+  if (!p.has_walk_buffer_size()) p.set_walk_buffer_size(d.walks_per_batch);
   if (!p.has_incremental_max_changed_fraction()) {
     p.set_incremental_max_changed_fraction(r.max_changed_fraction);
   }
@@ -82,6 +85,12 @@ EmbedOptions ToEmbedOptions(const v1::Node2VecParams& in) {
                          ? IsolatedNodePolicy::kZero
                          : IsolatedNodePolicy::kRandom;
   o.keep_context = p.keep_context();
+  o.initializer =
+      p.embedding_initializer() == v1::EMBEDDING_INITIALIZER_UNIFORM
+          ? EmbeddingInitializer::kUniform
+          : EmbeddingInitializer::kNormalized;
+  o.walks_per_batch = p.walk_buffer_size();
+  o.walk_from.assign(p.walk_from().begin(), p.walk_from().end());
   return o;
 }
 

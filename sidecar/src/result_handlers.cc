@@ -7,6 +7,7 @@
 #include "grpc_status.h"
 #include "handlers.h"
 #include "n2v/edge_features.h"
+#include "n2v/status_macros.h"
 
 namespace n2v::sidecar {
 namespace {
@@ -118,18 +119,49 @@ class EdgeChunker {
 
 }  // namespace
 
+absl::StatusOr<VectorSource> N2vHandlers::ResolveVectors(
+    const Caller& caller, const std::string& job_id,
+    const std::string& graph_name, const std::string& node_property,
+    VectorKind kind) {
+  VectorSource source;
+  if (graph_name.empty()) {
+    N2V_ASSIGN_OR_RETURN(source.vectors, jobs_.Vectors(caller, job_id, kind));
+    N2V_ASSIGN_OR_RETURN(source.graph, jobs_.Graph(caller, job_id));
+    source.description = absl::StrCat("job '", job_id, "'");
+    return source;
+  }
+  if (!job_id.empty()) {
+    return absl::InvalidArgumentError(
+        "give job_id or graph_name with node_property, not both");
+  }
+  if (node_property.empty()) {
+    return absl::InvalidArgumentError(
+        "node_property is required with graph_name");
+  }
+  if (kind == VectorKind::kContext) {
+    return absl::InvalidArgumentError(
+        "context vectors are a job's: node properties hold the embeddings only");
+  }
+  N2V_ASSIGN_OR_RETURN(source.vectors,
+                       snapshots_.Property(caller, graph_name, node_property));
+  N2V_ASSIGN_OR_RETURN(SnapshotStore::Entry entry,
+                       snapshots_.Get(caller, {.graph_name = graph_name}));
+  source.graph = entry.graph;
+  source.description =
+      absl::StrCat("graph '", graph_name, "' property '", node_property, "'");
+  return source;
+}
+
 grpc::Status N2vHandlers::StreamVectors(Context* context,
-                                        const std::string& job_id,
+                                        const VectorSource& source,
                                         uint64_t offset, uint32_t chunk_rows,
-                                        VectorKind kind, WriteChunk write) {
-  auto vectors = jobs_.Vectors(job_id, kind);
-  if (!vectors.ok()) return ToGrpcStatus(vectors.status());
-  const Embeddings& e = **vectors;
+                                        WriteChunk write) {
+  const Embeddings& e = *source.vectors;
   const uint64_t total = e.size();
   if (offset > total) {
     return grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
                         absl::StrCat("offset ", offset, " is past the ", total,
-                                     " rows of job '", job_id, "'"));
+                                     " rows of ", source.description));
   }
   const uint32_t rows = ChunkRows(chunk_rows, uint64_t{e.dimensions()} * 4 + 8);
   v1::EmbeddingChunk chunk;
@@ -153,25 +185,30 @@ grpc::Status N2vHandlers::StreamVectors(Context* context,
 }
 
 grpc::Status N2vHandlers::FetchEmbeddings(
-    const Caller&, Context* context, const v1::FetchEmbeddingsRequest* request,
+    const Caller& caller, Context* context,
+    const v1::FetchEmbeddingsRequest* request,
     grpc::ServerWriter<v1::EmbeddingChunk>* writer) {
+  absl::StatusOr<VectorSource> source = ResolveVectors(
+      caller, request->job_id(), request->graph_name(), request->node_property(),
+      request->context() ? VectorKind::kContext : VectorKind::kEmbeddings);
+  if (!source.ok()) return ToGrpcStatus(source.status());
   return StreamVectors(
-      context, request->job_id(), request->offset(), request->chunk_rows(),
-      request->context() ? VectorKind::kContext : VectorKind::kEmbeddings,
+      context, *source, request->offset(), request->chunk_rows(),
       [&](const v1::EmbeddingChunk& chunk) { return writer->Write(chunk); });
 }
 
 grpc::Status N2vHandlers::EdgeFeatures(
-    const Caller&, Context* context, const v1::EdgeFeaturesRequest* request,
+    const Caller& caller, Context* context,
+    const v1::EdgeFeaturesRequest* request,
     grpc::ServerWriter<v1::FeatureChunk>* writer) {
   absl::StatusOr<EdgeOperator> op = ToOperator(request->operator_());
   if (!op.ok()) return ToGrpcStatus(op.status());
-  auto vectors = jobs_.Vectors(request->job_id(), VectorKind::kEmbeddings);
-  if (!vectors.ok()) return ToGrpcStatus(vectors.status());
-  auto holder = jobs_.Graph(request->job_id());
-  if (!holder.ok()) return ToGrpcStatus(holder.status());
-  const CsrGraph& g = (*holder)->graph;
-  const Embeddings& e = **vectors;
+  absl::StatusOr<VectorSource> source =
+      ResolveVectors(caller, request->job_id(), request->graph_name(),
+                     request->node_property(), VectorKind::kEmbeddings);
+  if (!source.ok()) return ToGrpcStatus(source.status());
+  const CsrGraph& g = source->graph->graph;
+  const Embeddings& e = *source->vectors;
   const uint32_t width = EdgeFeatureWidth(*op, e.dimensions());
   auto send = [&](std::span<const int64_t> sources,
                   std::span<const int64_t> targets,
@@ -203,7 +240,7 @@ grpc::Status N2vHandlers::EdgeFeatures(
 }
 
 grpc::Status N2vHandlers::PairFeatures(
-    const Caller&, Context*,
+    const Caller& caller, Context*,
     grpc::ServerReaderWriter<v1::FeatureChunk, v1::PairFeaturesRequest>*
         stream) {
   v1::PairFeaturesRequest message;
@@ -214,8 +251,10 @@ grpc::Status N2vHandlers::PairFeatures(
   const v1::PairFeaturesHeader header = message.header();
   absl::StatusOr<EdgeOperator> op = ToOperator(header.operator_());
   if (!op.ok()) return ToGrpcStatus(op.status());
-  auto vectors = jobs_.Vectors(header.job_id(), VectorKind::kEmbeddings);
-  if (!vectors.ok()) return ToGrpcStatus(vectors.status());
+  absl::StatusOr<VectorSource> source =
+      ResolveVectors(caller, header.job_id(), header.graph_name(),
+                     header.node_property(), VectorKind::kEmbeddings);
+  if (!source.ok()) return ToGrpcStatus(source.status());
   uint64_t offset = 0, chunk_index = 0;
   while (stream->Read(&message)) {
     if (message.has_header()) {
@@ -229,7 +268,7 @@ grpc::Status N2vHandlers::PairFeatures(
     }
     v1::FeatureChunk chunk;
     absl::Status s = FillFeatures(
-        **vectors, *op,
+        *source->vectors, *op,
         std::span<const int64_t>(pairs.source().data(), pairs.source_size()),
         std::span<const int64_t>(pairs.target().data(), pairs.target_size()),
         offset, &chunk);

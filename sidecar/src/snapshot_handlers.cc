@@ -73,12 +73,32 @@ uint64_t HeldBytes(const GraphHolder& holder) {
          holder.changed_nodes.capacity() * sizeof(int64_t);
 }
 
+// Catalog names and projections are short labels, not payloads.
+constexpr size_t kMaxGraphNameBytes = 256;
+constexpr size_t kMaxProjectionBytes = 64 << 10;
+
+absl::Status CheckCatalogFields(const v1::SnapshotHeader& header) {
+  if (header.graph_name().size() > kMaxGraphNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "header.graph_name must be at most ", kMaxGraphNameBytes,
+        " bytes, got ", header.graph_name().size()));
+  }
+  if (header.projection().size() > kMaxProjectionBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "header.projection must be at most ", kMaxProjectionBytes,
+        " bytes, got ", header.projection().size()));
+  }
+  return absl::OkStatus();
+}
+
 v1::Snapshot Describe(const v1::SnapshotHeader& header,
                       const GraphHolder& holder, absl::Time started,
                       absl::Time build_started) {
   const GraphStats& stats = holder.graph.stats();
   v1::Snapshot info;
   info.set_name(header.name());
+  info.set_graph_name(header.graph_name());
+  info.set_projection(header.projection());
   info.set_directed(header.directed());
   info.set_weighted(header.weighted());
   info.set_nodes(stats.num_nodes);
@@ -100,6 +120,8 @@ v1::Snapshot Describe(const v1::SnapshotHeader& header,
 void LogCreated(const v1::Snapshot& info) {
   Log(LogLevel::kInfo, "snapshot_created",
       {{"snapshot_id", info.snapshot_id()}, {"name", info.name()},
+       {"graph_name", info.graph_name()}, {"owner", info.owner().user()},
+       {"database", info.owner().database()},
        {"nodes", info.nodes()}, {"edges", info.edges()},
        {"input_edges", info.input_edges()},
        {"merged_duplicates", info.merged_duplicates()},
@@ -113,29 +135,38 @@ void LogCreated(const v1::Snapshot& info) {
 
 }  // namespace
 
-absl::StatusOr<v1::Snapshot> N2vHandlers::ReceiveSnapshot(Context* context,
+absl::StatusOr<v1::Snapshot> N2vHandlers::ReceiveSnapshot(const Caller& caller,
+                                                          Context* context,
                                                           NextUpload next) {
   const absl::Time started = absl::Now();
   SnapshotAssembler assembler;
   N2V_ASSIGN_OR_RETURN(Reservation memory, budget_.Reserve(0, "snapshot upload"));
   N2V_RETURN_IF_ERROR(ReceiveInto(assembler, memory, context, next));
   const v1::SnapshotHeader header = assembler.header();
+  N2V_RETURN_IF_ERROR(CheckCatalogFields(header));
+  if (!header.graph_name().empty() &&
+      snapshots_.Get(caller, {.graph_name = header.graph_name()}).ok()) {
+    // Refused before the build; Add checks again, atomically.
+    return absl::AlreadyExistsError(absl::StrCat(
+        "a graph named '", header.graph_name(), "' already exists"));
+  }
   const absl::Time build_started = absl::Now();
   N2V_ASSIGN_OR_RETURN(CsrGraph graph, BuildGraph(assembler, memory));
   auto holder = std::make_shared<GraphHolder>(std::move(graph), Reservation());
   N2V_RETURN_IF_ERROR(AttachInitialVectors(assembler, *holder));
   const SnapshotStore::Latest latest =
       header.name().empty() ? SnapshotStore::Latest{}
-                            : snapshots_.LatestOf(header.name());
+                            : snapshots_.LatestOf(caller.owner(), header.name());
   CompareWithPrevious(latest.graph.get(), *holder);
   memory.Resize(HeldBytes(*holder), "snapshot").IgnoreError();  // shrinking
   holder->memory = std::move(memory);
   v1::Snapshot info = Describe(header, *holder, started, build_started);
   info.set_previous_snapshot_id(latest.snapshot_id);
   std::shared_ptr<const GraphHolder> stored = std::move(holder);
-  info = snapshots_.Add(stored, std::move(info));
+  N2V_ASSIGN_OR_RETURN(info, snapshots_.Add(caller.owner(), stored, std::move(info)));
   if (!header.name().empty() && header.track_changes()) {
-    snapshots_.SetLatest(header.name(), info.snapshot_id(), stored);
+    snapshots_.SetLatest(caller.owner(), header.name(), info.snapshot_id(),
+                         stored);
   }
   LogCreated(info);
   return info;
@@ -146,7 +177,8 @@ grpc::Status N2vHandlers::UploadSnapshot(
     grpc::ServerReader<v1::UploadSnapshotRequest>* reader,
     v1::Snapshot* response) {
   absl::StatusOr<v1::Snapshot> snapshot = ReceiveSnapshot(
-      context, [&](v1::UploadSnapshotRequest* m) { return reader->Read(m); });
+      caller, context,
+      [&](v1::UploadSnapshotRequest* m) { return reader->Read(m); });
   if (!snapshot.ok()) {
     Log(LogLevel::kWarning, "upload_failed",
         {{"peer", caller.peer()},
@@ -157,31 +189,34 @@ grpc::Status N2vHandlers::UploadSnapshot(
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::GetSnapshot(const Caller&, Context*,
+grpc::Status N2vHandlers::GetSnapshot(const Caller& caller, Context*,
                                       const v1::GetSnapshotRequest* request,
                                       v1::Snapshot* response) {
-  auto entry = snapshots_.Get(request->snapshot_id());
+  auto entry = snapshots_.Get(caller, {request->snapshot_id(), request->graph_name()});
   if (!entry.ok()) return ToGrpcStatus(entry.status());
   *response = entry->info;
   return grpc::Status::OK;
 }
 
-grpc::Status N2vHandlers::ListSnapshots(const Caller&, Context*,
+grpc::Status N2vHandlers::ListSnapshots(const Caller& caller, Context*,
                                         const v1::ListSnapshotsRequest*,
                                         v1::ListSnapshotsResponse* response) {
-  for (auto& snapshot : snapshots_.List()) {
+  for (auto& snapshot : snapshots_.List(caller)) {
     *response->add_snapshots() = std::move(snapshot);
   }
   return grpc::Status::OK;
 }
 
 grpc::Status N2vHandlers::DeleteSnapshot(
-    const Caller&, Context*, const v1::DeleteSnapshotRequest* request,
+    const Caller& caller, Context*, const v1::DeleteSnapshotRequest* request,
     v1::DeleteSnapshotResponse*) {
-  absl::Status status = snapshots_.Delete(request->snapshot_id());
+  absl::Status status =
+      snapshots_.Delete(caller, {request->snapshot_id(), request->graph_name()});
   if (status.ok()) {
     Log(LogLevel::kInfo, "snapshot_deleted",
-        {{"snapshot_id", request->snapshot_id()}});
+        {{"snapshot_id", request->snapshot_id()},
+         {"graph_name", request->graph_name()},
+         {"owner", caller.owner().ToString()}});
   }
   return ToGrpcStatus(status);
 }

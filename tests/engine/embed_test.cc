@@ -494,6 +494,49 @@ TEST(EmbedValidationTest, EmptyGraphIsInvalidArgument) {
   EXPECT_EQ(Message(result.status()), "graph is empty: it has no nodes");
 }
 
+// The initializers GDS offers: NORMALIZED, word2vec's [-0.5/d, 0.5/d), and
+// UNIFORM, [-1, 1). An isolated node keeps its initial vector, so it shows
+// the range.
+TEST(EmbedInitializerTest, NormalizedAndUniformRanges) {
+  EdgeList edges = KarateEdges(false);
+  edges.nodes = {1000};
+  const CsrGraph g = BuildOrDie(std::move(edges), false);
+  const NodeIndex isolated = *g.ids().Find(1000);
+  for (const EmbeddingInitializer init :
+       {EmbeddingInitializer::kNormalized, EmbeddingInitializer::kUniform}) {
+    EmbedOptions o = SmallOptions();
+    o.initializer = init;
+    const EmbedResult r = Embed(g, o).value();
+    const float bound =
+        init == EmbeddingInitializer::kUniform ? 1.0f : 0.5f / o.dimensions;
+    float largest = 0;
+    for (float x : r.embeddings.row(isolated)) {
+      EXPECT_GE(x, -bound);
+      EXPECT_LT(x, bound);
+      largest = std::max(largest, std::fabs(x));
+    }
+    // Spread over the range, not squeezed into the narrower one.
+    EXPECT_GT(largest, 0.5f * bound);
+  }
+}
+
+// lossPerIteration as GDS reports it: the loss summed over every pair of an
+// epoch, i.e. the sampled mean times the pairs trained.
+TEST(EmbedStatsTest, LossSumCoversEveryPair) {
+  const CsrGraph g = BuildOrDie(KarateEdges(false), false);
+  EmbedOptions o = SmallOptions();
+  o.epochs = 2;
+  const EmbedResult r = Embed(g, o).value();
+  ASSERT_EQ(r.stats.loss_sum_per_epoch.size(), 2u);
+  for (int e = 0; e < 2; ++e) {
+    const double pairs = r.stats.loss_sum_per_epoch[e] / r.stats.loss_per_epoch[e];
+    // Each kept walk node is a centre with 1 to 2 * window contexts.
+    const double centres = r.stats.trained_nodes / 2.0;
+    EXPECT_GE(pairs, centres * 0.9);
+    EXPECT_LE(pairs, centres * 2 * o.window);
+  }
+}
+
 TEST(EmbedValidationTest, PhaseNames) {
   EXPECT_EQ(EmbedPhaseName(EmbedPhase::kCounting), "counting");
   EXPECT_EQ(EmbedPhaseName(EmbedPhase::kTraining), "training");

@@ -17,6 +17,7 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "auth.h"
 #include "job_manager.h"
 #include "n2v/embed.h"
 #include "n2v/memory_model.h"
@@ -603,11 +604,13 @@ TEST(JobManagerTest, FinishingJobsDoNotDeadlockWithTheRetentionSweep) {
     params.set_walk_length(5);
     params.set_concurrency(1);
     for (int i = 0; i < 40; ++i) {
-      absl::StatusOr<v1::Job> job = jobs.Start("snap", holder, params, "");
+      const Caller caller = AuthGate::InProcess({"", "test"});
+      absl::StatusOr<v1::Job> job = jobs.Start(
+          caller, {.snapshot_id = "snap", .graph = holder, .params = params});
       EXPECT_TRUE(job.ok()) << job.status();
       if (!job.ok()) break;
       absl::StatusOr<v1::JobProgress> done =
-          jobs.WaitUntilDone(job->job_id(), testing::kHangGuard);
+          jobs.WaitUntilDone(caller, job->job_id(), testing::kHangGuard);
       EXPECT_TRUE(done.ok()) << done.status();
       if (!done.ok()) break;
       EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED);

@@ -66,7 +66,12 @@ struct EmbedStats {
   uint64_t walks = 0;            // per epoch
   uint64_t walk_nodes = 0;       // nodes in all walks of one epoch
   uint64_t trained_nodes = 0;    // after subsampling, all epochs
+  // Mean skip-gram loss of a (context, centre) pair with its negatives,
+  // per epoch (sampled: one centre in 32).
   std::vector<double> loss_per_epoch;
+  // The loss summed over every pair of the epoch (the sampled mean times
+  // the pairs trained), as Neo4j GDS reports lossPerIteration.
+  std::vector<double> loss_sum_per_epoch;
   uint64_t model_bytes = 0;      // vectors, tables and per-thread state
 };
 
@@ -82,9 +87,11 @@ struct EmbedResult {
 // empty graph, initial vectors of another dimension, a walk_from id not in
 // the graph, or training that diverged to NaN/infinite values (a learning
 // rate far too high); Cancelled when the control's flag was raised.
+// `names` spell the options in errors as the caller does.
 absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph,
                                   const EmbedOptions& options,
-                                  const EmbedControl& control = {});
+                                  const EmbedControl& control = {},
+                                  const OptionNames& names = {});
 
 }  // namespace n2v
 

@@ -34,6 +34,13 @@ enum class IsolatedNodePolicy {
   kZero,    // all zeros
 };
 
+// The random vectors training starts from (the context vectors start at
+// zero either way, as in word2vec).
+enum class EmbeddingInitializer {
+  kNormalized,  // uniform in [-0.5/d, 0.5/d): word2vec's (GDS's NORMALIZED)
+  kUniform,     // uniform in [-1, 1) (GDS's UNIFORM)
+};
+
 // A field's default is its initialiser.
 struct EmbedOptions {
   WalkParams walk;
@@ -63,6 +70,12 @@ struct EmbedOptions {
   int num_threads = 0;               // 0 = all available cores
   bool deterministic = false;
   IsolatedNodePolicy isolated_nodes = IsolatedNodePolicy::kRandom;
+  EmbeddingInitializer initializer = EmbeddingInitializer::kNormalized;
+  // Walks generated together (their cache misses overlap) before training
+  // on them, >= 1; more than kMaxInterleavedWalks act as that many, and long
+  // walks are batched fewer at a time. The walks themselves do not depend
+  // on it.
+  uint32_t walks_per_batch = 32;
   // Warm start: training starts from these vectors (matched by node id,
   // e.g. the previous run's), not from random ones. A node without one
   // starts from the mean of its neighbours' initial vectors, or randomly

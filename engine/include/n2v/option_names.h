@@ -25,6 +25,8 @@ struct OptionNames {
   std::string_view subsample = "subsample";
   std::string_view negative_exponent = "negative_exponent";
   std::string_view num_threads = "num_threads";
+  std::string_view walks_per_batch = "walks_per_batch";
+  std::string_view walk_from = "walk_from";
   // Re-embedding (reembed.h).
   std::string_view warm_start = "warm_start";
   std::string_view align = "align";

@@ -185,10 +185,8 @@ absl::StatusOr<TrainOutcome> TrainDeterministic(
           LossSum loss;
           TrainCenter(ctx, walk, static_cast<uint32_t>(i), shard.prepared_kept,
                       shard.buf, rows, loss);
-          epoch_loss.sum += loss.sum;
-          epoch_loss.pairs += loss.pairs;
-          shard.pending.sum += loss.sum;
-          shard.pending.pairs += loss.pairs;
+          epoch_loss.Add(loss);
+          shard.pending.Add(loss);
         }
         if (stop == length) {  // this shard finished the walk
           shard.trained += shard.prepared_kept;
@@ -215,10 +213,7 @@ absl::StatusOr<TrainOutcome> TrainDeterministic(
   total.resize(epochs);
   for (const auto& shard : shards) {
     outcome.trained_nodes += shard->trained;
-    for (uint32_t e = 0; e < epochs; ++e) {
-      total[e].sum += shard->loss[e].sum;
-      total[e].pairs += shard->loss[e].pairs;
-    }
+    for (uint32_t e = 0; e < epochs; ++e) total[e].Add(shard->loss[e]);
   }
   return outcome;
 }

@@ -77,9 +77,7 @@ absl::StatusOr<TrainOutcome> TrainHogwild(const TrainContext& ctx,
         const uint32_t kept =
             SubsampleWalk(ctx, gw, static_cast<uint32_t>(gw - begin), buf);
         TrainWalk(ctx, gw, kept, buf, rows, loss);
-        LossSum& epoch_loss = losses[gw / ctx.walks_per_epoch];
-        epoch_loss.sum += loss.sum;
-        epoch_loss.pairs += loss.pairs;
+        losses[gw / ctx.walks_per_epoch].Add(loss);
         trained.fetch_add(kept, std::memory_order_relaxed);
         progress.Add(1, kept, loss);
       }
@@ -91,10 +89,7 @@ absl::StatusOr<TrainOutcome> TrainHogwild(const TrainContext& ctx,
   total.resize(epochs);
   outcome.trained_nodes = trained.load();
   for (const auto& losses : worker_loss) {
-    for (uint32_t e = 0; e < epochs; ++e) {
-      total[e].sum += losses[e].sum;
-      total[e].pairs += losses[e].pairs;
-    }
+    for (uint32_t e = 0; e < epochs; ++e) total[e].Add(losses[e]);
   }
   return outcome;
 }

@@ -105,15 +105,19 @@ uint64_t SeedFromNeighbours(const CsrGraph& graph, const Embeddings& previous,
 
 }  // namespace
 
-void InitializeInputRows(Embeddings& rows, uint64_t seed) {
+void InitializeInputRows(Embeddings& rows, uint64_t seed,
+                         EmbeddingInitializer initializer) {
   const uint32_t d = rows.dimensions();
+  // u - 0.5 is in [-0.5, 0.5); dividing by d, or doubling.
+  const bool uniform = initializer == EmbeddingInitializer::kUniform;
   tbb::parallel_for(tbb::blocked_range<size_t>(0, rows.size(), 1024),
                     [&](const tbb::blocked_range<size_t>& r) {
                       for (size_t v = r.begin(); v < r.end(); ++v) {
                         Rng rng(DeriveSeed(seed, kInitStream, v));
                         auto row = rows.mutable_row(v);
                         for (uint32_t i = 0; i < d; ++i) {
-                          row[i] = (rng.UniformFloat() - 0.5f) / d;
+                          const float centred = rng.UniformFloat() - 0.5f;
+                          row[i] = uniform ? 2 * centred : centred / d;
                         }
                       }
                     });

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "n2v/embed_options.h"
 #include "n2v/embeddings.h"
 #include "n2v/graph.h"
 
@@ -18,8 +19,10 @@ namespace n2v::internal {
 // depend on the block size.
 inline constexpr uint64_t kSeedBlockBytes = uint64_t{32} << 20;
 
-// word2vec's initialisation: uniform in [-0.5/d, 0.5/d), one stream per row.
-void InitializeInputRows(Embeddings& rows, uint64_t seed);
+// Random rows, one stream per row: uniform in [-0.5/d, 0.5/d) (word2vec's)
+// or in [-1, 1).
+void InitializeInputRows(Embeddings& rows, uint64_t seed,
+                         EmbeddingInitializer initializer);
 
 // What a warm start did.
 struct WarmStartCounts {

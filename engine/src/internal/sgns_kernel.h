@@ -19,9 +19,19 @@
 namespace n2v::internal {
 
 // Loss and pair counts for sampled loss reporting.
+// Skip-gram loss: `sum` over the `pairs` whose loss was computed (one
+// centre in kLossSampleEvery), and every pair trained (`trained_pairs`), so
+// that sum / pairs * trained_pairs estimates the loss over all of them.
 struct LossSum {
   double sum = 0;
   uint64_t pairs = 0;
+  uint64_t trained_pairs = 0;
+
+  void Add(const LossSum& other) {
+    sum += other.sum;
+    pairs += other.pairs;
+    trained_pairs += other.trained_pairs;
+  }
 };
 
 // Floats of scratch space SgnsWindowUpdate needs.

@@ -50,17 +50,18 @@ struct TrainContext {
   }
 };
 
-// Walks generated together: enough to overlap their cache misses, few
-// enough that their buffers stay small for long walks.
-inline uint32_t WalkBatch(uint32_t walk_length) {
-  return std::clamp<uint32_t>((uint32_t{1} << 16) / walk_length, 1,
-                              std::min<uint32_t>(32, kMaxInterleavedWalks));
+// Walks generated together: options.walks_per_batch (enough to overlap
+// their cache misses), fewer for long walks so their buffers stay small.
+inline uint32_t WalkBatch(const EmbedOptions& options) {
+  const uint32_t fit = (uint32_t{1} << 16) / options.walk.walk_length;
+  return std::clamp<uint32_t>(std::min(fit, options.walks_per_batch), 1,
+                              kMaxInterleavedWalks);
 }
 
 // A batch of walks, generated together.
 struct WalkBatchBuffers {
   explicit WalkBatchBuffers(const TrainContext& ctx)
-      : size(WalkBatch(ctx.options->walk.walk_length)),
+      : size(WalkBatch(*ctx.options)),
         nodes(size_t{size} * ctx.options->walk.walk_length),
         walks(size),
         lengths(size),
@@ -171,6 +172,7 @@ void TrainCenter(const TrainContext& ctx, uint64_t global_walk, uint32_t i,
     const NodeIndex negative = ctx.negatives.Sample(rng);
     if (negative != center) buf.outputs[num_outputs++] = rows.Output(negative);
   }
+  loss.trained_pairs += num_inputs;
   LossSum* sampled = position % kLossSampleEvery == 0 ? &loss : nullptr;
   if (opt.batch_windows) {
     SgnsWindowUpdate(buf.inputs.data(), num_inputs, buf.outputs.data(),
