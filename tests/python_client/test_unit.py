@@ -65,6 +65,18 @@ def test_every_node2vec_field_has_a_keyword():
     assert set(PARAM_NAMES) == fields
 
 
+def test_gds_style_params_convert():
+    msg = build_params(dict(embedding_initializer="UNIFORM", walk_buffer_size=100,
+                            walk_from=[3, np.int64(4)]))
+    assert msg.embedding_initializer == pb.EMBEDDING_INITIALIZER_UNIFORM
+    assert msg.walk_buffer_size == 100
+    assert list(msg.walk_from) == [3, 4]
+    with pytest.raises(ValueError, match="expected 'normalized' or 'uniform'"):
+        build_params(dict(embedding_initializer="gaussian"))
+    with pytest.raises(TypeError, match="walk_from"):
+        build_params(dict(walk_from="12"))
+
+
 def test_params_map_to_fields_and_none_means_unset():
     msg = build_params(dict(walk_length=7, return_factor=0.5, random_seed=np.int64(3),
                             deterministic=True, isolated_nodes="zero",

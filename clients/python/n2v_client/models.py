@@ -74,6 +74,9 @@ class Params:
     incremental: bool = False
     incremental_max_changed_fraction: Optional[float] = None
     keep_context: bool = False
+    embedding_initializer: str = "normalized"
+    walk_buffer_size: int = 0
+    walk_from: tuple = ()
 
     @classmethod
     def from_proto(cls, msg: Any) -> "Params":
@@ -105,6 +108,13 @@ class Params:
             incremental=msg.incremental,
             incremental_max_changed_fraction=opt("incremental_max_changed_fraction"),
             keep_context=msg.keep_context,
+            embedding_initializer=(
+                "uniform"
+                if msg.embedding_initializer == pb.EMBEDDING_INITIALIZER_UNIFORM
+                else "normalized"
+            ),
+            walk_buffer_size=msg.walk_buffer_size,
+            walk_from=tuple(msg.walk_from),
         )
 
 

@@ -35,6 +35,22 @@ def _as_bool(value: Any) -> bool:
     return bool(value)
 
 
+EMBEDDING_INITIALIZERS = {"normalized": pb.EMBEDDING_INITIALIZER_NORMALIZED,
+                          "uniform": pb.EMBEDDING_INITIALIZER_UNIFORM}
+
+
+def _as_initializer(value: Any) -> int:
+    if isinstance(value, str) and value.lower() in EMBEDDING_INITIALIZERS:
+        return EMBEDDING_INITIALIZERS[value.lower()]
+    raise ValueError(f"expected 'normalized' or 'uniform', got {value!r}")
+
+
+def _as_ids(value: Any) -> list:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"expected node ids, got {type(value).__name__} {value!r}")
+    return [_as_int(v) for v in value]
+
+
 def _as_isolated(value: Any) -> int:
     if isinstance(value, str) and value.lower() in ISOLATED_NODES:
         return ISOLATED_NODES[value.lower()]
@@ -59,6 +75,9 @@ PARAM_CONVERTERS: Dict[str, Callable[[Any], Any]] = {
     "positive_sampling_factor": _as_float,
     "negative_sampling_exponent": _as_float,
     "isolated_nodes": _as_isolated,
+    "embedding_initializer": _as_initializer,
+    "walk_buffer_size": _as_int,
+    "walk_from": _as_ids,
     # Warm starts (need initial vectors uploaded with the snapshot, see
     # Client.upload_graph(initial=...)) and stable vectors across runs.
     "warm_start": _as_bool,
@@ -98,7 +117,11 @@ def build_params(params: Mapping[str, Any], where: str = "start_job") -> Any:
         if value is None:
             continue
         try:
-            setattr(msg, name, PARAM_CONVERTERS[name](value))
+            converted = PARAM_CONVERTERS[name](value)
+            if isinstance(converted, list):
+                getattr(msg, name).extend(converted)
+            else:
+                setattr(msg, name, converted)
         except TypeError as exc:
             raise TypeError(f"{where}(): parameter {name}: {exc}") from None
         except ValueError as exc:
