@@ -1,6 +1,8 @@
 // Helpers shared by the sidecar tests.
 #include "test_util.h"
 
+#include <grpcpp/support/client_interceptor.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -110,6 +112,57 @@ std::unique_ptr<v1::N2v::Stub> Connect(
   args.SetMaxReceiveMessageSize(64 << 20);
   return v1::N2v::NewStub(grpc::CreateCustomChannel(
       absl::StrCat("127.0.0.1:", port), credentials, args));
+}
+
+namespace {
+
+// Adds fixed metadata to every call of a channel.
+class MetadataInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit MetadataInterceptor(
+      const std::vector<std::pair<std::string, std::string>>* metadata)
+      : metadata_(metadata) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      auto* sent = methods->GetSendInitialMetadata();
+      for (const auto& [key, value] : *metadata_) sent->insert({key, value});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::vector<std::pair<std::string, std::string>>* metadata_;
+};
+
+class MetadataInterceptorFactory
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit MetadataInterceptorFactory(
+      std::vector<std::pair<std::string, std::string>> metadata)
+      : metadata_(std::move(metadata)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new MetadataInterceptor(&metadata_);
+  }
+
+ private:
+  const std::vector<std::pair<std::string, std::string>> metadata_;
+};
+
+}  // namespace
+
+std::unique_ptr<v1::N2v::Stub> ConnectWithMetadata(
+    int port, std::vector<std::pair<std::string, std::string>> metadata) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      factories;
+  factories.push_back(
+      std::make_unique<MetadataInterceptorFactory>(std::move(metadata)));
+  return v1::N2v::NewStub(grpc::experimental::CreateCustomChannelWithInterceptors(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), args,
+      std::move(factories)));
 }
 
 TestServer::TestServer(ServerOptions options)

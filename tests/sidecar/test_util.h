@@ -76,6 +76,11 @@ std::unique_ptr<v1::N2v::Stub> Connect(
     int port, std::shared_ptr<grpc::ChannelCredentials> credentials =
                   grpc::InsecureChannelCredentials());
 
+// A stub whose every call carries `metadata` (e.g. a bearer token and the
+// n2v-user a trusted token acts for).
+std::unique_ptr<v1::N2v::Stub> ConnectWithMetadata(
+    int port, std::vector<std::pair<std::string, std::string>> metadata);
+
 // A server and a stub on it, for the common case.
 struct TestServer {
   explicit TestServer(ServerOptions options = SmallServerOptions());
