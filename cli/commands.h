@@ -11,6 +11,7 @@ inline constexpr int kExitUsage = 2;
 
 int RunEmbed(int argc, char** argv);
 int RunEdgeFeatures(int argc, char** argv);
+int RunWalks(int argc, char** argv);
 
 }  // namespace n2v::cli
 

@@ -36,42 +36,6 @@ struct PreviousFiles {
   std::optional<Embeddings> vectors, context, align_to;
 };
 
-absl::StatusOr<CsrGraph> LoadGraph(const EmbedFlags& f) {
-  N2V_ASSIGN_OR_RETURN(
-      EdgeList edges,
-      io::ReadEdgeList(f.input, {.weighted = f.weighted, .num_threads = f.workers}));
-  if (!f.nodes.empty()) {
-    N2V_ASSIGN_OR_RETURN(edges.nodes, io::ReadNodeList(f.nodes));
-  }
-  if (edges.sources.empty() && edges.nodes.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(f.input, ": empty graph (no edges or nodes)"));
-  }
-  absl::StatusOr<CsrGraph> graph = CsrGraph::Build(
-      std::move(edges), {.directed = f.directed, .num_threads = f.workers});
-  if (!graph.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(f.input, ": ", graph.status().message()));
-  }
-  return graph;
-}
-
-void PrintGraphSummary(const EmbedFlags& f, const GraphStats& gs,
-                       double seconds) {
-  std::fprintf(stderr,
-               "n2v: graph: %llu nodes, %llu edges (%s, %s), %llu self-loops, "
-               "%llu merged duplicates, %llu isolated; %.1f bytes/edge; "
-               "loaded in %.2f s\n",
-               static_cast<unsigned long long>(gs.num_nodes),
-               static_cast<unsigned long long>(gs.num_edges),
-               f.directed ? "directed" : "undirected",
-               f.weighted ? "weighted" : "unweighted",
-               static_cast<unsigned long long>(gs.self_loops),
-               static_cast<unsigned long long>(gs.merged_duplicates),
-               static_cast<unsigned long long>(gs.isolated_nodes),
-               gs.bytes_per_edge, seconds);
-}
-
 // Reads an embedding file named by `flag`; errors start with the flag.
 absl::Status ReadInto(absl::string_view flag, const std::string& path,
                       std::optional<Embeddings>& out) {
@@ -196,8 +160,8 @@ absl::Status Run(EmbedFlags& f, const FlagSet& flags) {
     N2V_RETURN_IF_ERROR(CheckOutputPath(f.context_output));
   }
   const auto started = Clock::now();
-  N2V_ASSIGN_OR_RETURN(CsrGraph graph, LoadGraph(f));
-  if (!f.quiet) PrintGraphSummary(f, graph.stats(), SecondsSince(started));
+  N2V_ASSIGN_OR_RETURN(CsrGraph graph, LoadGraph(f.graph, f.workers));
+  if (!f.quiet) PrintGraphSummary(f.graph, graph.stats(), SecondsSince(started));
   N2V_ASSIGN_OR_RETURN(PreviousFiles files, ReadPrevious(f));
   ProgressLine line(!f.quiet);
   EmbedControl control;

@@ -10,10 +10,8 @@ namespace n2v::cli {
 void RegisterEmbedFlags(FlagSet& flags, EmbedFlags& f) {
   EmbedOptions& o = f.options;
   f.workers = tbb::info::default_concurrency();
-  flags.AddString("input", &f.input, "edge list: 'u v [weight]' per line, .gz ok");
+  RegisterGraphInputFlags(flags, f.graph);
   flags.AddString("output", &f.output, "embedding file to write");
-  flags.AddString("nodes", &f.nodes,
-                  "optional node list (one id per line) adding isolated nodes");
   flags.AddNumber("dimensions", &o.dimensions, "embedding dimensions d");
   flags.AddNumber("walk-length", &o.walk.walk_length, "nodes per walk l");
   flags.AddNumber("num-walks", &o.walks_per_node, "walks per node r");
@@ -23,10 +21,6 @@ void RegisterEmbedFlags(FlagSet& flags, EmbedFlags& f) {
                   "worker threads (at most the cores available)");
   flags.AddNumber("p", &o.walk.p, "return parameter");
   flags.AddNumber("q", &o.walk.q, "in-out parameter");
-  flags.AddSwitch("weighted", &f.weighted, true, "read a weight column");
-  flags.AddSwitch("unweighted", &f.weighted, false, "all edges weigh 1");
-  flags.AddSwitch("directed", &f.directed, true, "edges are one-way");
-  flags.AddSwitch("undirected", &f.directed, false, "edges are two-way");
   flags.AddNumber("negative", &o.negatives, "negative samples per pair");
   flags.AddSwitch("batch-windows", &o.batch_windows, true,
                   "train each window as one block: ~1.3x faster training, "
@@ -90,7 +84,7 @@ const OptionNames& FlagNames() {
 }
 
 absl::Status ValidateEmbedFlags(const EmbedFlags& f) {
-  if (f.input.empty()) return absl::InvalidArgumentError("--input is required");
+  if (absl::Status s = ValidateGraphInput(f.graph); !s.ok()) return s;
   if (f.output.empty()) {
     return absl::InvalidArgumentError("--output is required");
   }

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "flags.h"
+#include "graph_input.h"
 #include "n2v/embed_options.h"
 #include "n2v/option_names.h"
 #include "n2v/reembed.h"
@@ -15,9 +16,8 @@
 namespace n2v::cli {
 
 struct EmbedFlags {
-  std::string input;
+  GraphInput graph;
   std::string output;
-  std::string nodes;
   std::string format = "text";
   std::string isolated = "random";
   // Re-embedding: a previous run's vectors, its context vectors, what to
@@ -28,8 +28,6 @@ struct EmbedFlags {
   std::string walk_from;
   std::string context_output;
   bool no_align = false;
-  bool weighted = false;
-  bool directed = false;
   bool quiet = false;
   EmbedOptions options;
   int workers = 0;  // set to the core count by RegisterEmbedFlags

@@ -15,6 +15,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  embed          learn node2vec embeddings from an edge list\n"
     "  edge-features  features of node pairs from an embedding file\n"
+    "  walks          the node2vec walks of an edge list, one per line\n"
     "\n"
     "Run 'n2v <command> --help' for the flags of a command.\n";
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(command, "edge-features") == 0) {
       return RunEdgeFeatures(argc, argv);
     }
+    if (std::strcmp(command, "walks") == 0) return RunWalks(argc, argv);
   } catch (const std::bad_alloc&) {
     PrintError(command, "out of memory");
     return kExitFailure;
@@ -42,8 +44,8 @@ int main(int argc, char** argv) {
   }
   // One line, like every other error: the usage is one --help away.
   std::fprintf(stderr,
-               "n2v: error: unknown command '%s' (expected embed or "
-               "edge-features; see n2v --help)\n",
+               "n2v: error: unknown command '%s' (expected embed, "
+               "edge-features or walks; see n2v --help)\n",
                command);
   return kExitUsage;
 }

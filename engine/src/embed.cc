@@ -180,6 +180,7 @@ absl::StatusOr<EmbedResult> EmbedInArena(const CsrGraph& graph,
   N2V_ASSIGN_OR_RETURN(Node2VecWalker walker,
                        Node2VecWalker::Create(graph, options.walk));
   TrainContext ctx;
+  ctx.graph = &graph;
   ctx.walker = &walker;
   N2V_RETURN_IF_ERROR(PlanWalks(graph, options, control, names, ctx));
   ProgressReporter progress(control, options.epochs, ctx.walks_per_epoch);

@@ -436,8 +436,8 @@ def test_bad_flag_value_is_one_line_usage_error(n2v, tmp_path, flag, value,
 def test_unknown_command(n2v):
     result = n2v("embedd", "--input", KARATE)
     assert_one_line_error(
-        result, 2, "n2v: error: unknown command 'embedd' (expected embed or "
-        "edge-features; see n2v --help)")
+        result, 2, "n2v: error: unknown command 'embedd' (expected embed, "
+        "edge-features or walks; see n2v --help)")
 
 
 def test_no_command_prints_usage_on_stderr(n2v):
@@ -642,6 +642,8 @@ def test_top_level_help(n2v):
         assert re.search(r"^  embed +learn node2vec embeddings", result.stdout,
                          re.M)
         assert re.search(r"^  edge-features +features of node pairs",
+                         result.stdout, re.M)
+        assert re.search(r"^  walks +the node2vec walks of an edge list",
                          result.stdout, re.M)
 
 

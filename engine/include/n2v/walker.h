@@ -45,6 +45,18 @@ inline constexpr uint32_t kMaxWalkLength = 1000000;
 // Most walks WalkInterleaved advances together.
 inline constexpr uint32_t kMaxInterleavedWalks = 64;
 
+// The random stream of the walk that starts at the node with id `start_id`
+// in round `round` (that node's round-th walk). Every walk has its own
+// stream, named by what the walk is rather than by where or when it is
+// generated, so the set of walks is the same whatever splits the work:
+// threads, batches, or the ranks of a distributed run (which carry the
+// stream along with the walker).
+inline Rng WalkRng(uint64_t seed, int64_t start_id, uint32_t round) {
+  constexpr uint64_t kWalkStream = 1;
+  return Rng(DeriveSeed(DeriveSeed(seed, kWalkStream, static_cast<uint64_t>(start_id)),
+                        round, 0));
+}
+
 struct WalkParams {
   // Return parameter p (> 0): small p keeps walks local.
   double p = 1.0;

@@ -19,9 +19,8 @@
 
 namespace n2v::internal {
 
-// Random streams, so walks, training draws and initial vectors never share
-// random numbers.
-inline constexpr uint64_t kWalkStream = 1;
+// Random streams, so walks (WalkRng, stream 1), training draws and initial
+// vectors never share random numbers.
 inline constexpr uint64_t kTrainStream = 2;
 inline constexpr uint64_t kInitStream = 3;
 inline constexpr uint64_t kSubsampleStream = 4;
@@ -31,6 +30,7 @@ inline constexpr uint32_t kLossSampleEvery = 32;
 
 struct TrainContext {
   const EmbedOptions* options = nullptr;
+  const CsrGraph* graph = nullptr;
   const Node2VecWalker* walker = nullptr;
   WalkOrder order{1, 0};
   // Start nodes of the rounds of walks; empty means all nodes.
@@ -77,9 +77,11 @@ struct WalkBatchBuffers {
   void Generate(const TrainContext& ctx, uint64_t first, uint32_t count) {
     for (uint32_t b = 0; b < count; ++b) {
       const uint64_t w = (first + b) % ctx.walks_per_epoch;
-      rngs[b] = Rng(DeriveSeed(ctx.options->seed, kWalkStream, w));
       const uint32_t position = ctx.order.Start(w);
       starts[b] = ctx.starts.empty() ? position : ctx.starts[position];
+      const auto round = static_cast<uint32_t>(w / ctx.order.size());
+      rngs[b] = WalkRng(ctx.options->seed, ctx.graph->original_id(starts[b]),
+                        round);
     }
     ctx.walker->WalkInterleaved({starts.data(), count}, rngs.data(),
                                 walks.data(), lengths.data());

@@ -21,6 +21,9 @@ class WalkOrder {
     mask_ = (uint64_t{1} << half_bits_) - 1;
   }
 
+  // Walks per round.
+  uint64_t size() const { return n_; }
+
   uint32_t Start(uint64_t walk) const {
     const uint64_t round = walk / n_;
     uint64_t x = walk % n_;

@@ -1,0 +1,153 @@
+// `n2v walks`: the node2vec walks of a graph as text, one walk per line,
+// node ids separated by spaces, in the canonical order of n2v/walks.h
+// (round by round, start nodes in ascending id) — the same lines whatever
+// the thread count, and the same as `mpirun -np N n2v-mpi walks`.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <oneapi/tbb/info.h>
+
+#include "absl/strings/str_cat.h"
+#include "commands.h"
+#include "flags.h"
+#include "graph_input.h"
+#include "n2v/io/edge_list_reader.h"
+#include "n2v/status_macros.h"
+#include "n2v/walks.h"
+#include "output_file.h"
+#include "report.h"
+#include "walks_output.h"
+
+namespace n2v::cli {
+namespace {
+
+struct WalksFlags {
+  GraphInput graph;
+  std::string output;  // empty: standard output
+  std::string walk_from;
+  WalksOptions options;
+  int workers = tbb::info::default_concurrency();
+  bool quiet = false;
+};
+
+void RegisterWalksFlags(FlagSet& flags, WalksFlags& f) {
+  RegisterGraphInputFlags(flags, f.graph);
+  flags.AddString("output", &f.output, "walks file to write; stdout when empty");
+  flags.AddNumber("walk-length", &f.options.walk.walk_length, "nodes per walk l");
+  flags.AddNumber("num-walks", &f.options.walks_per_node, "walks per node r");
+  flags.AddNumber("p", &f.options.walk.p, "return parameter");
+  flags.AddNumber("q", &f.options.walk.q, "in-out parameter");
+  flags.AddNumber("seed", &f.options.seed, "random seed");
+  flags.AddNumber("workers", &f.workers,
+                  "worker threads (at most the cores available)");
+  flags.AddString("walk-from", &f.walk_from,
+                  "start walks only from the node ids in this file");
+  flags.AddSwitch("quiet", &f.quiet, true, "no summary on stderr");
+}
+
+const OptionNames& WalksFlagNames() {
+  static const OptionNames names{.p = "--p",
+                                 .q = "--q",
+                                 .walk_length = "--walk-length",
+                                 .walks_per_node = "--num-walks",
+                                 .num_threads = "--workers",
+                                 .walk_from = "--walk-from"};
+  return names;
+}
+
+absl::Status ValidateWalksFlags(const WalksFlags& f) {
+  N2V_RETURN_IF_ERROR(ValidateGraphInput(f.graph));
+  if (f.workers < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--workers must be >= 1, got ", f.workers));
+  }
+  return ValidateWalksOptions(f.options, WalksFlagNames());
+}
+
+// Writes the walks to the output (a temporary file renamed into place, or
+// standard output) as they are generated.
+absl::Status WriteWalks(const CsrGraph& graph, const WalksFlags& f,
+                        uint64_t* walks) {
+  const bool to_stdout = f.output.empty();
+  const std::string temp = f.output + ".tmp";
+  std::FILE* out = to_stdout ? stdout : std::fopen(temp.c_str(), "wb");
+  if (out == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot write '", f.output, "'"));
+  }
+  std::string text;
+  absl::Status status = GenerateWalks(
+      graph, f.options,
+      [&](const WalkBlock& block) {
+        *walks += block.lengths.size();
+        text.clear();
+        AppendWalkLines(block, text);
+        return WriteAll(out, text, to_stdout ? "<stdout>" : f.output);
+      },
+      {}, WalksFlagNames());
+  if (to_stdout) return status.ok() && std::fflush(stdout) != 0
+                            ? absl::InternalError("cannot write to standard output")
+                            : status;
+  if (std::fclose(out) != 0 && status.ok()) {
+    status = absl::InternalError(absl::StrCat("cannot write '", f.output, "'"));
+  }
+  if (status.ok() && std::rename(temp.c_str(), f.output.c_str()) != 0) {
+    status = absl::InternalError(absl::StrCat("cannot write '", f.output, "'"));
+  }
+  if (!status.ok()) std::remove(temp.c_str());
+  return status;
+}
+
+absl::Status Run(WalksFlags& f) {
+  if (!f.output.empty()) N2V_RETURN_IF_ERROR(CheckOutputPath(f.output));
+  const auto started = std::chrono::steady_clock::now();
+  f.workers = std::min(f.workers, tbb::info::default_concurrency());
+  f.options.num_threads = f.workers;
+  N2V_ASSIGN_OR_RETURN(CsrGraph graph, LoadGraph(f.graph, f.workers));
+  if (!f.walk_from.empty()) {
+    absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.walk_from);
+    if (!ids.ok()) {
+      return absl::Status(ids.status().code(),
+                          absl::StrCat("--walk-from: ", ids.status().message()));
+    }
+    f.options.walk_from = std::move(*ids);
+  }
+  uint64_t walks = 0;
+  N2V_RETURN_IF_ERROR(WriteWalks(graph, f, &walks));
+  if (!f.quiet) {
+    std::fprintf(stderr, "n2v: %llu walks of up to %u nodes in %.2f s\n",
+                 static_cast<unsigned long long>(walks), f.options.walk.walk_length,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                               started)
+                     .count());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunWalks(int argc, char** argv) {
+  FlagSet flags("walks");
+  WalksFlags f;
+  RegisterWalksFlags(flags, f);
+  absl::Status s = flags.Parse(argc, argv, 2);
+  if (s.ok() && flags.help_requested()) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    return kExitOk;
+  }
+  if (s.ok()) s = ValidateWalksFlags(f);
+  if (!s.ok()) {
+    PrintError("walks", s);
+    return kExitUsage;
+  }
+  if (s = Run(f); !s.ok()) {
+    PrintError("walks", s);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace n2v::cli
