@@ -177,6 +177,60 @@ TEST(ReadEdgeListTest, BadLinesNameFileLineAndReason) {
   }
 }
 
+// The shares of a file, read by as many processes, hold every line once and
+// in order, for any share count; the header is the file's first line only;
+// errors name the line in the whole file.
+TEST(ReadEdgeListShareTest, SharesTogetherAreTheWholeFile) {
+  ScratchDir dir;
+  std::string text = "source,target,weight\n";
+  for (int i = 0; i < 5000; ++i) {
+    text += absl::StrCat(i, " ", (i * 7) % 5000, " ", 1 + i % 3, "\r\n");
+    if (i % 97 == 0) text += "# a comment\n\n";
+  }
+  const std::string path = dir.Write("edges.txt", text);
+  const EdgeList whole = io::ReadEdgeList(path, {.weighted = true}).value();
+  for (int shares : {1, 2, 3, 4, 7, 64}) {
+    SCOPED_TRACE(shares);
+    EdgeList joined;
+    for (int share = 0; share < shares; ++share) {
+      absl::StatusOr<EdgeList> part =
+          io::ReadEdgeListShare(path, {.weighted = true}, share, shares);
+      ASSERT_TRUE(part.ok()) << part.status();
+      joined.sources.insert(joined.sources.end(), part->sources.begin(), part->sources.end());
+      joined.targets.insert(joined.targets.end(), part->targets.begin(), part->targets.end());
+      joined.weights.insert(joined.weights.end(), part->weights.begin(), part->weights.end());
+    }
+    EXPECT_EQ(joined.sources, whole.sources);
+    EXPECT_EQ(joined.targets, whole.targets);
+    EXPECT_EQ(joined.weights, whole.weights);
+  }
+  const std::string bad = dir.Write("bad.txt", text + "1 x\n" + "2 3 1\n");
+  const std::string expected = absl::StrCat(
+      bad, ":", std::count(text.begin(), text.end(), '\n') + 1,
+      ": node id 'x' is not an integer");
+  bool seen = false;
+  for (int share = 0; share < 4; ++share) {
+    absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(bad, {}, share, 4);
+    if (part.ok()) continue;
+    EXPECT_EQ(Message(part.status()), expected);
+    seen = true;
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(ReadEdgeListShareTest, GzipCannotBeShared) {
+  ScratchDir dir;
+  const std::string path = dir.File("edges.txt.gz");
+  gzFile file = gzopen(path.c_str(), "wb");
+  gzputs(file, "1 2\n");
+  gzclose(file);
+  absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(path, {}, 0, 2);
+  EXPECT_EQ(part.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Message(part.status()),
+            path + ": a gzip file cannot be split into byte ranges; "
+                   "decompress it, or give one file per rank");
+}
+
 TEST(ReadEdgeListTest, MissingFileIsNotFound) {
   ScratchDir dir;
   const std::string path = dir.File("no_such_file.txt");

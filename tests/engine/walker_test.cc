@@ -662,6 +662,65 @@ TEST(WalkerTest, InterleavedWalksAreTheSingleWalks) {
   }
 }
 
+// A walk driven step by step (BeginStep / ResumeStep), answering each arc
+// test from `g` as a remote owner of t would.
+std::vector<NodeIndex> DrivenWalk(const CsrGraph& g, const Node2VecWalker& walker,
+                                  NodeIndex start, Rng& rng, bool remote_arcs) {
+  std::vector<NodeIndex> walk = {start};
+  Node2VecWalker::DrivenStep step;
+  while (walk.size() < walker.params().walk_length) {
+    const bool has_previous = walk.size() >= 2;
+    const NodeIndex t = has_previous ? walk[walk.size() - 2] : kNoNode;
+    NodeIndex next = kNoNode;
+    auto result = walker.BeginStep(t, walk.back(), has_previous, !remote_arcs,
+                                   rng, &step, &next);
+    while (result == Node2VecWalker::StepResult::kNeedsArcTest) {
+      result = walker.ResumeStep(g.HasArc(t, step.proposal), !remote_arcs, rng,
+                                 &step, &next);
+    }
+    if (result == Node2VecWalker::StepResult::kEnded) break;
+    walk.push_back(next);
+  }
+  return walk;
+}
+
+// The driven step draws what WalkInterleaved draws: the same walk from the
+// same start and Rng, whether arc tests are answered at once or later.
+TEST(WalkerTest, DrivenStepsGiveTheInterleavedWalks) {
+  std::vector<CsrGraph> graphs;
+  for (TestGraph& tg : TestGraphs()) graphs.push_back(std::move(tg.graph));
+  for (bool directed : {false, true}) {
+    for (bool weighted : {false, true}) {
+      graphs.push_back(RandomGraph(1500, directed, weighted, 31 + directed + 2 * weighted));
+    }
+  }
+  int compared = 0;
+  for (const CsrGraph& g : graphs) {
+    for (const PQ& pq : kParams) {
+      const Node2VecWalker walker = MakeWalker(g, pq.p, pq.q, /*walk_length=*/40);
+      for (NodeIndex start = 0; start < std::min<NodeIndex>(g.num_nodes(), 200);
+           start += 3) {
+        std::vector<NodeIndex> expected(40);
+        Rng a(start * 7 + 1);
+        expected.resize(walker.Walk(start, a, expected.data()));
+        for (bool remote : {false, true}) {
+          Rng b(start * 7 + 1);
+          ASSERT_EQ(DrivenWalk(g, walker, start, b, remote), expected)
+              << "p " << pq.p << " q " << pq.q << " start " << start
+              << " remote " << remote;
+          ASSERT_EQ(a.Next(), b.Next());  // the same draws, to the last
+          Rng replay(start * 7 + 1);
+          std::vector<NodeIndex> again(40);
+          walker.Walk(start, replay, again.data());
+          a = replay;
+        }
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000);
+}
+
 TEST(WalkerTest, ValidateWalkParamsMessages) {
   const double kNaN = std::numeric_limits<double>::quiet_NaN();
   const double kInf = std::numeric_limits<double>::infinity();

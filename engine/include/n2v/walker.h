@@ -94,6 +94,33 @@ class Node2VecWalker {
   void WalkInterleaved(std::span<const NodeIndex> starts, Rng* rngs,
                        NodeIndex* const* outs, uint32_t* lengths) const;
 
+  // A step driven from outside, for walks whose previous node may live on
+  // another machine (a distributed run): the caller passes the walk's
+  // previous node t and current node v in this graph's ids, and answers "is
+  // x a neighbour of t" later when this graph does not hold t's arcs. The
+  // draws are WalkInterleaved's, in the same order, so a walk is the same
+  // whichever drives it.
+  struct DrivenStep {
+    NodeIndex t = kNoNode;  // previous node in this graph, kNoNode if absent
+    NodeIndex v = kNoNode;
+    bool second_order = false;
+    double outlier = 0, total = 0;
+    NodeIndex proposal = kNoNode;  // awaiting the arc test
+    double u = 0;
+  };
+  enum class StepResult { kTook, kEnded, kNeedsArcTest };
+  // Starts the step from v. `has_previous`: the walk has a previous node
+  // (t, or one this graph does not hold: then t is kNoNode and cannot be
+  // the proposal); `arcs_of_t_here`: HasArc(t, x) can be answered here.
+  // kTook sets *next; kNeedsArcTest leaves the question in step->proposal
+  // for ResumeStep.
+  StepResult BeginStep(NodeIndex t, NodeIndex v, bool has_previous,
+                       bool arcs_of_t_here, Rng& rng, DrivenStep* step,
+                       NodeIndex* next) const;
+  // Continues a step with the answer to "is step->proposal a neighbour of t".
+  StepResult ResumeStep(bool arc_t_x, bool arcs_of_t_here, Rng& rng,
+                        DrivenStep* step, NodeIndex* next) const;
+
   const WalkParams& params() const { return params_; }
   // Bytes of the sampling tables (alias tables and weight sums).
   size_t MemoryBytes() const;
@@ -111,6 +138,10 @@ class Node2VecWalker {
   // come from t) for u uniform in [0, c): accepted, rejected, or decided
   // by whether the arc t -> x exists (then AcceptGivenArc).
   enum class Verdict { kAccept, kReject, kTestArc };
+  // The proposals of a driven step until one is taken or needs a remote
+  // arc test.
+  StepResult Propose(bool arcs_of_t_here, Rng& rng, DrivenStep* step,
+                     NodeIndex* next) const;
   Verdict Judge(NodeIndex t, NodeIndex x, double u) const {
     if (x == t) return u < std::min(inv_p_, envelope_) ? Verdict::kAccept : Verdict::kReject;
     return u < lower_ ? Verdict::kAccept : Verdict::kTestArc;

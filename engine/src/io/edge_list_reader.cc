@@ -3,7 +3,10 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
 
 #include <zlib.h>
 
@@ -89,11 +92,16 @@ std::optional<std::string> ParseTwoIds(const std::string_view* fields,
   return std::nullopt;
 }
 
-}  // namespace
+// A line-aligned share of a file's text.
+struct Share {
+  std::string text;
+  bool at_file_start = true;
+  std::function<uint64_t()> lines_before;
+};
 
-absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
-                                      const EdgeListReadOptions& options) {
-  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+absl::StatusOr<EdgeList> ParseEdgeList(Share share, const std::string& path,
+                                       const EdgeListReadOptions& options) {
+  std::string& text = share.text;
   std::vector<EdgeChunk> chunks;
   absl::Status status = ::n2v::internal::RunInArena(options.num_threads, [&] {
     return internal::ParseLines(
@@ -114,7 +122,8 @@ absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
           out.sources.push_back(a);
           out.targets.push_back(b);
           return std::nullopt;
-        });
+        },
+        share.at_file_start, share.lines_before);
   });
   N2V_RETURN_IF_ERROR(status);
   std::string().swap(text);
@@ -127,21 +136,118 @@ absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
   return edges;
 }
 
-absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path) {
-  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+absl::StatusOr<std::vector<int64_t>> ParseNodeList(const Share& share,
+                                                   const std::string& path) {
   std::vector<std::vector<int64_t>> chunks;
   N2V_RETURN_IF_ERROR(internal::ParseLines(
-      text, path, chunks,
+      share.text, path, chunks,
       [](const std::string_view* fields, size_t,
          std::vector<int64_t>& out) -> std::optional<std::string> {
         int64_t id;
         if (auto e = internal::ParseId(fields[0], id)) return e;
         out.push_back(id);
         return std::nullopt;
-      }));
+      },
+      share.at_file_start, share.lines_before));
   std::vector<int64_t> ids;
   for (auto& chunk : chunks) Append(ids, chunk);
   return ids;
+}
+
+// Where the line holding byte `pos` - 1 ends: the start of a share.
+absl::StatusOr<uint64_t> LineStartAtOrAfter(std::FILE* file, uint64_t pos,
+                                            uint64_t size) {
+  if (pos == 0) return 0;
+  if (fseeko(file, static_cast<off_t>(pos - 1), SEEK_SET) != 0) {
+    return absl::DataLossError(std::strerror(errno));
+  }
+  char buffer[1 << 16];
+  uint64_t at = pos - 1;
+  while (at < size) {
+    const size_t got = std::fread(buffer, 1, sizeof(buffer), file);
+    if (got == 0) break;
+    if (const void* nl = std::memchr(buffer, '\n', got)) {
+      return at + (static_cast<const char*>(nl) - buffer) + 1;
+    }
+    at += got;
+  }
+  return size;
+}
+
+// Newlines in the first `end` bytes of the file.
+uint64_t CountLines(const std::string& path, uint64_t end) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return 0;
+  char buffer[1 << 16];
+  uint64_t lines = 0, read = 0;
+  while (read < end) {
+    const size_t got = std::fread(buffer, 1, std::min<uint64_t>(sizeof(buffer), end - read), file);
+    if (got == 0) break;
+    for (size_t i = 0; i < got; ++i) lines += buffer[i] == '\n';
+    read += got;
+  }
+  std::fclose(file);
+  return lines;
+}
+
+absl::StatusOr<Share> ReadShare(const std::string& path, int share, int shares) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open '", path, "': ", std::strerror(errno)));
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(file, &std::fclose);
+  unsigned char magic[2] = {0, 0};
+  const size_t magic_bytes = std::fread(magic, 1, 2, file);
+  if (magic_bytes == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": a gzip file cannot be split into byte ranges; decompress it, "
+              "or give one file per rank"));
+  }
+  if (fseeko(file, 0, SEEK_END) != 0) {
+    return absl::DataLossError(absl::StrCat("cannot read '", path, "'"));
+  }
+  const uint64_t size = static_cast<uint64_t>(ftello(file));
+  N2V_ASSIGN_OR_RETURN(uint64_t begin,
+                       LineStartAtOrAfter(file, size * share / shares, size));
+  N2V_ASSIGN_OR_RETURN(uint64_t end,
+                       LineStartAtOrAfter(file, size * (share + 1) / shares, size));
+  Share out;
+  out.at_file_start = begin == 0;
+  out.lines_before = [path, begin] { return CountLines(path, begin); };
+  if (end <= begin) return out;
+  out.text.resize(end - begin);
+  if (fseeko(file, static_cast<off_t>(begin), SEEK_SET) != 0 ||
+      std::fread(out.text.data(), 1, out.text.size(), file) != out.text.size()) {
+    return absl::DataLossError(absl::StrCat("cannot read '", path, "'"));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
+                                      const EdgeListReadOptions& options) {
+  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+  return ParseEdgeList({std::move(text)}, path, options);
+}
+
+absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path) {
+  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+  return ParseNodeList({std::move(text)}, path);
+}
+
+absl::StatusOr<EdgeList> ReadEdgeListShare(const std::string& path,
+                                           const EdgeListReadOptions& options,
+                                           int share, int shares) {
+  N2V_ASSIGN_OR_RETURN(Share text, ReadShare(path, share, shares));
+  return ParseEdgeList(std::move(text), path, options);
+}
+
+absl::StatusOr<std::vector<int64_t>> ReadNodeListShare(const std::string& path,
+                                                       int share, int shares) {
+  N2V_ASSIGN_OR_RETURN(Share text, ReadShare(path, share, shares));
+  return ParseNodeList(text, path);
 }
 
 absl::StatusOr<NodePairs> ReadNodePairs(const std::string& path) {

@@ -4,6 +4,7 @@
 #define N2V_IO_TEXT_LINES_H_
 
 #include <charconv>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -78,9 +79,15 @@ inline constexpr size_t kMaxFields = 4;
 // reason or nullopt. Returns InvalidArgument "<path>:<line>: <reason>" for
 // the first failing line of the file. `sinks` is resized to the chunk count;
 // concatenating them in order gives the file's records in order.
+//
+// `at_file_start`: `text` begins the file (only then may its first data line
+// be a header); `lines_before` counts the file's lines before `text`, asked
+// only when a line fails, for its line number.
 template <typename Sink, typename ParseFn>
 absl::Status ParseLines(std::string_view text, const std::string& path,
-                        std::vector<Sink>& sinks, ParseFn parse) {
+                        std::vector<Sink>& sinks, ParseFn parse,
+                        bool at_file_start = true,
+                        std::function<uint64_t()> lines_before = nullptr) {
   constexpr size_t kChunkBytes = size_t{4} << 20;
   std::vector<size_t> starts{0};
   while (starts.back() + kChunkBytes < text.size()) {
@@ -101,7 +108,7 @@ absl::Status ParseLines(std::string_view text, const std::string& path,
   tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
     std::string_view rest = text.substr(starts[c], starts[c + 1] - starts[c]);
     uint64_t line_no = 0;
-    bool header_allowed = c == 0;
+    bool header_allowed = c == 0 && at_file_start;
     while (!rest.empty()) {
       const size_t newline = rest.find('\n');
       std::string_view line = rest.substr(0, newline);
@@ -133,6 +140,7 @@ absl::Status ParseLines(std::string_view text, const std::string& path,
   uint64_t before = 0;
   for (size_t c = 0; c < chunks; ++c) {
     if (failures[c]) {
+      if (lines_before) before += lines_before();
       return absl::InvalidArgumentError(absl::StrCat(
           path, ":", before + failures[c]->line + 1, ": ",
           failures[c]->reason));

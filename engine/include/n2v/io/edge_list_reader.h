@@ -35,6 +35,17 @@ absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
 // Node ids, one per line (first column).
 absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path);
 
+// One share of a file read by several processes (the ranks of a distributed
+// run): the records of the `share`-th of `shares` byte ranges of the file,
+// each range widened to whole lines, so that the shares together hold every
+// line once. Errors name the line in the whole file. FailedPrecondition for
+// a gzip file, which cannot be split by bytes.
+absl::StatusOr<EdgeList> ReadEdgeListShare(const std::string& path,
+                                           const EdgeListReadOptions& options,
+                                           int share, int shares);
+absl::StatusOr<std::vector<int64_t>> ReadNodeListShare(const std::string& path,
+                                                       int share, int shares);
+
 struct NodePairs {
   std::vector<int64_t> sources;
   std::vector<int64_t> targets;
