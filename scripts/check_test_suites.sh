@@ -8,7 +8,8 @@ set -euo pipefail
 EXPECTED_SUITES=(
   engine_tests sidecar_tests quality_harness bench_harness cli_end_to_end
   python_client deploy_files snapshot_fuzz_smoke neo4j_plugin
-  neo4j_gds_comparison reembed_end_to_end
+  neo4j_gds_comparison reembed_end_to_end distributed_np1 distributed_np2
+  distributed_np4 mpi_end_to_end
 )
 listed=$(ctest --test-dir "$1" -N)
 missing=()

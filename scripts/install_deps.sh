@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing n2v needs, only where it is missing:
 # Debian packages (compiler, CMake, Ninja, Abseil, oneTBB, GoogleTest,
-# Google Benchmark, zlib, gRPC and Protocol Buffers, clang for the fuzz
+# Google Benchmark, zlib, gRPC and Protocol Buffers, Open MPI (n2v-mpi and
+# the distributed tests), clang for the fuzz
 # smoke test, OpenSSL for the TLS tests, systemd for systemd-analyze in the
 # deployment tests, Java 17 and Maven for the Neo4j plugin, Go where there
 # is none), the Python packages of the quality harness, the Python client,
@@ -16,6 +17,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev libtbb-dev libgtest-dev libbenchmark-dev zlib1g-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  openmpi-bin libopenmpi-dev
   clang libclang-rt-14-dev openssl systemd
   python3 python3-pip
   openjdk-17-jdk-headless maven

@@ -9,6 +9,7 @@
 #ifndef N2V_RANDOM_H_
 #define N2V_RANDOM_H_
 
+#include <array>
 #include <cstdint>
 
 namespace n2v {
@@ -37,6 +38,16 @@ class Rng {
       z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
       word = z ^ (z >> 31);
     }
+  }
+
+  // The whole state, to carry a stream to another process and resume it
+  // there with FromState.
+  using State = std::array<uint64_t, 4>;
+  State state() const { return {s_[0], s_[1], s_[2], s_[3]}; }
+  static Rng FromState(const State& state) {
+    Rng rng(0);
+    for (int i = 0; i < 4; ++i) rng.s_[i] = state[i];
+    return rng;
   }
 
   uint64_t Next() {

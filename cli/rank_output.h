@@ -1,0 +1,34 @@
+// An output file written by one rank of an n2v-mpi job: a temporary file
+// that becomes the named file only when every rank has succeeded.
+#ifndef N2V_CLI_RANK_OUTPUT_H_
+#define N2V_CLI_RANK_OUTPUT_H_
+
+#include <cstdio>
+#include <string>
+
+#include "absl/status/status.h"
+#include "n2v/distributed/communicator.h"
+
+namespace n2v::cli {
+
+// The path a rank writes: `path` with "{rank}" replaced by its rank.
+std::string PathOfRank(const std::string& path, int rank);
+
+class RankOutput {
+ public:
+  // Opens `path` (standard output when empty) for writing.
+  absl::Status Open(const std::string& path);
+  absl::Status Write(const std::string& text);
+  // Collective: closes, and when `status` is OK on every rank moves the
+  // file into place; otherwise removes it. Returns the first error here.
+  absl::Status Finish(const distributed::Communicator& comm, absl::Status status);
+  ~RankOutput();
+
+ private:
+  std::string path_, temp_;
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace n2v::cli
+
+#endif  // N2V_CLI_RANK_OUTPUT_H_

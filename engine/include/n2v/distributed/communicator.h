@@ -1,0 +1,107 @@
+// Communicator: the engine's MPI transport. The distributed module's only
+// code that calls MPI; everything else speaks in byte buffers per rank and
+// in collective sums.
+//
+// Errors: MPI is told to return errors (MPI_ERRORS_RETURN) rather than
+// abort, and each failure comes back as Internal naming the call, the rank
+// and MPI's reason. A rank that dies usually makes the MPI runtime end the
+// whole job; what survives reports it this way.
+//
+// Thread safety: call from one thread per process (MPI_THREAD_FUNNELED).
+#ifndef N2V_DISTRIBUTED_COMMUNICATOR_H_
+#define N2V_DISTRIBUTED_COMMUNICATOR_H_
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace n2v::distributed {
+
+// MPI_Init_thread / MPI_Finalize for the life of the process's distributed
+// work. One per process.
+class MpiSession {
+ public:
+  static absl::StatusOr<std::unique_ptr<MpiSession>> Start(int* argc,
+                                                           char*** argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+
+ private:
+  MpiSession() = default;
+};
+
+// Ends every process of the job (MPI_Abort) with `exit_code`: for a rank
+// that cannot go on while the others may be waiting for it.
+[[noreturn]] void AbortJob(int exit_code);
+
+class Communicator {
+ public:
+  // All processes of the job.
+  static Communicator World();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+
+  // Every rank sends out[r] to rank r and gets in[r] from rank r. Each
+  // buffer must stay below 2 GiB.
+  absl::Status AllToAll(const std::vector<std::string>& out,
+                        std::vector<std::string>* in) const;
+  // Element-wise sums (in place) and maxima over every rank.
+  absl::Status SumAll(std::span<uint64_t> values) const;
+  absl::Status SumAll(std::span<double> values) const;
+  absl::Status MaxAll(std::span<uint64_t> values) const;
+  // The element-wise sum over ranks, with the same bits on every rank and
+  // in every run: each rank sums one slice in rank order (an all-to-all),
+  // and the slices are gathered, whatever order MPI's own reductions take.
+  absl::Status DeterministicSum(std::span<float> values) const;
+  // Makes `bytes` rank `root`'s on every rank.
+  absl::Status Broadcast(std::string* bytes, int root) const;
+  // Point to point, for a rank that serves another's requests.
+  absl::Status Send(int to, int tag, std::string_view bytes) const;
+  absl::StatusOr<std::string> Receive(int from, int tag) const;
+  absl::Status Barrier() const;
+
+  // Bytes this rank has sent to other ranks so far.
+  uint64_t bytes_sent() const { return *bytes_sent_; }
+
+ private:
+  Communicator(int rank, int size) : rank_(rank), size_(size) {}
+  absl::Status Check(int code, std::string_view call) const;
+
+  int rank_ = 0;
+  int size_ = 1;
+  std::shared_ptr<uint64_t> bytes_sent_ = std::make_shared<uint64_t>(0);
+};
+
+// Collective. OK when `mine` is OK on every rank; otherwise, on every rank,
+// the failure of the lowest failing rank: its own status there, Aborted
+// "rank r failed: <what>" on the others (`what` names the step).
+absl::Status AgreeOnStatus(const Communicator& comm, const absl::Status& mine,
+                           std::string_view what);
+
+// Plain-old-data records in byte buffers (all ranks run the same binary).
+template <typename T>
+void AppendPod(std::string& out, const T& value) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  out.append(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+template <typename T>
+std::vector<T> ReadPods(std::string_view bytes) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  std::vector<T> out(bytes.size() / sizeof(T));
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+  return out;
+}
+
+}  // namespace n2v::distributed
+
+#endif  // N2V_DISTRIBUTED_COMMUNICATOR_H_

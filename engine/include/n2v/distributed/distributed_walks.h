@@ -1,0 +1,61 @@
+// Distributed walks: node2vec walks over a PartitionedGraph, each walker
+// moving to the rank that owns its current node, in bulk-synchronous
+// rounds (KnightKing, SOSP 2019, moves walkers the same way).
+//
+// A walker carries its random stream (WalkRng of its start and round) and
+// steps with Node2VecWalker's driven step, so it draws exactly what the
+// same walk draws on one machine: the set of walks is the same at any
+// number of ranks and threads, and equal to GenerateWalks on the whole
+// graph. The test "is x a neighbour of t" needs t's arcs: when another rank
+// owns t, the walker waits and a query goes to that rank, which answers in
+// the next round; when t is local it is answered at once. Each node a walk
+// takes is recorded where it is taken and sent, at the end of a wave, to
+// the walk's home rank (the owner of its start), which assembles the walks.
+#ifndef N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_
+#define N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "n2v/distributed/communicator.h"
+#include "n2v/distributed/partitioned_graph.h"
+#include "n2v/walks.h"
+
+namespace n2v::distributed {
+
+struct DistributedWalkStats {
+  uint64_t walks = 0;        // started at this rank's nodes
+  uint64_t steps = 0;        // taken at this rank
+  uint64_t migrations = 0;   // walkers this rank sent to another
+  uint64_t arc_queries = 0;  // arc tests this rank asked of another
+  uint64_t rounds = 0;       // exchanges, all waves
+  uint64_t bytes_sent = 0;   // by this rank, all messages
+};
+
+// Collective. Generates the walks in waves, each a round r and a range of
+// start ids (cut so a wave holds about `walks_per_wave` walks per rank,
+// which bounds its memory), in the canonical order: round by round, start
+// ids ascending. After each wave, calls `sink` on each rank with the wave's
+// walks that start at its own nodes, in canonical order (possibly none), so
+// the ranks' blocks of a wave merged by start id give the canonical
+// sequence. Errors: the options' (ValidateWalksOptions, as `names` spells
+// the fields), InvalidArgument for a walk_from id in no rank's part, the
+// communicator's, and the sink's (which must then fail on every rank, or
+// the others wait).
+absl::Status GenerateDistributedWalks(
+    const Communicator& comm, const PartitionedGraph& graph,
+    const WalksOptions& options, uint64_t walks_per_wave,
+    absl::FunctionRef<absl::Status(const WalkBlock&)> sink,
+    DistributedWalkStats* stats, const OptionNames& names = {});
+
+// Collective. The ranks' blocks of one wave merged, in canonical order, on
+// rank `root` (an empty block elsewhere).
+absl::StatusOr<WalkBlock> GatherWave(const Communicator& comm,
+                                     const WalkBlock& mine, int root);
+
+}  // namespace n2v::distributed
+
+#endif  // N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_

@@ -1,0 +1,224 @@
+// Communicator over MPI.
+#include "n2v/distributed/communicator.h"
+
+#include <mpi.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace n2v::distributed {
+namespace {
+
+std::string MpiReason(int code) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  return std::string(text, length);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
+                                                               char*** argv) {
+  int provided = 0;
+  const int code = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  if (code != MPI_SUCCESS) {
+    return absl::InternalError(absl::StrCat("MPI_Init_thread: ", MpiReason(code)));
+  }
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  if (provided < MPI_THREAD_FUNNELED) {
+    MPI_Finalize();
+    return absl::FailedPreconditionError(
+        "this MPI library does not support MPI_THREAD_FUNNELED");
+  }
+  return std::unique_ptr<MpiSession>(new MpiSession());
+}
+
+MpiSession::~MpiSession() { MPI_Finalize(); }
+
+void AbortJob(int exit_code) {
+  MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);
+}
+
+Communicator Communicator::World() {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  return Communicator(rank, size);
+}
+
+absl::Status Communicator::Check(int code, std::string_view call) const {
+  if (code == MPI_SUCCESS) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(
+      std::string(call), " failed on rank ", rank_, ": ", MpiReason(code)));
+}
+
+absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
+                                    std::vector<std::string>* in) const {
+  std::vector<int> send_counts(size_), send_offsets(size_);
+  int64_t total = 0;
+  for (int r = 0; r < size_; ++r) {
+    if (out[r].size() > static_cast<size_t>(INT_MAX)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "rank ", rank_, " would send ", out[r].size(), " bytes to rank ", r,
+          " in one exchange (at most 2 GiB)"));
+    }
+    send_counts[r] = static_cast<int>(out[r].size());
+    if (r != rank_) *bytes_sent_ += out[r].size();
+  }
+  std::vector<int> recv_counts(size_);
+  if (absl::Status s = Check(MPI_Alltoall(send_counts.data(), 1, MPI_INT,
+                                          recv_counts.data(), 1, MPI_INT,
+                                          MPI_COMM_WORLD),
+                             "MPI_Alltoall");
+      !s.ok()) {
+    return s;
+  }
+  std::string send;
+  for (int r = 0; r < size_; ++r) {
+    send_offsets[r] = static_cast<int>(total);
+    total += send_counts[r];
+    send += out[r];
+  }
+  if (total > INT_MAX) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "rank ", rank_, " would send ", total, " bytes in one exchange (at most 2 GiB)"));
+  }
+  std::vector<int> recv_offsets(size_);
+  int64_t received = 0;
+  for (int r = 0; r < size_; ++r) {
+    recv_offsets[r] = static_cast<int>(received);
+    received += recv_counts[r];
+  }
+  if (received > INT_MAX) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "rank ", rank_, " would receive ", received,
+        " bytes in one exchange (at most 2 GiB)"));
+  }
+  std::string recv(received, '\0');
+  if (absl::Status s = Check(
+          MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(),
+                        MPI_BYTE, recv.data(), recv_counts.data(),
+                        recv_offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
+          "MPI_Alltoallv");
+      !s.ok()) {
+    return s;
+  }
+  in->assign(size_, std::string());
+  for (int r = 0; r < size_; ++r) {
+    (*in)[r] = recv.substr(recv_offsets[r], recv_counts[r]);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Communicator::SumAll(std::span<uint64_t> values) const {
+  return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
+                             static_cast<int>(values.size()), MPI_UINT64_T,
+                             MPI_SUM, MPI_COMM_WORLD),
+               "MPI_Allreduce");
+}
+
+absl::Status Communicator::SumAll(std::span<double> values) const {
+  return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
+                             static_cast<int>(values.size()), MPI_DOUBLE,
+                             MPI_SUM, MPI_COMM_WORLD),
+               "MPI_Allreduce");
+}
+
+absl::Status Communicator::MaxAll(std::span<uint64_t> values) const {
+  return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
+                             static_cast<int>(values.size()), MPI_UINT64_T,
+                             MPI_MAX, MPI_COMM_WORLD),
+               "MPI_Allreduce");
+}
+
+absl::Status Communicator::DeterministicSum(std::span<float> values) const {
+  const size_t n = values.size();
+  auto slice_begin = [&](int r) { return n * r / size_; };
+  // Everyone's piece of slice r goes to rank r.
+  std::vector<std::string> out(size_);
+  for (int r = 0; r < size_; ++r) {
+    out[r].assign(reinterpret_cast<const char*>(values.data() + slice_begin(r)),
+                  (slice_begin(r + 1) - slice_begin(r)) * sizeof(float));
+  }
+  std::vector<std::string> in;
+  if (absl::Status s = AllToAll(out, &in); !s.ok()) return s;
+  // Rank order: the same sum on every run.
+  std::vector<float> mine(slice_begin(rank_ + 1) - slice_begin(rank_), 0.0f);
+  for (int r = 0; r < size_; ++r) {
+    const std::vector<float> part = ReadPods<float>(in[r]);
+    for (size_t i = 0; i < mine.size(); ++i) mine[i] += part[i];
+  }
+  std::vector<int> counts(size_), offsets(size_);
+  for (int r = 0; r < size_; ++r) {
+    counts[r] = static_cast<int>(slice_begin(r + 1) - slice_begin(r));
+    offsets[r] = static_cast<int>(slice_begin(r));
+  }
+  *bytes_sent_ += mine.size() * sizeof(float) * (size_ - 1);
+  return Check(MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()),
+                              MPI_FLOAT, values.data(), counts.data(),
+                              offsets.data(), MPI_FLOAT, MPI_COMM_WORLD),
+               "MPI_Allgatherv");
+}
+
+absl::Status Communicator::Broadcast(std::string* bytes, int root) const {
+  uint64_t size = bytes->size();
+  if (absl::Status s = Check(MPI_Bcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD),
+                             "MPI_Bcast");
+      !s.ok()) {
+    return s;
+  }
+  bytes->resize(size);
+  if (rank_ == root) *bytes_sent_ += size * (size_ - 1);
+  return Check(MPI_Bcast(bytes->data(), static_cast<int>(size), MPI_BYTE, root,
+                         MPI_COMM_WORLD),
+               "MPI_Bcast");
+}
+
+absl::Status Communicator::Send(int to, int tag, std::string_view bytes) const {
+  *bytes_sent_ += bytes.size();
+  return Check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE,
+                        to, tag, MPI_COMM_WORLD),
+               "MPI_Send");
+}
+
+absl::StatusOr<std::string> Communicator::Receive(int from, int tag) const {
+  MPI_Status status;
+  if (absl::Status s = Check(MPI_Probe(from, tag, MPI_COMM_WORLD, &status),
+                             "MPI_Probe");
+      !s.ok()) {
+    return s;
+  }
+  int count = 0;
+  MPI_Get_count(&status, MPI_BYTE, &count);
+  std::string bytes(count, '\0');
+  if (absl::Status s = Check(MPI_Recv(bytes.data(), count, MPI_BYTE, from, tag,
+                                      MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                             "MPI_Recv");
+      !s.ok()) {
+    return s;
+  }
+  return bytes;
+}
+
+absl::Status Communicator::Barrier() const {
+  return Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+}
+
+absl::Status AgreeOnStatus(const Communicator& comm, const absl::Status& mine,
+                           std::string_view what) {
+  std::vector<uint64_t> failed(comm.size(), 0);
+  failed[comm.rank()] = mine.ok() ? 0 : 1;
+  if (absl::Status s = comm.SumAll(std::span<uint64_t>(failed)); !s.ok()) return s;
+  for (int r = 0; r < comm.size(); ++r) {
+    if (failed[r] == 0) continue;
+    if (r == comm.rank()) return mine;
+    return absl::AbortedError(absl::StrCat("rank ", r, " failed: ", std::string(what)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace n2v::distributed

@@ -1,0 +1,440 @@
+// GenerateDistributedWalks: waves of walkers moved between ranks in
+// bulk-synchronous rounds, their nodes gathered at home.
+//
+// A round: every resident walker steps while its current node is this
+// rank's; a walker whose next node is elsewhere migrates, one whose arc
+// test needs another rank's arcs waits here and its query goes out. One
+// exchange carries walkers and queries, a second the answers, and waiting
+// walkers resume next round. The wave ends when no walker is left on any
+// rank; the nodes each rank recorded then go to the walks' home ranks.
+#include "n2v/distributed/distributed_walks.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include "absl/strings/str_cat.h"
+#include "internal/parallel.h"
+#include "n2v/status_macros.h"
+
+namespace n2v::distributed {
+namespace {
+
+// A walker as it travels between ranks.
+struct WalkerState {
+  int64_t prev = -1;         // previous node id (valid when length >= 2)
+  int64_t cur = 0;           // current node id, owned by the holding rank
+  Rng::State rng{};
+  uint32_t home_index = 0;   // its place in the home rank's wave
+  int32_t home_rank = 0;
+  uint32_t length = 1;       // nodes so far
+  uint32_t unused = 0;
+};
+
+// One node of a walk, recorded where it was taken, for the home rank.
+struct Fragment {
+  uint32_t home_index;
+  uint32_t position;
+  int64_t node;
+};
+
+// "Is x a neighbour of t", asked of t's owner by a waiting walker.
+struct Query {
+  uint32_t slot;
+  uint32_t unused;
+  int64_t t;
+  int64_t x;
+};
+
+struct Answer {
+  uint32_t slot;
+  uint32_t arc;
+};
+
+// A walker held by this rank in one round.
+struct Resident {
+  WalkerState state;
+  bool resume = false;  // has an answer for its pending step
+  bool answer = false;
+  Node2VecWalker::DrivenStep step;
+};
+
+enum class Outcome : uint8_t { kDone, kMigrate, kWait };
+
+// One resident's round: the nodes it took and where it goes next.
+struct RoundResult {
+  Outcome outcome = Outcome::kDone;
+  std::vector<Fragment> taken;
+};
+
+class WaveRunner {
+ public:
+  WaveRunner(const Communicator& comm, const PartitionedGraph& graph,
+             const Node2VecWalker& walker, int num_threads,
+             DistributedWalkStats* stats)
+      : comm_(comm), graph_(graph), walker_(walker), threads_(num_threads),
+        stats_(stats), fragments_(comm.size()) {}
+
+  // Runs walkers until none is left on any rank; the recorded nodes are
+  // then in fragments() by home rank.
+  absl::Status Run(std::vector<Resident> residents);
+  std::vector<std::string>& fragments() { return fragments_; }
+
+ private:
+  // Steps `r` as far as this rank can take it.
+  Outcome Advance(Resident& r, std::vector<Fragment>& taken) const;
+  // Sends walkers and queries, answers the queries received; returns the
+  // next round's residents.
+  absl::StatusOr<std::vector<Resident>> Exchange(std::vector<Resident>& residents,
+                                                 std::vector<RoundResult>& results);
+  absl::Status AnswerQueries(const std::vector<std::string>& in,
+                             std::vector<Resident>& waiting,
+                             std::vector<Resident>& next);
+
+  const Communicator& comm_;
+  const PartitionedGraph& graph_;
+  const Node2VecWalker& walker_;
+  int threads_;
+  DistributedWalkStats* stats_;
+  std::vector<std::string> fragments_;  // by home rank
+};
+
+Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
+  const CsrGraph& g = graph_.local();
+  const uint32_t walk_length = walker_.params().walk_length;
+  WalkerState& s = r.state;
+  Rng rng = Rng::FromState(s.rng);
+  Outcome outcome = Outcome::kDone;
+  while (s.length < walk_length) {
+    const NodeIndex v = *g.ids().Find(s.cur);
+    const bool has_previous = s.length >= 2;
+    NodeIndex t = kNoNode;
+    if (has_previous) {
+      if (auto found = g.ids().Find(s.prev)) t = *found;
+    }
+    const bool arcs_of_t_here = t != kNoNode && graph_.owns(t);
+    NodeIndex next = kNoNode;
+    auto result = r.resume
+                      ? walker_.ResumeStep(r.answer, arcs_of_t_here, rng, &r.step, &next)
+                      : walker_.BeginStep(t, v, has_previous, arcs_of_t_here, rng,
+                                          &r.step, &next);
+    r.resume = false;
+    if (result == Node2VecWalker::StepResult::kEnded) break;
+    if (result == Node2VecWalker::StepResult::kNeedsArcTest) {
+      outcome = Outcome::kWait;
+      break;
+    }
+    const int64_t next_id = g.original_id(next);
+    taken.push_back({s.home_index, s.length, next_id});
+    s.prev = s.cur;
+    s.cur = next_id;
+    ++s.length;
+    if (s.length < walk_length && !graph_.owns(next)) {
+      outcome = Outcome::kMigrate;
+      break;
+    }
+  }
+  s.rng = rng.state();
+  return outcome;
+}
+
+absl::Status WaveRunner::Run(std::vector<Resident> residents) {
+  while (true) {
+    std::vector<RoundResult> results(residents.size());
+    internal::RunInArena(threads_, [&] {
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, residents.size(), 64),
+                        [&](const tbb::blocked_range<size_t>& range) {
+                          for (size_t i = range.begin(); i < range.end(); ++i) {
+                            results[i].outcome =
+                                Advance(residents[i], results[i].taken);
+                          }
+                        });
+    });
+    N2V_ASSIGN_OR_RETURN(residents, Exchange(residents, results));
+    ++stats_->rounds;
+    std::vector<uint64_t> left = {residents.size()};
+    N2V_RETURN_IF_ERROR(comm_.SumAll(std::span<uint64_t>(left)));
+    if (left[0] == 0) return absl::OkStatus();
+  }
+}
+
+absl::StatusOr<std::vector<Resident>> WaveRunner::Exchange(
+    std::vector<Resident>& residents, std::vector<RoundResult>& results) {
+  const int ranks = comm_.size();
+  // Per destination: walkers, then queries, each section led by its count.
+  std::vector<std::string> walkers(ranks), queries(ranks);
+  std::vector<Resident> waiting;
+  for (size_t i = 0; i < residents.size(); ++i) {
+    Resident& r = residents[i];
+    stats_->steps += results[i].taken.size();
+    for (const Fragment& f : results[i].taken) {
+      AppendPod(fragments_[r.state.home_rank], f);
+    }
+    if (results[i].outcome == Outcome::kMigrate) {
+      AppendPod(walkers[graph_.owner(r.state.cur)], r.state);
+      if (graph_.owner(r.state.cur) != comm_.rank()) ++stats_->migrations;
+    } else if (results[i].outcome == Outcome::kWait) {
+      const auto slot = static_cast<uint32_t>(waiting.size());
+      AppendPod(queries[graph_.owner(r.state.prev)],
+                Query{slot, 0, r.state.prev,
+                      graph_.local().original_id(r.step.proposal)});
+      ++stats_->arc_queries;
+      waiting.push_back(std::move(r));
+    }
+  }
+  std::vector<std::string> out(ranks), in;
+  for (int d = 0; d < ranks; ++d) {
+    AppendPod(out[d], static_cast<uint64_t>(walkers[d].size()));
+    out[d] += walkers[d];
+    out[d] += queries[d];
+  }
+  N2V_RETURN_IF_ERROR(comm_.AllToAll(out, &in));
+  std::vector<Resident> next;
+  for (const std::string& bytes : in) {
+    uint64_t walker_bytes = 0;
+    std::memcpy(&walker_bytes, bytes.data(), sizeof walker_bytes);
+    for (const WalkerState& s : ReadPods<WalkerState>(
+             std::string_view(bytes).substr(sizeof walker_bytes, walker_bytes))) {
+      Resident r;
+      r.state = s;
+      next.push_back(std::move(r));
+    }
+  }
+  N2V_RETURN_IF_ERROR(AnswerQueries(in, waiting, next));
+  return next;
+}
+
+absl::Status WaveRunner::AnswerQueries(const std::vector<std::string>& in,
+                                       std::vector<Resident>& waiting,
+                                       std::vector<Resident>& next) {
+  const CsrGraph& g = graph_.local();
+  std::vector<std::string> answers(comm_.size()), back;
+  for (int from = 0; from < comm_.size(); ++from) {
+    const std::string_view bytes = in[from];
+    uint64_t walker_bytes = 0;
+    std::memcpy(&walker_bytes, bytes.data(), sizeof walker_bytes);
+    for (const Query& q : ReadPods<Query>(bytes.substr(sizeof walker_bytes + walker_bytes))) {
+      const auto t = g.ids().Find(q.t);
+      const auto x = g.ids().Find(q.x);
+      const bool arc = t && x && graph_.owns(*t) && g.HasArc(*t, *x);
+      AppendPod(answers[from], Answer{q.slot, arc ? 1u : 0u});
+    }
+  }
+  N2V_RETURN_IF_ERROR(comm_.AllToAll(answers, &back));
+  for (const std::string& bytes : back) {
+    for (const Answer& a : ReadPods<Answer>(bytes)) {
+      Resident& r = waiting[a.slot];
+      r.resume = true;
+      r.answer = a.arc != 0;
+      next.push_back(std::move(r));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// This rank's start nodes (ids, ascending): its own nodes, or those of
+// walk_from. InvalidArgument, on every rank, for an id no rank holds.
+absl::StatusOr<std::vector<int64_t>> HomeStarts(const Communicator& comm,
+                                                const PartitionedGraph& graph,
+                                                const std::vector<int64_t>& walk_from,
+                                                std::string_view name) {
+  const CsrGraph& g = graph.local();
+  std::vector<int64_t> starts;
+  if (walk_from.empty()) {
+    for (NodeIndex v : graph.owned()) starts.push_back(g.original_id(v));
+    return starts;
+  }
+  // Each id is checked by its owner; the first missing id (smallest
+  // position in walk_from) is reported everywhere.
+  std::vector<uint64_t> first_missing = {walk_from.size()};
+  for (size_t i = 0; i < walk_from.size(); ++i) {
+    const int64_t id = walk_from[i];
+    if (graph.owner(id) != comm.rank()) continue;
+    auto v = g.ids().Find(id);
+    if (v && graph.owns(*v)) {
+      starts.push_back(id);
+    } else {
+      first_missing[0] = std::min<uint64_t>(first_missing[0], i);
+    }
+  }
+  std::vector<uint64_t> smallest = {walk_from.size() - first_missing[0]};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(smallest)));
+  if (smallest[0] != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(name), ": node id ", walk_from[walk_from.size() - smallest[0]],
+                     " is not in the graph"));
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  return starts;
+}
+
+// Start ids are cut into ranges by a histogram over the id span.
+constexpr int kIdBuckets = 4096;
+
+uint64_t OrderKey(int64_t id) {
+  return static_cast<uint64_t>(id) ^ (uint64_t{1} << 63);
+}
+
+// The bucket of `key` among kIdBuckets over [lo, hi].
+int BucketOf(uint64_t key, uint64_t lo, uint64_t hi) {
+  const unsigned __int128 span = static_cast<unsigned __int128>(hi - lo) + 1;
+  return static_cast<int>(static_cast<unsigned __int128>(key - lo) * kIdBuckets / span);
+}
+
+// For each wave of a round, the end (in this rank's ascending starts) of
+// its slice: waves are ranges of start ids holding about
+// walks_per_wave * ranks starts in all.
+absl::StatusOr<std::vector<size_t>> PlanWaves(const Communicator& comm,
+                                              const std::vector<int64_t>& starts,
+                                              uint64_t walks_per_wave) {
+  std::vector<uint64_t> span = {0, 0};  // max key, max inverted key
+  if (!starts.empty()) {
+    span = {OrderKey(starts.back()), ~OrderKey(starts.front())};
+  }
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(span)));
+  const uint64_t hi = span[0], lo = ~span[1];
+  std::vector<uint64_t> histogram(kIdBuckets, 0);
+  for (int64_t id : starts) ++histogram[BucketOf(OrderKey(id), lo, hi)];
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(histogram)));
+  const uint64_t per_wave = walks_per_wave * static_cast<uint64_t>(comm.size());
+  std::vector<int> bucket_ends;  // each wave's last bucket + 1
+  uint64_t in_wave = 0;
+  for (int b = 0; b < kIdBuckets; ++b) {
+    if (in_wave > 0 && in_wave + histogram[b] > per_wave) {
+      bucket_ends.push_back(b);
+      in_wave = 0;
+    }
+    in_wave += histogram[b];
+  }
+  bucket_ends.push_back(kIdBuckets);
+  std::vector<size_t> slice_ends;
+  size_t k = 0;
+  for (int end : bucket_ends) {
+    while (k < starts.size() && BucketOf(OrderKey(starts[k]), lo, hi) < end) ++k;
+    slice_ends.push_back(k);
+  }
+  return slice_ends;
+}
+
+// The walkers of round `round` from starts[begin, end), with their first
+// node recorded.
+std::vector<Resident> StartWave(const std::vector<int64_t>& starts, size_t begin,
+                                size_t end, uint32_t round, uint64_t seed,
+                                int rank, std::string& own_fragments) {
+  std::vector<Resident> residents(end - begin);
+  for (size_t k = 0; k < residents.size(); ++k) {
+    WalkerState& s = residents[k].state;
+    s.cur = starts[begin + k];
+    s.rng = WalkRng(seed, s.cur, round).state();
+    s.home_index = static_cast<uint32_t>(k);
+    s.home_rank = rank;
+    AppendPod(own_fragments, Fragment{s.home_index, 0, s.cur});
+  }
+  return residents;
+}
+
+// The wave's walks from the fragments its home rank received.
+WalkBlock AssembleWave(const std::vector<std::string>& received, uint64_t count,
+                       uint32_t walk_length) {
+  std::vector<int64_t> dense(count * walk_length);
+  WalkBlock block;
+  block.lengths.assign(count, 0);
+  for (const std::string& bytes : received) {
+    for (const Fragment& f : ReadPods<Fragment>(bytes)) {
+      dense[uint64_t{f.home_index} * walk_length + f.position] = f.node;
+      block.lengths[f.home_index] =
+          std::max(block.lengths[f.home_index], f.position + 1);
+    }
+  }
+  for (uint64_t k = 0; k < count; ++k) {
+    const int64_t* walk = dense.data() + k * walk_length;
+    block.nodes.insert(block.nodes.end(), walk, walk + block.lengths[k]);
+  }
+  return block;
+}
+
+}  // namespace
+
+absl::Status GenerateDistributedWalks(
+    const Communicator& comm, const PartitionedGraph& graph,
+    const WalksOptions& options, uint64_t walks_per_wave,
+    absl::FunctionRef<absl::Status(const WalkBlock&)> sink,
+    DistributedWalkStats* stats, const OptionNames& names) {
+  N2V_RETURN_IF_ERROR(ValidateWalksOptions(options, names));
+  if (walks_per_wave == 0 || walks_per_wave > UINT32_MAX) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "walks per wave must be between 1 and ", UINT32_MAX, ", got ", walks_per_wave));
+  }
+  DistributedWalkStats local_stats;
+  if (stats == nullptr) stats = &local_stats;
+  *stats = {};
+  const uint64_t bytes_before = comm.bytes_sent();
+  N2V_ASSIGN_OR_RETURN(std::vector<int64_t> starts,
+                       HomeStarts(comm, graph, options.walk_from, names.walk_from));
+  N2V_ASSIGN_OR_RETURN(std::vector<size_t> slice_ends,
+                       PlanWaves(comm, starts, walks_per_wave));
+  N2V_ASSIGN_OR_RETURN(Node2VecWalker walker,
+                       Node2VecWalker::Create(graph.local(), options.walk));
+  stats->walks = starts.size() * uint64_t{options.walks_per_node};
+  for (uint32_t round = 0; round < options.walks_per_node; ++round) {
+    size_t begin = 0;
+    for (size_t end : slice_ends) {
+      WaveRunner runner(comm, graph, walker, options.num_threads, stats);
+      std::vector<Resident> residents =
+          StartWave(starts, begin, end, round, options.seed, comm.rank(),
+                    runner.fragments()[comm.rank()]);
+      N2V_RETURN_IF_ERROR(runner.Run(std::move(residents)));
+      std::vector<std::string> received;
+      N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
+      N2V_RETURN_IF_ERROR(
+          sink(AssembleWave(received, end - begin, options.walk.walk_length)));
+      begin = end;
+    }
+  }
+  stats->bytes_sent = comm.bytes_sent() - bytes_before;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WalkBlock> GatherWave(const Communicator& comm,
+                                     const WalkBlock& mine, int root) {
+  std::vector<std::string> out(comm.size()), in;
+  AppendPod(out[root], static_cast<uint64_t>(mine.lengths.size()));
+  for (uint32_t length : mine.lengths) AppendPod(out[root], length);
+  for (int64_t node : mine.nodes) AppendPod(out[root], node);
+  N2V_RETURN_IF_ERROR(comm.AllToAll(out, &in));
+  WalkBlock merged;
+  if (comm.rank() != root) return merged;
+  // Each rank's walks, in order, with where each starts in its nodes.
+  struct Source {
+    std::vector<uint32_t> lengths;
+    std::vector<int64_t> nodes;
+    size_t walk = 0, at = 0;
+  };
+  std::vector<Source> sources(comm.size());
+  for (int r = 0; r < comm.size(); ++r) {
+    uint64_t walks = 0;
+    std::memcpy(&walks, in[r].data(), sizeof walks);
+    const std::string_view rest = std::string_view(in[r]).substr(sizeof walks);
+    sources[r].lengths = ReadPods<uint32_t>(rest.substr(0, walks * sizeof(uint32_t)));
+    sources[r].nodes = ReadPods<int64_t>(rest.substr(walks * sizeof(uint32_t)));
+  }
+  // Within a wave every walk has a distinct start: merge by start id.
+  while (true) {
+    Source* next = nullptr;
+    for (Source& s : sources) {
+      if (s.walk == s.lengths.size()) continue;
+      if (next == nullptr || s.nodes[s.at] < next->nodes[next->at]) next = &s;
+    }
+    if (next == nullptr) return merged;
+    const uint32_t length = next->lengths[next->walk++];
+    merged.lengths.push_back(length);
+    merged.nodes.insert(merged.nodes.end(), next->nodes.begin() + next->at,
+                        next->nodes.begin() + next->at + length);
+    next->at += length;
+  }
+}
+
+}  // namespace n2v::distributed

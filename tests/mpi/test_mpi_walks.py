@@ -1,0 +1,101 @@
+"""`n2v-mpi walks` under a real mpirun: the same lines as `n2v walks` at 1, 2
+and 4 ranks, whatever the thread count; per-rank output files; per-rank
+input files; errors reported once, naming the file and line."""
+
+import pytest
+
+from conftest import BLOGCATALOG, KARATE, LESMIS_EDGES
+
+RANKS = [1, 2, 4]
+
+
+@pytest.mark.parametrize("ranks", RANKS)
+def test_same_lines_as_n2v_walks(mpi, ranks, tmp_path):
+    flags = ["--input", LESMIS_EDGES, "--weighted", "--p", "0.5", "--q", "2",
+             "--walk-length", "30", "--num-walks", "3", "--seed", "11", "--quiet"]
+    single = mpi.single("walks", *flags)
+    assert single.returncode == 0, single.stderr
+    result = mpi(ranks, "walks", *flags, "--workers", "1", "--walks-per-wave", "40")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == single.stdout
+    assert len(result.stdout.splitlines()) == 3 * 77
+
+
+def test_blogcatalog_directed_at_two_ranks_to_a_file(mpi, tmp_path):
+    flags = ["--input", BLOGCATALOG, "--directed", "--p", "0.25", "--q", "4",
+             "--walk-length", "20", "--num-walks", "1", "--quiet"]
+    single = mpi.single("walks", *flags)
+    out = tmp_path / "walks.txt"
+    result = mpi(2, "walks", *flags, "--workers", "2", "--output", out)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == single.stdout
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_summary_counts_the_traffic(mpi):
+    result = mpi(2, "walks", "--input", KARATE, "--walk-length", "10",
+                 "--num-walks", "2")
+    assert result.returncode == 0, result.stderr
+    summary = [l for l in result.stderr.splitlines() if l.startswith("n2v-mpi:")]
+    assert len(summary) == 1  # rank 0 only
+    assert "68 walks of up to 10 nodes on 2 ranks" in summary[0]
+    assert "graph 34 nodes, 78 edges" in summary[0]
+    assert "migrations" in summary[0] and "bytes sent per step" in summary[0]
+
+
+def test_output_parts_hold_each_ranks_own_starts(mpi, tmp_path):
+    flags = ["--input", KARATE, "--walk-length", "8", "--num-walks", "2", "--quiet"]
+    single = mpi.single("walks", *flags).stdout.splitlines()
+    result = mpi(2, "walks", *flags, "--output-parts",
+                 "--output", tmp_path / "walks-{rank}.txt")
+    assert result.returncode == 0, result.stderr
+    parts = [(tmp_path / f"walks-{r}.txt").read_text().splitlines() for r in range(2)]
+    assert sorted(parts[0] + parts[1]) == sorted(single)
+    assert parts[0] and parts[1]
+    starts = [{int(line.split()[0]) for line in part} for part in parts]
+    assert not starts[0] & starts[1]
+    # Each part keeps the canonical order: a subsequence of the whole.
+    for part in parts:
+        position = {line: i for i, line in enumerate(single)}
+        indices = [position[line] for line in part]
+        assert indices == sorted(indices)
+
+
+def test_per_rank_input_files(mpi, tmp_path):
+    lines = [l for l in KARATE.read_text().splitlines() if l and not l.startswith("#")]
+    for r in range(2):
+        (tmp_path / f"edges-{r}.txt").write_text("\n".join(lines[r::2]) + "\n")
+    flags = ["--walk-length", "10", "--num-walks", "2", "--quiet"]
+    single = mpi.single("walks", "--input", KARATE, *flags)
+    result = mpi(2, "walks", "--input", tmp_path / "edges-{rank}.txt", *flags)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == single.stdout
+
+
+def test_a_bad_line_is_reported_once_with_file_and_line(mpi, tmp_path):
+    edges = tmp_path / "edges.txt"
+    good = "\n".join(f"{i} {i + 1}" for i in range(200))
+    edges.write_text(good + "\n7 x\n" + good + "\n")
+    result = mpi(2, "walks", "--input", edges, "--quiet")
+    assert result.returncode == 1
+    errors = [l for l in result.stderr.splitlines() if "error" in l]
+    assert len(errors) == 1, result.stderr
+    assert f"{edges}:201: node id 'x' is not an integer" in errors[0], errors[0]
+
+
+def test_missing_rank_file_and_usage_errors(mpi, tmp_path):
+    (tmp_path / "edges-0.txt").write_text("1 2\n")
+    result = mpi(2, "walks", "--input", tmp_path / "edges-{rank}.txt", "--quiet")
+    assert result.returncode == 1
+    assert "rank 1: " in result.stderr and "edges-1.txt" in result.stderr, result.stderr
+    usage = mpi(2, "walks", "--input", KARATE, "--q", "0")
+    assert usage.returncode == 2
+    assert usage.stderr.count("--q must be finite and > 0, got 0") == 1, usage.stderr
+    parts = mpi(2, "walks", "--input", KARATE, "--output-parts", "--output", "w.txt")
+    assert parts.returncode == 2
+    assert "--output-parts needs --output with '{rank}'" in parts.stderr
+    starts = tmp_path / "starts.txt"
+    starts.write_text("1\n999\n")
+    missing = mpi(2, "walks", "--input", KARATE, "--walk-from", starts, "--quiet")
+    assert missing.returncode == 1
+    assert missing.stderr.count("--walk-from: node id 999 is not in the graph") == 1
