@@ -8,6 +8,7 @@
 namespace n2v::cli {
 
 int RunMpiWalks(const distributed::Communicator& comm, int argc, char** argv);
+int RunMpiEmbed(const distributed::Communicator& comm, int argc, char** argv);
 
 }  // namespace n2v::cli
 

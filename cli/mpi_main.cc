@@ -16,6 +16,7 @@ constexpr char kUsage[] =
     "usage: mpirun -np N n2v-mpi <command> [flags]\n"
     "\n"
     "commands:\n"
+    "  embed   learn node2vec embeddings, graph and model split across ranks\n"
     "  walks   the node2vec walks, the same lines as 'n2v walks'\n"
     "\n"
     "Run 'n2v-mpi <command> --help' for the flags of a command.\n";
@@ -24,10 +25,11 @@ int Dispatch(const n2v::distributed::Communicator& comm, int argc, char** argv) 
   using namespace n2v::cli;
   const char* command = argv[1];
   if (std::strcmp(command, "walks") == 0) return RunMpiWalks(comm, argc, argv);
+  if (std::strcmp(command, "embed") == 0) return RunMpiEmbed(comm, argc, argv);
   if (comm.rank() == 0) {
     std::fprintf(stderr,
-                 "n2v-mpi: error: unknown command '%s' (expected walks; "
-                 "see n2v-mpi --help)\n",
+                 "n2v-mpi: error: unknown command '%s' (expected embed or "
+                 "walks; see n2v-mpi --help)\n",
                  command);
   }
   return kExitUsage;

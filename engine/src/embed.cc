@@ -9,8 +9,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "internal/divergence.h"
 #include "internal/initial_rows.h"
 #include "internal/parallel.h"
+#include "internal/sampling_rules.h"
 #include "internal/string_view_compat.h"
 #include "internal/trainers.h"
 #include "n2v/status_macros.h"
@@ -68,15 +70,11 @@ absl::Status PlanWalks(const CsrGraph& graph, const EmbedOptions& options,
   return absl::OkStatus();
 }
 
-// word2vec's keep probability for a node seen `count` times of `total`.
 std::vector<float> KeepProbabilities(const std::vector<uint64_t>& counts,
                                      uint64_t total, double sample) {
-  std::vector<float> keep(counts.size(), 1.0f);
-  const double threshold = sample * static_cast<double>(total);
+  std::vector<float> keep(counts.size());
   for (size_t v = 0; v < counts.size(); ++v) {
-    if (counts[v] == 0) continue;
-    const double c = static_cast<double>(counts[v]);
-    keep[v] = static_cast<float>((std::sqrt(c / threshold) + 1) * threshold / c);
+    keep[v] = internal::KeepProbability(counts[v], total, sample);
   }
   return keep;
 }
@@ -89,9 +87,7 @@ uint64_t BuildSamplingTables(const std::vector<uint64_t>& counts,
   std::vector<double> noise(counts.size());
   for (size_t v = 0; v < counts.size(); ++v) {
     total += counts[v];
-    noise[v] = counts[v] == 0 ? 0.0
-                              : std::pow(static_cast<double>(counts[v]),
-                                         options.negative_exponent);
+    noise[v] = internal::NoiseWeight(counts[v], options.negative_exponent);
   }
   if (total == 0) {
     // Only possible with walk_from: give every node equal noise weight.
@@ -129,24 +125,6 @@ absl::Status InitializeModel(const CsrGraph& graph, const EmbedOptions& options,
   ctx.syn0 = result.embeddings.mutable_data();
   ctx.syn1 = result.context.mutable_data();
   return absl::OkStatus();
-}
-
-bool AllFinite(const Embeddings& embeddings) {
-  for (size_t r = 0; r < embeddings.size(); ++r) {
-    for (float v : embeddings.row(r)) {
-      if (!std::isfinite(v)) return false;
-    }
-  }
-  return true;
-}
-
-absl::Status CheckNotDiverged(const Embeddings& embeddings,
-                              const EmbedOptions& options) {
-  if (AllFinite(embeddings)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "training diverged: the vectors contain NaN or infinite values; "
-      "lower the initial learning rate (now ",
-      options.initial_learning_rate, ")"));
 }
 
 // Nodes with no arc in either direction.
@@ -201,7 +179,7 @@ absl::StatusOr<EmbedResult> EmbedInArena(const CsrGraph& graph,
                            ? internal::TrainDeterministic(ctx, progress)
                            : internal::TrainHogwild(ctx, progress));
   stats.train_seconds = SecondsSince(started);
-  N2V_RETURN_IF_ERROR(CheckNotDiverged(result.embeddings, options));
+  N2V_RETURN_IF_ERROR(internal::CheckNotDiverged(result.embeddings, options));
 
   for (const LossSum& loss : outcome.loss_per_epoch) {
     const double mean = loss.pairs ? loss.sum / loss.pairs : 0.0;

@@ -3,6 +3,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -176,6 +177,40 @@ absl::Status Communicator::Broadcast(std::string* bytes, int root) const {
   return Check(MPI_Bcast(bytes->data(), static_cast<int>(size), MPI_BYTE, root,
                          MPI_COMM_WORLD),
                "MPI_Bcast");
+}
+
+absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
+                                                int from) const {
+  constexpr int kShiftTag = 7001;
+  constexpr uint64_t kPiece = uint64_t{1} << 30;
+  uint64_t size = bytes.size(), incoming = 0;
+  if (absl::Status s = Check(MPI_Sendrecv(&size, 1, MPI_UINT64_T, to, kShiftTag,
+                                          &incoming, 1, MPI_UINT64_T, from, kShiftTag,
+                                          MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                             "MPI_Sendrecv");
+      !s.ok()) {
+    return s;
+  }
+  std::string received(incoming, '\0');
+  // The same number of pieces on every rank, so each send has its receive.
+  std::vector<uint64_t> largest = {std::max(size, incoming)};
+  if (absl::Status s = MaxAll(std::span<uint64_t>(largest)); !s.ok()) return s;
+  for (uint64_t at = 0; at == 0 || at < largest[0]; at += kPiece) {
+    const int send = static_cast<int>(std::min(kPiece, size > at ? size - at : 0));
+    const int recv =
+        static_cast<int>(std::min(kPiece, incoming > at ? incoming - at : 0));
+    if (absl::Status s = Check(
+            MPI_Sendrecv(bytes.data() + std::min<uint64_t>(at, size), send, MPI_BYTE,
+                         to, kShiftTag, received.data() + std::min<uint64_t>(at, incoming),
+                         recv, MPI_BYTE, from, kShiftTag, MPI_COMM_WORLD,
+                         MPI_STATUS_IGNORE),
+            "MPI_Sendrecv");
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (to != rank_) *bytes_sent_ += size;
+  return received;
 }
 
 absl::Status Communicator::Send(int to, int tag, std::string_view bytes) const {

@@ -10,12 +10,14 @@
 #include "n2v/distributed/distributed_walks.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
 #include "absl/strings/str_cat.h"
+#include "distributed/id_ranges.h"
 #include "internal/parallel.h"
 #include "n2v/status_macros.h"
 
@@ -30,14 +32,17 @@ struct WalkerState {
   uint32_t home_index = 0;   // its place in the home rank's wave
   int32_t home_rank = 0;
   uint32_t length = 1;       // nodes so far
-  uint32_t unused = 0;
+  uint32_t arrived = 0;      // 1: `cur` is not recorded yet (just migrated)
 };
 
-// One node of a walk, recorded where it was taken, for the home rank.
+// One node of a walk, recorded by the node's owner for the home rank, with
+// what the owner knows of it.
 struct Fragment {
   uint32_t home_index;
   uint32_t position;
   int64_t node;
+  uint32_t row;  // on its owner
+  float keep;
 };
 
 // "Is x a neighbour of t", asked of t's owner by a waiting walker.
@@ -72,10 +77,13 @@ struct RoundResult {
 class WaveRunner {
  public:
   WaveRunner(const Communicator& comm, const PartitionedGraph& graph,
-             const Node2VecWalker& walker, int num_threads,
-             DistributedWalkStats* stats)
-      : comm_(comm), graph_(graph), walker_(walker), threads_(num_threads),
-        stats_(stats), fragments_(comm.size()) {}
+             const Node2VecWalker& walker, const WalkAnnotations& annotations,
+             int num_threads, DistributedWalkStats* stats)
+      : comm_(comm), graph_(graph), walker_(walker), annotations_(annotations),
+        threads_(num_threads), stats_(stats), fragments_(comm.size()) {}
+
+  // The fragment of walk `s`'s node `v` (owned here) at `position`.
+  Fragment Record(const WalkerState& s, uint32_t position, NodeIndex v) const;
 
   // Runs walkers until none is left on any rank; the recorded nodes are
   // then in fragments() by home rank.
@@ -96,19 +104,35 @@ class WaveRunner {
   const Communicator& comm_;
   const PartitionedGraph& graph_;
   const Node2VecWalker& walker_;
+  const WalkAnnotations& annotations_;
   int threads_;
   DistributedWalkStats* stats_;
   std::vector<std::string> fragments_;  // by home rank
 };
 
+Fragment WaveRunner::Record(const WalkerState& s, uint32_t position,
+                            NodeIndex v) const {
+  const uint32_t row = graph_.row_of(v);
+  if (annotations_.counts != nullptr) {
+    std::atomic_ref<uint64_t>((*annotations_.counts)[row])
+        .fetch_add(1, std::memory_order_relaxed);
+  }
+  const float keep = annotations_.keep.empty() ? 1.0f : annotations_.keep[row];
+  return Fragment{s.home_index, position, graph_.local().original_id(v), row, keep};
+}
+
 Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
   const CsrGraph& g = graph_.local();
   const uint32_t walk_length = walker_.params().walk_length;
   WalkerState& s = r.state;
+  NodeIndex v = *g.ids().Find(s.cur);
+  if (s.arrived) {
+    taken.push_back(Record(s, s.length - 1, v));
+    s.arrived = 0;
+  }
   Rng rng = Rng::FromState(s.rng);
   Outcome outcome = Outcome::kDone;
   while (s.length < walk_length) {
-    const NodeIndex v = *g.ids().Find(s.cur);
     const bool has_previous = s.length >= 2;
     NodeIndex t = kNoNode;
     if (has_previous) {
@@ -126,15 +150,17 @@ Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
       outcome = Outcome::kWait;
       break;
     }
-    const int64_t next_id = g.original_id(next);
-    taken.push_back({s.home_index, s.length, next_id});
     s.prev = s.cur;
-    s.cur = next_id;
+    s.cur = g.original_id(next);
     ++s.length;
-    if (s.length < walk_length && !graph_.owns(next)) {
+    if (!graph_.owns(next)) {
+      // Its owner records it: even a walk's last node migrates.
+      s.arrived = 1;
       outcome = Outcome::kMigrate;
       break;
     }
+    taken.push_back(Record(s, s.length - 1, next));
+    v = next;
   }
   s.rng = rng.state();
   return outcome;
@@ -168,13 +194,13 @@ absl::StatusOr<std::vector<Resident>> WaveRunner::Exchange(
   std::vector<Resident> waiting;
   for (size_t i = 0; i < residents.size(); ++i) {
     Resident& r = residents[i];
-    stats_->steps += results[i].taken.size();
     for (const Fragment& f : results[i].taken) {
+      stats_->steps += f.position > 0;
       AppendPod(fragments_[r.state.home_rank], f);
     }
     if (results[i].outcome == Outcome::kMigrate) {
       AppendPod(walkers[graph_.owner(r.state.cur)], r.state);
-      if (graph_.owner(r.state.cur) != comm_.rank()) ++stats_->migrations;
+      ++stats_->migrations;
     } else if (results[i].outcome == Outcome::kWait) {
       const auto slot = static_cast<uint32_t>(waiting.size());
       AppendPod(queries[graph_.owner(r.state.prev)],
@@ -271,59 +297,11 @@ absl::StatusOr<std::vector<int64_t>> HomeStarts(const Communicator& comm,
   return starts;
 }
 
-// Start ids are cut into ranges by a histogram over the id span.
-constexpr int kIdBuckets = 4096;
-
-uint64_t OrderKey(int64_t id) {
-  return static_cast<uint64_t>(id) ^ (uint64_t{1} << 63);
-}
-
-// The bucket of `key` among kIdBuckets over [lo, hi].
-int BucketOf(uint64_t key, uint64_t lo, uint64_t hi) {
-  const unsigned __int128 span = static_cast<unsigned __int128>(hi - lo) + 1;
-  return static_cast<int>(static_cast<unsigned __int128>(key - lo) * kIdBuckets / span);
-}
-
-// For each wave of a round, the end (in this rank's ascending starts) of
-// its slice: waves are ranges of start ids holding about
-// walks_per_wave * ranks starts in all.
-absl::StatusOr<std::vector<size_t>> PlanWaves(const Communicator& comm,
-                                              const std::vector<int64_t>& starts,
-                                              uint64_t walks_per_wave) {
-  std::vector<uint64_t> span = {0, 0};  // max key, max inverted key
-  if (!starts.empty()) {
-    span = {OrderKey(starts.back()), ~OrderKey(starts.front())};
-  }
-  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(span)));
-  const uint64_t hi = span[0], lo = ~span[1];
-  std::vector<uint64_t> histogram(kIdBuckets, 0);
-  for (int64_t id : starts) ++histogram[BucketOf(OrderKey(id), lo, hi)];
-  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(histogram)));
-  const uint64_t per_wave = walks_per_wave * static_cast<uint64_t>(comm.size());
-  std::vector<int> bucket_ends;  // each wave's last bucket + 1
-  uint64_t in_wave = 0;
-  for (int b = 0; b < kIdBuckets; ++b) {
-    if (in_wave > 0 && in_wave + histogram[b] > per_wave) {
-      bucket_ends.push_back(b);
-      in_wave = 0;
-    }
-    in_wave += histogram[b];
-  }
-  bucket_ends.push_back(kIdBuckets);
-  std::vector<size_t> slice_ends;
-  size_t k = 0;
-  for (int end : bucket_ends) {
-    while (k < starts.size() && BucketOf(OrderKey(starts[k]), lo, hi) < end) ++k;
-    slice_ends.push_back(k);
-  }
-  return slice_ends;
-}
-
 // The walkers of round `round` from starts[begin, end), with their first
 // node recorded.
 std::vector<Resident> StartWave(const std::vector<int64_t>& starts, size_t begin,
                                 size_t end, uint32_t round, uint64_t seed,
-                                int rank, std::string& own_fragments) {
+                                int rank, const CsrGraph& local, WaveRunner& runner) {
   std::vector<Resident> residents(end - begin);
   for (size_t k = 0; k < residents.size(); ++k) {
     WalkerState& s = residents[k].state;
@@ -331,27 +309,31 @@ std::vector<Resident> StartWave(const std::vector<int64_t>& starts, size_t begin
     s.rng = WalkRng(seed, s.cur, round).state();
     s.home_index = static_cast<uint32_t>(k);
     s.home_rank = rank;
-    AppendPod(own_fragments, Fragment{s.home_index, 0, s.cur});
+    AppendPod(runner.fragments()[rank], runner.Record(s, 0, *local.ids().Find(s.cur)));
   }
   return residents;
 }
 
 // The wave's walks from the fragments its home rank received.
-WalkBlock AssembleWave(const std::vector<std::string>& received, uint64_t count,
-                       uint32_t walk_length) {
-  std::vector<int64_t> dense(count * walk_length);
-  WalkBlock block;
+DistributedWalkBlock AssembleWave(const std::vector<std::string>& received,
+                                  uint64_t count, uint32_t walk_length) {
+  std::vector<Fragment> dense(count * walk_length);
+  DistributedWalkBlock block;
   block.lengths.assign(count, 0);
   for (const std::string& bytes : received) {
     for (const Fragment& f : ReadPods<Fragment>(bytes)) {
-      dense[uint64_t{f.home_index} * walk_length + f.position] = f.node;
+      dense[uint64_t{f.home_index} * walk_length + f.position] = f;
       block.lengths[f.home_index] =
           std::max(block.lengths[f.home_index], f.position + 1);
     }
   }
   for (uint64_t k = 0; k < count; ++k) {
-    const int64_t* walk = dense.data() + k * walk_length;
-    block.nodes.insert(block.nodes.end(), walk, walk + block.lengths[k]);
+    for (uint32_t i = 0; i < block.lengths[k]; ++i) {
+      const Fragment& f = dense[k * walk_length + i];
+      block.nodes.push_back(f.node);
+      block.rows.push_back(f.row);
+      block.keep.push_back(f.keep);
+    }
   }
   return block;
 }
@@ -361,8 +343,9 @@ WalkBlock AssembleWave(const std::vector<std::string>& received, uint64_t count,
 absl::Status GenerateDistributedWalks(
     const Communicator& comm, const PartitionedGraph& graph,
     const WalksOptions& options, uint64_t walks_per_wave,
-    absl::FunctionRef<absl::Status(const WalkBlock&)> sink,
-    DistributedWalkStats* stats, const OptionNames& names) {
+    absl::FunctionRef<absl::Status(const DistributedWalkBlock&)> sink,
+    DistributedWalkStats* stats, const OptionNames& names,
+    const WalkAnnotations& annotations) {
   N2V_RETURN_IF_ERROR(ValidateWalksOptions(options, names));
   if (walks_per_wave == 0 || walks_per_wave > UINT32_MAX) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -375,22 +358,26 @@ absl::Status GenerateDistributedWalks(
   N2V_ASSIGN_OR_RETURN(std::vector<int64_t> starts,
                        HomeStarts(comm, graph, options.walk_from, names.walk_from));
   N2V_ASSIGN_OR_RETURN(std::vector<size_t> slice_ends,
-                       PlanWaves(comm, starts, walks_per_wave));
+                       PlanIdRanges(comm, starts, walks_per_wave * comm.size()));
   N2V_ASSIGN_OR_RETURN(Node2VecWalker walker,
                        Node2VecWalker::Create(graph.local(), options.walk));
   stats->walks = starts.size() * uint64_t{options.walks_per_node};
+  const uint64_t waves = slice_ends.size() * uint64_t{options.walks_per_node};
+  uint64_t wave = 0;
   for (uint32_t round = 0; round < options.walks_per_node; ++round) {
     size_t begin = 0;
     for (size_t end : slice_ends) {
-      WaveRunner runner(comm, graph, walker, options.num_threads, stats);
-      std::vector<Resident> residents =
-          StartWave(starts, begin, end, round, options.seed, comm.rank(),
-                    runner.fragments()[comm.rank()]);
+      WaveRunner runner(comm, graph, walker, annotations, options.num_threads, stats);
+      std::vector<Resident> residents = StartWave(
+          starts, begin, end, round, options.seed, comm.rank(), graph.local(), runner);
       N2V_RETURN_IF_ERROR(runner.Run(std::move(residents)));
       std::vector<std::string> received;
       N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
-      N2V_RETURN_IF_ERROR(
-          sink(AssembleWave(received, end - begin, options.walk.walk_length)));
+      DistributedWalkBlock block =
+          AssembleWave(received, end - begin, options.walk.walk_length);
+      block.wave = wave++;
+      block.waves = waves;
+      N2V_RETURN_IF_ERROR(sink(block));
       begin = end;
     }
   }

@@ -107,9 +107,11 @@ PartitionedGraph::PartitionedGraph(CsrGraph local, int rank, int ranks,
                                    bool weighted)
     : local_(std::move(local)), ranks_(ranks), weighted_(weighted) {
   owned_flags_.assign(local_.num_nodes(), 0);
+  row_of_.assign(local_.num_nodes(), 0);
   for (NodeIndex v = 0; v < local_.num_nodes(); ++v) {
     if (OwnerOf(local_.original_id(v), ranks) == rank) {
       owned_flags_[v] = 1;
+      row_of_[v] = static_cast<uint32_t>(owned_.size());
       owned_.push_back(v);
     }
   }

@@ -105,20 +105,24 @@ uint64_t SeedFromNeighbours(const CsrGraph& graph, const Embeddings& previous,
 
 }  // namespace
 
-void InitializeInputRows(Embeddings& rows, uint64_t seed,
-                         EmbeddingInitializer initializer) {
-  const uint32_t d = rows.dimensions();
+void InitializeRow(std::span<float> row, uint64_t seed, uint64_t key,
+                   EmbeddingInitializer initializer) {
+  const auto d = static_cast<uint32_t>(row.size());
   // u - 0.5 is in [-0.5, 0.5); dividing by d, or doubling.
   const bool uniform = initializer == EmbeddingInitializer::kUniform;
+  Rng rng(DeriveSeed(seed, kInitStream, key));
+  for (uint32_t i = 0; i < d; ++i) {
+    const float centred = rng.UniformFloat() - 0.5f;
+    row[i] = uniform ? 2 * centred : centred / d;
+  }
+}
+
+void InitializeInputRows(Embeddings& rows, uint64_t seed,
+                         EmbeddingInitializer initializer) {
   tbb::parallel_for(tbb::blocked_range<size_t>(0, rows.size(), 1024),
                     [&](const tbb::blocked_range<size_t>& r) {
                       for (size_t v = r.begin(); v < r.end(); ++v) {
-                        Rng rng(DeriveSeed(seed, kInitStream, v));
-                        auto row = rows.mutable_row(v);
-                        for (uint32_t i = 0; i < d; ++i) {
-                          const float centred = rng.UniformFloat() - 0.5f;
-                          row[i] = uniform ? 2 * centred : centred / d;
-                        }
+                        InitializeRow(rows.mutable_row(v), seed, v, initializer);
                       }
                     });
 }

@@ -5,6 +5,7 @@
 #define N2V_INTERNAL_INITIAL_ROWS_H_
 
 #include <cstdint>
+#include <span>
 
 #include "absl/status/statusor.h"
 #include "n2v/embed_options.h"
@@ -18,6 +19,11 @@ namespace n2v::internal {
 // the arcs, each pass adding in the same order, so the result does not
 // depend on the block size.
 inline constexpr uint64_t kSeedBlockBytes = uint64_t{32} << 20;
+
+// One random row from stream `key` (the row's index, or in a distributed
+// run its node id): uniform in [-0.5/d, 0.5/d) (word2vec's) or in [-1, 1).
+void InitializeRow(std::span<float> row, uint64_t seed, uint64_t key,
+                   EmbeddingInitializer initializer);
 
 // Random rows, one stream per row: uniform in [-0.5/d, 0.5/d) (word2vec's)
 // or in [-1, 1).

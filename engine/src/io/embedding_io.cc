@@ -54,13 +54,28 @@ absl::Status WriteError(const std::string& path) {
 
 }  // namespace
 
+std::string EmbeddingHeader(uint64_t count, uint32_t dimensions) {
+  return absl::StrCat(count, " ", dimensions, "\n");
+}
+
+void AppendEmbeddingRows(const Embeddings& embeddings, size_t begin, size_t end,
+                         EmbeddingFormat format, std::string& out) {
+  for (size_t r = begin; r < end; ++r) {
+    if (format == EmbeddingFormat::kText) {
+      AppendRowText(embeddings, r, out);
+    } else {
+      AppendRowBinary(embeddings, r, out);
+    }
+  }
+}
+
 absl::Status WriteEmbeddings(const Embeddings& embeddings,
                              const std::string& path, EmbeddingFormat format) {
   const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
   std::FILE* file = std::fopen(temp.c_str(), "wb");
   if (file == nullptr) return WriteError(path);
   const std::string header =
-      absl::StrCat(embeddings.size(), " ", embeddings.dimensions(), "\n");
+      EmbeddingHeader(embeddings.size(), embeddings.dimensions());
   bool ok = std::fwrite(header.data(), 1, header.size(), file) == header.size();
   const size_t blocks = (embeddings.size() + kRowsPerBlock - 1) / kRowsPerBlock;
   // Format a few blocks in parallel, then write them in order.
@@ -73,13 +88,7 @@ absl::Status WriteEmbeddings(const Embeddings& embeddings,
       out.clear();
       const size_t begin = (first + b) * kRowsPerBlock;
       const size_t end = std::min(begin + kRowsPerBlock, embeddings.size());
-      for (size_t r = begin; r < end; ++r) {
-        if (format == EmbeddingFormat::kText) {
-          AppendRowText(embeddings, r, out);
-        } else {
-          AppendRowBinary(embeddings, r, out);
-        }
-      }
+      AppendEmbeddingRows(embeddings, begin, end, format, out);
     });
     for (size_t b = 0; ok && b < count; ++b) {
       ok = std::fwrite(text[b].data(), 1, text[b].size(), file) ==

@@ -64,6 +64,9 @@ class Communicator {
   absl::Status DeterministicSum(std::span<float> values) const;
   // Makes `bytes` rank `root`'s on every rank.
   absl::Status Broadcast(std::string* bytes, int root) const;
+  // Collective around a ring: sends `bytes` to rank `to` and returns what
+  // rank `from` sent this rank (any size; large buffers go in pieces).
+  absl::StatusOr<std::string> Shift(std::string_view bytes, int to, int from) const;
   // Point to point, for a rank that serves another's requests.
   absl::Status Send(int to, int tag, std::string_view bytes) const;
   absl::StatusOr<std::string> Receive(int from, int tag) const;

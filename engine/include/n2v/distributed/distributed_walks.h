@@ -7,14 +7,16 @@
 // same walk draws on one machine: the set of walks is the same at any
 // number of ranks and threads, and equal to GenerateWalks on the whole
 // graph. The test "is x a neighbour of t" needs t's arcs: when another rank
-// owns t, the walker waits and a query goes to that rank, which answers in
-// the next round; when t is local it is answered at once. Each node a walk
-// takes is recorded where it is taken and sent, at the end of a wave, to
-// the walk's home rank (the owner of its start), which assembles the walks.
+// owns t, the walker waits and a query goes to that rank, which answers
+// within the round; when t is local it is answered at once. Each node of a
+// walk is recorded by its owner (a walker moves to the owner of every node
+// it takes, its last included) and sent, at the end of a wave, to the
+// walk's home rank (the owner of its start), which assembles the walks.
 #ifndef N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_
 #define N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -35,6 +37,25 @@ struct DistributedWalkStats {
   uint64_t bytes_sent = 0;   // by this rank, all messages
 };
 
+// What the owner of each node adds to the walks (for training).
+struct WalkAnnotations {
+  // The keep probability of each row this rank owns (indexed by
+  // PartitionedGraph::row_of); empty: 1 for every node.
+  std::span<const float> keep;
+  // When set, each occurrence of a node this rank owns adds 1 to its row's
+  // count here (owned_nodes entries).
+  std::vector<uint64_t>* counts = nullptr;
+};
+
+// One wave's walks that start at this rank's nodes, with, for each node,
+// its row on its owner and its keep probability.
+struct DistributedWalkBlock : WalkBlock {
+  std::vector<uint32_t> rows;
+  std::vector<float> keep;
+  uint64_t wave = 0;   // this wave's number, from 0
+  uint64_t waves = 0;  // waves in the run
+};
+
 // Collective. Generates the walks in waves, each a round r and a range of
 // start ids (cut so a wave holds about `walks_per_wave` walks per rank,
 // which bounds its memory), in the canonical order: round by round, start
@@ -48,8 +69,9 @@ struct DistributedWalkStats {
 absl::Status GenerateDistributedWalks(
     const Communicator& comm, const PartitionedGraph& graph,
     const WalksOptions& options, uint64_t walks_per_wave,
-    absl::FunctionRef<absl::Status(const WalkBlock&)> sink,
-    DistributedWalkStats* stats, const OptionNames& names = {});
+    absl::FunctionRef<absl::Status(const DistributedWalkBlock&)> sink,
+    DistributedWalkStats* stats, const OptionNames& names = {},
+    const WalkAnnotations& annotations = {});
 
 // Collective. The ranks' blocks of one wave merged, in canonical order, on
 // rank `root` (an empty block elsewhere).

@@ -70,8 +70,11 @@ class PartitionedGraph {
   // This rank's nodes with their arcs, and their stub neighbours.
   const CsrGraph& local() const { return local_; }
   bool owns(NodeIndex v) const { return owned_flags_[v] != 0; }
-  // Local indices of this rank's own nodes, in ascending id order.
+  // Local indices of this rank's own nodes, in ascending id order: row k
+  // of this rank's part of a model is owned()[k].
   const std::vector<NodeIndex>& owned() const { return owned_; }
+  // The row of own node v (its place in owned()).
+  uint32_t row_of(NodeIndex v) const { return row_of_[v]; }
   int owner(int64_t id) const { return OwnerOf(id, ranks_); }
   int ranks() const { return ranks_; }
   bool directed() const { return local_.directed(); }
@@ -86,6 +89,7 @@ class PartitionedGraph {
   bool weighted_ = false;
   std::vector<uint8_t> owned_flags_;
   std::vector<NodeIndex> owned_;
+  std::vector<uint32_t> row_of_;  // by local index; own nodes only
   PartitionStats stats_;
 };
 

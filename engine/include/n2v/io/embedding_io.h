@@ -23,6 +23,13 @@ enum class EmbeddingFormat { kText, kBinary };
 absl::Status WriteEmbeddings(const Embeddings& embeddings,
                              const std::string& path, EmbeddingFormat format);
 
+// For files written piece by piece (a distributed run's rank 0): the
+// header line, and rows [begin, end) of `embeddings` appended to `out` in
+// `format`, exactly as WriteEmbeddings writes them.
+std::string EmbeddingHeader(uint64_t count, uint32_t dimensions);
+void AppendEmbeddingRows(const Embeddings& embeddings, size_t begin, size_t end,
+                         EmbeddingFormat format, std::string& out);
+
 // Reads either format (detected from the first row). InvalidArgument as
 // "<path>:<line>: <reason>" for malformed content.
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path);

@@ -1,0 +1,234 @@
+// `n2v-mpi embed`: `n2v embed` for a graph split across the ranks of an MPI
+// job, the graph and the model partitioned (n2v/distributed/). The flags
+// are n2v embed's, less the re-embedding ones, plus how the work is split:
+// rank 0 writes one embedding file (ascending id, as n2v embed writes it),
+// or with --output-parts each rank writes its own nodes' vectors.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <oneapi/tbb/info.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "commands.h"
+#include "embed_flags.h"
+#include "flags.h"
+#include "mpi_commands.h"
+#include "mpi_report.h"
+#include "n2v/distributed/distributed_embed.h"
+#include "n2v/distributed/gather_rows.h"
+#include "n2v/distributed/partitioned_graph.h"
+#include "n2v/io/edge_list_reader.h"
+#include "n2v/io/embedding_io.h"
+#include "n2v/status_macros.h"
+#include "output_file.h"
+#include "rank_output.h"
+
+namespace n2v::cli {
+namespace {
+
+using distributed::Communicator;
+
+struct MpiEmbedFlags {
+  EmbedFlags embed;
+  bool output_parts = false;
+  uint64_t walks_per_wave = 16384;
+  double memory_per_rank_gib = 0;  // 0: no limit
+};
+
+// Rows per piece of the merged output file on rank 0.
+constexpr uint64_t kRowsPerOutputPiece = 1 << 16;
+
+void RegisterFlags(FlagSet& flags, MpiEmbedFlags& f) {
+  RegisterEmbedFlags(flags, f.embed);
+  flags.AddSwitch("output-parts", &f.output_parts, true,
+                  "each rank writes its own nodes' vectors to --output with "
+                  "'{rank}' replaced");
+  flags.AddNumber("walks-per-wave", &f.walks_per_wave,
+                  "walks in flight at once per rank (bounds memory)");
+  flags.AddNumber("memory-per-rank", &f.memory_per_rank_gib,
+                  "GiB a rank may use for its graph part and model part; "
+                  "refused before training when the plan needs more (0: no limit)");
+}
+
+// The re-embedding flags run on one machine (n2v embed).
+absl::Status RefuseSingleMachineFlags(const FlagSet& flags) {
+  for (const char* name :
+       {"init", "init-context", "context-output", "align-to", "no-align",
+        "batch-windows"}) {
+    if (flags.WasSet(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", name, " is not supported by n2v-mpi embed (use n2v embed)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const MpiEmbedFlags& f, const FlagSet& flags) {
+  N2V_RETURN_IF_ERROR(RefuseSingleMachineFlags(flags));
+  N2V_RETURN_IF_ERROR(ValidateEmbedFlags(f.embed));
+  if (f.output_parts && f.embed.output.find("{rank}") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--output-parts needs --output with '{rank}' in the file name");
+  }
+  if (f.walks_per_wave < 1 || f.walks_per_wave > UINT32_MAX) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--walks-per-wave must be between 1 and ", UINT32_MAX, ", got ",
+        f.walks_per_wave));
+  }
+  if (!(f.memory_per_rank_gib >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--memory-per-rank must be >= 0, got ", f.memory_per_rank_gib));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadWalkFrom(MpiEmbedFlags& f) {
+  if (f.embed.walk_from.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.embed.walk_from);
+  if (!ids.ok()) {
+    return absl::Status(ids.status().code(),
+                        absl::StrCat("--walk-from: ", ids.status().message()));
+  }
+  f.embed.options.walk_from = std::move(*ids);
+  return absl::OkStatus();
+}
+
+// Refuses a plan whose largest rank would need more than --memory-per-rank.
+absl::Status AdmitPlan(const Communicator& comm,
+                       const distributed::PartitionedGraph& graph,
+                       const MpiEmbedFlags& f) {
+  std::vector<uint64_t> largest = {graph.owned().size()};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
+  std::vector<uint64_t> need = {
+      graph.stats().memory_bytes +
+      distributed::DistributedModelBytes(graph.owned().size(), largest[0],
+                                         f.embed.options.dimensions)};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
+  const double need_gib = need[0] / 1073741824.0;
+  if (f.memory_per_rank_gib > 0 && need_gib > f.memory_per_rank_gib) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "the largest rank needs %.2f GiB for its graph and model parts, more than "
+        "--memory-per-rank %.2f GiB: run on more ranks or lower --dimensions",
+        need_gib, f.memory_per_rank_gib));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
+                          const Embeddings& mine, uint64_t total_rows) {
+  const auto format = f.embed.format == "binary" ? io::EmbeddingFormat::kBinary
+                                                 : io::EmbeddingFormat::kText;
+  const bool writes = f.output_parts || comm.rank() == 0;
+  RankOutput output;
+  absl::Status status = absl::OkStatus();
+  if (writes) status = output.Open(PathOfRank(f.embed.output, comm.rank()));
+  std::string text;
+  if (f.output_parts) {
+    text = io::EmbeddingHeader(mine.size(), mine.dimensions());
+    io::AppendEmbeddingRows(mine, 0, mine.size(), format, text);
+    if (status.ok()) status = output.Write(text);
+    return output.Finish(comm, status);
+  }
+  if (writes && status.ok()) {
+    status = output.Write(io::EmbeddingHeader(total_rows, mine.dimensions()));
+  }
+  absl::Status gathered = distributed::GatherRows(
+      comm, mine, kRowsPerOutputPiece, 0, [&](const Embeddings& piece) {
+        if (!status.ok()) return status;
+        text.clear();
+        io::AppendEmbeddingRows(piece, 0, piece.size(), format, text);
+        return output.Write(text);
+      });
+  if (status.ok()) status = gathered;
+  return output.Finish(comm, status);
+}
+
+void PrintSummary(const Communicator& comm, const distributed::PartitionedGraph& graph,
+                  const distributed::DistributedEmbedStats& s, const MpiEmbedFlags& f,
+                  double load_seconds, double total_seconds) {
+  std::vector<uint64_t> sums = {s.walks.migrations, s.walks.arc_queries,
+                                s.bytes_sent};
+  if (!comm.SumAll(std::span<uint64_t>(sums)).ok() || comm.rank() != 0 ||
+      f.embed.quiet) {
+    return;
+  }
+  const auto& g = graph.stats();
+  std::fprintf(stderr,
+               "n2v-mpi: graph %llu nodes, %llu edges on %d ranks, loaded in %.2f s; "
+               "largest rank: graph %.1f MiB, model %.1f MiB\n",
+               static_cast<unsigned long long>(g.num_nodes),
+               static_cast<unsigned long long>(g.num_edges), comm.size(),
+               load_seconds, g.max_memory_bytes / 1048576.0,
+               s.max_model_bytes / 1048576.0);
+  std::string losses;
+  for (double l : s.loss_per_epoch) absl::StrAppend(&losses, losses.empty() ? "" : " ", absl::SixDigits(l));
+  std::fprintf(stderr,
+               "n2v-mpi: counted in %.2f s, trained in %.2f s (%llu pairs, loss per "
+               "epoch %s); %llu migrations, %llu remote arc tests, %.1f MiB sent; "
+               "%.2f s in all\n",
+               s.count_seconds, s.train_seconds,
+               static_cast<unsigned long long>(s.trained_pairs), losses.c_str(),
+               static_cast<unsigned long long>(sums[0]),
+               static_cast<unsigned long long>(sums[1]), sums[2] / 1048576.0,
+               total_seconds);
+}
+
+absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
+  const auto started = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+        .count();
+  };
+  EmbedOptions& o = f.embed.options;
+  f.embed.workers = std::min(f.embed.workers, tbb::info::default_concurrency());
+  o.num_threads = f.embed.workers;
+  o.isolated_nodes = f.embed.isolated == "zero" ? IsolatedNodePolicy::kZero
+                                                : IsolatedNodePolicy::kRandom;
+  if (comm.rank() == 0 || f.output_parts) {
+    N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(
+        comm, CheckOutputPath(PathOfRank(f.embed.output, comm.rank())), "checking --output"));
+  } else {
+    N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, absl::OkStatus(), ""));
+  }
+  N2V_RETURN_IF_ERROR(
+      distributed::AgreeOnStatus(comm, ReadWalkFrom(f), "reading --walk-from"));
+  const GraphInput& in = f.embed.graph;
+  N2V_ASSIGN_OR_RETURN(
+      distributed::PartitionedGraph graph,
+      distributed::PartitionedGraph::Load(
+          comm,
+          {.edges = in.input, .nodes = in.nodes, .weighted = in.weighted,
+           .directed = in.directed},
+          f.embed.workers));
+  const double load_seconds = seconds();
+  N2V_RETURN_IF_ERROR(AdmitPlan(comm, graph, f));
+  N2V_ASSIGN_OR_RETURN(
+      distributed::DistributedEmbedResult result,
+      distributed::EmbedDistributed(
+          comm, graph, {.embed = o, .walks_per_wave = f.walks_per_wave}, FlagNames()));
+  N2V_RETURN_IF_ERROR(
+      WriteVectors(comm, f, result.embeddings, graph.stats().num_nodes));
+  PrintSummary(comm, graph, result.stats, f, load_seconds, seconds());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunMpiEmbed(const Communicator& comm, int argc, char** argv) {
+  FlagSet flags("embed");
+  MpiEmbedFlags f;
+  RegisterFlags(flags, f);
+  absl::Status s = flags.Parse(argc, argv, 2);
+  if (s.ok() && flags.help_requested()) {
+    if (comm.rank() == 0) std::fputs(flags.Usage().c_str(), stdout);
+    return kExitOk;
+  }
+  if (s.ok()) s = Validate(f, flags);
+  if (!s.ok()) return FinishCommand(comm, "embed", s, kExitUsage);
+  return FinishCommand(comm, "embed", Run(comm, f), kExitFailure);
+}
+
+}  // namespace n2v::cli
