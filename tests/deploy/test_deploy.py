@@ -553,7 +553,7 @@ def test_reembed_cronjob():
 # --------------------------------------------------------------- Docker
 
 
-DOCKERFILES = ["Dockerfile.sidecar", "Dockerfile.reembed"]
+DOCKERFILES = ["Dockerfile.sidecar", "Dockerfile.reembed", "Dockerfile.mpi"]
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
@@ -612,13 +612,21 @@ def test_sidecar_dockerfile():
 
 def test_sidecar_runtime_packages_cover_the_binaries():
     """Every shared library the built binaries load (ldd) comes from a package
-    the runtime stage installs, or from the base image. Needs the binaries
-    (ctest passes their paths) and dpkg."""
+    the runtime stage installs, or from the base image: in the sidecar image,
+    and in the MPI image (which holds the same binaries, and n2v-mpi where
+    N2V_MPI names a build of it). Needs the binaries (ctest passes their
+    paths) and dpkg."""
     binaries = [os.environ.get(v) for v in ("N2V_SIDECAR", "N2V_HEALTH_PROBE", "N2V_BIN")]
     if not all(binaries) or not shutil.which("dpkg") or not shutil.which("ldd"):
         pytest.skip("needs N2V_SIDECAR, N2V_HEALTH_PROBE, N2V_BIN, ldd and dpkg")
+    assert_runtime_covers("Dockerfile.sidecar", binaries)
+    mpi = [os.environ["N2V_MPI"]] if os.environ.get("N2V_MPI") else []
+    assert_runtime_covers("Dockerfile.mpi", binaries + mpi)
+
+
+def assert_runtime_covers(name, binaries):
     base_image = {"libc6", "libstdc++6", "libgcc-s1"}
-    runtime = set(apt_packages(final_stage(dockerfile("Dockerfile.sidecar"))))
+    runtime = set(apt_packages(final_stage(dockerfile(name))))
     libraries = set()
     for binary in binaries:
         ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True)
@@ -640,7 +648,7 @@ def test_sidecar_runtime_packages_cover_the_binaries():
         if owner is not None and owner not in runtime | base_image:
             missing.setdefault(owner, []).append(os.path.basename(library))
     assert owners, found.stderr
-    assert not missing, f"runtime stage lacks {missing}"
+    assert not missing, f"{name}: runtime stage lacks {missing}"
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
