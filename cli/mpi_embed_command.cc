@@ -17,6 +17,7 @@
 #include "flags.h"
 #include "mpi_commands.h"
 #include "mpi_report.h"
+#include "n2v/byte_size.h"
 #include "n2v/distributed/distributed_embed.h"
 #include "n2v/distributed/gather_rows.h"
 #include "n2v/distributed/partitioned_graph.h"
@@ -35,7 +36,8 @@ struct MpiEmbedFlags {
   EmbedFlags embed;
   bool output_parts = false;
   uint64_t walks_per_wave = 16384;
-  double memory_per_rank_gib = 0;  // 0: no limit
+  std::string memory_per_rank;  // a byte size; empty: no limit
+  uint64_t memory_per_rank_bytes = 0;
 };
 
 // Rows per piece of the merged output file on rank 0.
@@ -48,9 +50,9 @@ void RegisterFlags(FlagSet& flags, MpiEmbedFlags& f) {
                   "'{rank}' replaced");
   flags.AddNumber("walks-per-wave", &f.walks_per_wave,
                   "walks in flight at once per rank (bounds memory)");
-  flags.AddNumber("memory-per-rank", &f.memory_per_rank_gib,
-                  "GiB a rank may use for its graph part and model part; "
-                  "refused before training when the plan needs more (0: no limit)");
+  flags.AddString("memory-per-rank", &f.memory_per_rank,
+                  "most a rank may use for its graph and model parts (e.g. 6GiB); "
+                  "a plan that needs more is refused before training");
 }
 
 // The re-embedding flags run on one machine (n2v embed).
@@ -66,7 +68,7 @@ absl::Status RefuseSingleMachineFlags(const FlagSet& flags) {
   return absl::OkStatus();
 }
 
-absl::Status Validate(const MpiEmbedFlags& f, const FlagSet& flags) {
+absl::Status Validate(MpiEmbedFlags& f, const FlagSet& flags) {
   N2V_RETURN_IF_ERROR(RefuseSingleMachineFlags(flags));
   N2V_RETURN_IF_ERROR(ValidateEmbedFlags(f.embed));
   if (f.output_parts && f.embed.output.find("{rank}") == std::string::npos) {
@@ -78,9 +80,13 @@ absl::Status Validate(const MpiEmbedFlags& f, const FlagSet& flags) {
         "--walks-per-wave must be between 1 and ", UINT32_MAX, ", got ",
         f.walks_per_wave));
   }
-  if (!(f.memory_per_rank_gib >= 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--memory-per-rank must be >= 0, got ", f.memory_per_rank_gib));
+  if (!f.memory_per_rank.empty()) {
+    absl::StatusOr<uint64_t> bytes = ParseByteSize(f.memory_per_rank);
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--memory-per-rank: ", bytes.status().message()));
+    }
+    f.memory_per_rank_bytes = *bytes;
   }
   return absl::OkStatus();
 }
@@ -107,12 +113,11 @@ absl::Status AdmitPlan(const Communicator& comm,
       distributed::DistributedModelBytes(graph.owned().size(), largest[0],
                                          f.embed.options.dimensions)};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
-  const double need_gib = need[0] / 1073741824.0;
-  if (f.memory_per_rank_gib > 0 && need_gib > f.memory_per_rank_gib) {
+  if (f.memory_per_rank_bytes > 0 && need[0] > f.memory_per_rank_bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(
         "the largest rank needs %.2f GiB for its graph and model parts, more than "
-        "--memory-per-rank %.2f GiB: run on more ranks or lower --dimensions",
-        need_gib, f.memory_per_rank_gib));
+        "--memory-per-rank %s: run on more ranks or lower --dimensions",
+        need[0] / 1073741824.0, f.memory_per_rank));
   }
   return absl::OkStatus();
 }

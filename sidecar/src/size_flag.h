@@ -1,5 +1,5 @@
-// Parsing of byte sizes given on the command line ("512MiB", "8GiB",
-// "1000000") and the default memory budget.
+// Byte sizes on the command line (the engine's parser) and the default
+// memory budget.
 #ifndef N2V_SIDECAR_SIZE_FLAG_H_
 #define N2V_SIDECAR_SIZE_FLAG_H_
 
@@ -7,12 +7,12 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "n2v/byte_size.h"
 
 namespace n2v::sidecar {
 
-// Accepts a non-negative number with an optional unit: B, KB/MB/GB/TB
-// (powers of 1000) or KiB/MiB/GiB/TiB (powers of 1024), case-insensitive.
-absl::StatusOr<uint64_t> ParseByteSize(std::string_view text);
+// The engine's parser (n2v/byte_size.h).
+using n2v::ParseByteSize;
 
 // Half of the machine's physical memory.
 uint64_t DefaultMemoryBudget();

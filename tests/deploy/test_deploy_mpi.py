@@ -47,11 +47,11 @@ MPI_DOCKERFILE = "Dockerfile.mpi"
 MPI_FILES = DEPLOY / "docker" / "mpi"
 POD_SCRIPT = MPI_FILES / "n2v-mpi-pod"
 EMBED_FLAGS_CC = REPO / "cli" / "embed_flags.cc"
-# n2v-mpi embed takes n2v embed's flags and these three. Where a source file
-# under cli/ registers them, test_n2v_mpi_flags_come_from_the_source checks
-# them there too.
-MPI_ONLY_EMBED_FLAGS = {"--output-parts", "--memory-per-rank", "--training"}
-TRAINING_MODES = {"auto", "replicated", "partitioned"}
+MPI_EMBED_CC = REPO / "cli" / "mpi_embed_command.cc"
+# n2v-mpi embed takes n2v embed's flags (less the re-embedding ones, which
+# it refuses) and these; test_n2v_mpi_flags_come_from_the_source checks them
+# against cli/mpi_embed_command.cc.
+MPI_ONLY_EMBED_FLAGS = {"--output-parts", "--memory-per-rank", "--walks-per-wave"}
 BINARIES = {"n2v-mpi", "n2v-sidecar"}
 # mpirun options the manifests may use (Open MPI 4.1's mpirun --help all),
 # with the number of values each takes.
@@ -127,9 +127,12 @@ def cpu_cores(text):
 
 
 def embed_flags():
-    """n2v embed's flags: the names cli/embed_flags.cc registers."""
-    names = re.findall(r'flags\.Add(?:String|Number|Switch)\(\s*"([\w-]+)"',
-                       EMBED_FLAGS_CC.read_text())
+    """n2v embed's flags: the names cli/embed_flags.cc and cli/graph_input.cc
+    register."""
+    names = []
+    for source in (EMBED_FLAGS_CC, REPO / "cli" / "graph_input.cc"):
+        names += re.findall(r'flags\.Add(?:String|Number|Switch)\(\s*"([\w-]+)"',
+                            source.read_text())
     assert {"input", "output", "workers", "dimensions"} <= set(names), names
     return {"--" + n for n in names}
 
@@ -464,7 +467,6 @@ def test_n2v_mpi_embed_command(group):
     assert argv[1] == "embed", argv
     flags = base.flag_values(argv[2:])
     assert set(flags) <= mpi_embed_flags(), set(flags) - mpi_embed_flags()
-    assert flags.get("--training", "auto") in TRAINING_MODES
     # Every rank reads its byte range of --input: a volume all rank pods
     # mount, ReadWriteMany, holds it; the output goes there as well.
     for template in group.rank_templates:
@@ -508,15 +510,10 @@ def shm_size(template):
 
 
 def test_n2v_mpi_flags_come_from_the_source():
-    """n2v-mpi's own flags, once its source registers them."""
-    sources = [p for p in REPO.glob("cli/**/*.cc")
-               if '"memory-per-rank"' in p.read_text() and p != EMBED_FLAGS_CC]
-    if sources:
-        names = set()
-        for path in sources:
-            names |= set(re.findall(r'Add(?:String|Number|Switch|Size)\w*\(\s*"([\w-]+)"',
-                                    path.read_text()))
-        assert {f[2:] for f in MPI_ONLY_EMBED_FLAGS} <= names, names
+    """n2v-mpi's own flags, as its source registers them."""
+    names = set(re.findall(r'Add(?:String|Number|Switch)\(\s*"([\w-]+)"',
+                           MPI_EMBED_CC.read_text()))
+    assert {f[2:] for f in MPI_ONLY_EMBED_FLAGS} == names, names
     used = set()
     for group in EMBED_GROUPS:
         used |= set(base.flag_values(group.program()[2:]))
