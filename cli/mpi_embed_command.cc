@@ -171,10 +171,14 @@ void PrintSummary(const Communicator& comm, const distributed::PartitionedGraph&
   std::string losses;
   for (double l : s.loss_per_epoch) absl::StrAppend(&losses, losses.empty() ? "" : " ", absl::SixDigits(l));
   std::fprintf(stderr,
-               "n2v-mpi: counted in %.2f s, trained in %.2f s (%llu pairs, loss per "
-               "epoch %s); %llu migrations, %llu remote arc tests, %.1f MiB sent; "
-               "%.2f s in all\n",
+               "n2v-mpi: counted in %.2f s, trained in %.2f s (rank 0: walks %.2f s, "
+               "sharing %.2f s, preparing %.2f s, updates %.2f s, ring %.2f s; %llu "
+               "pairs, loss per epoch %s); %llu migrations, %llu remote arc tests, "
+               "%.1f MiB sent; %.2f s in all\n",
                s.count_seconds, s.train_seconds,
+               s.train_seconds - s.share_seconds - s.prepare_seconds -
+                   s.update_seconds - s.ring_seconds,
+               s.share_seconds, s.prepare_seconds, s.update_seconds, s.ring_seconds,
                static_cast<unsigned long long>(s.trained_pairs), losses.c_str(),
                static_cast<unsigned long long>(sums[0]),
                static_cast<unsigned long long>(sums[1]), sums[2] / 1048576.0,

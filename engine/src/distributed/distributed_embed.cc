@@ -133,8 +133,9 @@ std::vector<std::vector<Centre>> CentresByOwner(const KeptWalks& kept, int ranks
 class RingTrainer {
  public:
   RingTrainer(const Communicator& comm, const EmbedOptions& options,
-              Embeddings& input, ContextBlock own)
-      : comm_(comm), options_(options), input_(input), held_(std::move(own)) {}
+              Embeddings& input, ContextBlock own, DistributedEmbedStats& stats)
+      : comm_(comm), options_(options), input_(input), held_(std::move(own)),
+        stats_(stats) {}
 
   // One wave: P steps, after which every block is home again. `wave` of
   // `waves` (over all epochs) sets the learning rate.
@@ -155,6 +156,7 @@ class RingTrainer {
   const EmbedOptions& options_;
   Embeddings& input_;
   ContextBlock held_;
+  DistributedEmbedStats& stats_;
   uint64_t peak_block_bytes_ = 0;
 };
 
@@ -164,8 +166,12 @@ absl::Status RingTrainer::TrainWave(const KeptWalks& kept,
   const int ranks = comm_.size();
   for (int step = 0; step < ranks; ++step) {
     const double from = (wave + static_cast<double>(step) / ranks) / waves;
+    auto started = std::chrono::steady_clock::now();
     TrainBlock(kept, centres[held_.owner()], wave, from, 1.0 / ranks / waves, loss);
+    stats_.update_seconds += Seconds(started);
+    started = std::chrono::steady_clock::now();
     if (ranks > 1) N2V_RETURN_IF_ERROR(PassBlockOn());
+    stats_.ring_seconds += Seconds(started);
   }
   return absl::OkStatus();
 }
@@ -341,7 +347,7 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
   Embeddings input =
       InitialInputRows(graph, o, std::make_shared<const NodeIdIndex>(std::move(ids)));
   RingTrainer trainer(comm, o, input,
-                      ContextBlock(comm.rank(), input.stride(), noise));
+                      ContextBlock(comm.rank(), input.stride(), noise), stats);
   WalksOptions walks{.walk = o.walk,
                      .walks_per_node = o.walks_per_node,
                      .seed = o.seed,
@@ -354,11 +360,15 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
         comm, graph, walks, options.walks_per_wave,
         [&](const DistributedWalkBlock& block) -> absl::Status {
           const uint64_t wave = epoch * block.waves + block.wave;
+          auto phase = std::chrono::steady_clock::now();
           N2V_ASSIGN_OR_RETURN(std::vector<std::string> shared, ShareWave(comm, block));
+          stats.share_seconds += Seconds(phase);
+          phase = std::chrono::steady_clock::now();
           const KeptWalks kept = Subsample(shared, o.seed, wave, o.subsample > 0);
           shared.clear();
-          return trainer.TrainWave(kept, CentresByOwner(kept, comm.size()), wave,
-                                   o.epochs * block.waves, loss);
+          const auto centres = CentresByOwner(kept, comm.size());
+          stats.prepare_seconds += Seconds(phase);
+          return trainer.TrainWave(kept, centres, wave, o.epochs * block.waves, loss);
         },
         &epoch_walks, names, {.keep = keep}));
     stats.walks.walks += epoch_walks.walks;
@@ -374,9 +384,9 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
   }
   stats.train_seconds = Seconds(started);
   ZeroIsolatedRows(graph, o, counts, input);
-  N2V_RETURN_IF_ERROR(AgreeOnStatus(
-      comm, internal::AllFinite(input) ? absl::OkStatus() : internal::DivergedError(o),
-      "training diverged"));
+  std::vector<uint64_t> diverged = {internal::AllFinite(input) ? 0u : 1u};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
+  if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
   std::vector<uint64_t> largest = {graph.owned().size()};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
   stats.model_bytes = DistributedModelBytes(graph.owned().size(), largest[0], o.dimensions);

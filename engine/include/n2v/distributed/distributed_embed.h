@@ -52,6 +52,14 @@ struct DistributedEmbedStats {
   std::vector<double> loss_per_epoch;
   double count_seconds = 0;
   double train_seconds = 0;
+  // Where this rank's training time went: sharing each wave's walks,
+  // subsampling and bucketing them, the SGD updates, and passing context
+  // blocks on (which includes waiting for the slowest rank). The rest is
+  // walk generation.
+  double share_seconds = 0;
+  double prepare_seconds = 0;
+  double update_seconds = 0;
+  double ring_seconds = 0;
   uint64_t model_bytes = 0;      // this rank: vectors, tables, the block in flight
   uint64_t max_model_bytes = 0;  // the largest rank's
   uint64_t bytes_sent = 0;       // this rank, whole run

@@ -1,0 +1,156 @@
+// Distributed training: it learns what Embed learns, its deterministic mode
+// gives the same bits on every run and at every thread count, its rows come
+// back whole and in id order, and it refuses what it does not do.
+#include "n2v/distributed/distributed_embed.h"
+
+#include <cstring>
+
+#include "distributed_test_util.h"
+#include "n2v/distributed/gather_rows.h"
+#include "n2v/embed.h"
+#include "test_util.h"
+
+namespace n2v::testing {
+namespace {
+
+using distributed::Communicator;
+
+// Four planted communities of 50 nodes (ids 0..199).
+std::pair<EdgeList, std::vector<int>> PlantedPartition() {
+  constexpr int kCommunities = 4, kSize = 50, kNodes = kCommunities * kSize;
+  Rng rng(2024);
+  EdgeList edges;
+  std::vector<int> community(kNodes);
+  for (int v = 0; v < kNodes; ++v) community[v] = v / kSize;
+  for (int u = 0; u < kNodes; ++u) {
+    for (int v = u + 1; v < kNodes; ++v) {
+      if (rng.Uniform() < (community[u] == community[v] ? 0.2 : 0.005)) {
+        edges.sources.push_back(u);
+        edges.targets.push_back(v);
+      }
+    }
+  }
+  return {std::move(edges), std::move(community)};
+}
+
+distributed::DistributedEmbedOptions SmallOptions() {
+  distributed::DistributedEmbedOptions o;
+  o.embed.dimensions = 32;
+  o.embed.walks_per_node = 10;
+  o.embed.walk.walk_length = 20;
+  o.embed.window = 5;
+  o.embed.subsample = 0;  // a tiny corpus: every node counts as frequent
+  o.embed.seed = 3;
+  o.embed.num_threads = 2;
+  o.walks_per_wave = 300;  // several waves
+  return o;
+}
+
+// Every rank's rows, merged on rank 0 (empty elsewhere).
+Embeddings GatherAll(const Communicator& comm, const Embeddings& mine) {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+  const absl::Status s = distributed::GatherRows(
+      comm, mine, 64, 0, [&](const Embeddings& piece) {
+        for (size_t r = 0; r < piece.size(); ++r) {
+          ids.push_back(piece.id(r));
+          values.insert(values.end(), piece.row(r).begin(), piece.row(r).end());
+        }
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(s.ok()) << s;
+  if (comm.rank() != 0) return Embeddings();
+  auto all = Embeddings::FromRows(std::move(ids), mine.dimensions(), values);
+  EXPECT_TRUE(all.ok()) << all.status();
+  return *std::move(all);
+}
+
+distributed::DistributedEmbedResult EmbedOrDie(const Communicator& comm,
+                                               const distributed::PartitionedGraph& g,
+                                               const distributed::DistributedEmbedOptions& o) {
+  auto result = distributed::EmbedDistributed(comm, g, o);
+  if (!result.ok()) {
+    ADD_FAILURE() << result.status();
+    std::abort();
+  }
+  return *std::move(result);
+}
+
+TEST(DistributedEmbedTest, LearnsThePlantedCommunitiesAsEmbedDoes) {
+  const Communicator comm = Communicator::World();
+  auto [edges, community] = PlantedPartition();
+  const auto part = PartitionOrDie(comm, edges, false);
+  const auto o = SmallOptions();
+  const auto result = EmbedOrDie(comm, part, o);
+  EXPECT_EQ(result.embeddings.size(), part.owned().size());
+  const Embeddings all = GatherAll(comm, result.embeddings);
+  EXPECT_GT(result.stats.trained_pairs, 100000u);
+  EXPECT_EQ(result.stats.loss_per_epoch.size(), 1u);
+  if (comm.rank() != 0) return;
+  ASSERT_EQ(all.size(), 200u);
+  for (size_t r = 0; r < all.size(); ++r) EXPECT_EQ(all.id(r), static_cast<int64_t>(r));
+  const CsrGraph whole = WholeOrDie(PlantedPartition().first, false);
+  absl::StatusOr<EmbedResult> single = Embed(whole, o.embed);
+  ASSERT_TRUE(single.ok()) << single.status();
+  const double margin = CommunityMargin(all, community);
+  const double single_margin = CommunityMargin(single->embeddings, community);
+  std::cout << "[ stats    ] planted partition margin " << margin << " on "
+            << comm.size() << " ranks, " << single_margin << " by Embed\n";
+  EXPECT_GT(margin, 0.3);
+  EXPECT_GT(margin, single_margin - 0.1);
+}
+
+TEST(DistributedEmbedTest, DeterministicModeGivesTheSameBitsOnEveryRunAndThreadCount) {
+  const Communicator comm = Communicator::World();
+  const auto part = PartitionOrDie(comm, PlantedPartition().first, false);
+  auto o = SmallOptions();
+  o.embed.deterministic = true;
+  o.embed.subsample = 0.01;
+  std::vector<Embeddings> runs;
+  for (int threads : {1, 2, 2}) {
+    o.embed.num_threads = threads;
+    runs.push_back(GatherAll(comm, EmbedOrDie(comm, part, o).embeddings));
+  }
+  o.embed.seed = 4;
+  const Embeddings other = GatherAll(comm, EmbedOrDie(comm, part, o).embeddings);
+  if (comm.rank() != 0) return;
+  for (size_t run = 1; run < runs.size(); ++run) {
+    ASSERT_EQ(runs[run].size(), runs[0].size());
+    EXPECT_EQ(std::memcmp(runs[run].data(), runs[0].data(),
+                          runs[0].size() * runs[0].stride() * sizeof(float)),
+              0)
+        << "run " << run;
+  }
+  EXPECT_NE(std::memcmp(other.data(), runs[0].data(),
+                        runs[0].size() * runs[0].stride() * sizeof(float)),
+            0);
+}
+
+TEST(DistributedEmbedTest, RefusesWhatItDoesNotDo) {
+  const Communicator comm = Communicator::World();
+  const auto part = PartitionOrDie(comm, PlantedPartition().first, false);
+  auto o = SmallOptions();
+  o.embed.batch_windows = true;
+  auto r = distributed::EmbedDistributed(comm, part, o);
+  EXPECT_EQ(Message(r.status()), "distributed runs train pair by pair (no batch_windows)");
+  o = SmallOptions();
+  const Embeddings previous;
+  o.embed.initial = &previous;
+  r = distributed::EmbedDistributed(comm, part, o);
+  EXPECT_EQ(Message(r.status()), "distributed runs do not warm start");
+  o = SmallOptions();
+  o.embed.dimensions = 0;
+  r = distributed::EmbedDistributed(comm, part, o, {.dimensions = "--dimensions"});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(r.status()).rfind("--dimensions must be", 0), 0u) << r.status();
+  o = SmallOptions();
+  o.embed.initial_learning_rate = 1e6;  // diverges
+  o.embed.min_learning_rate = 1e6;
+  r = distributed::EmbedDistributed(comm, part, o);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(Message(r.status()).find("training diverged"), std::string::npos)
+      << r.status();
+}
+
+}  // namespace
+}  // namespace n2v::testing
