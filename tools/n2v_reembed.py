@@ -8,6 +8,14 @@ runs (see docs/warm-starts.md). One run at a time (a lock file),
 retries with exponential backoff on transient failures, a one-line summary
 per job, logs on stderr or in a file.
 
+Retries: a transient failure (Neo4j unreachable; the n2v sidecar unreachable,
+or busy: out of memory budget) is retried until retry_budget_seconds have
+passed since the job's first failure (for the connection to Neo4j: since the
+first failed connect). The first wait is backoff_seconds, each next one twice
+as long, at most 60 s, and none ends past the budget: the last retry starts
+when the budget runs out at the latest. `retries`, if set, also caps the
+count. A job that gives up says which limit ended it.
+
 Exit codes: 0 every job succeeded; 1 a job failed; 2 the job file is
 invalid; 3 another run holds the lock; 4 Neo4j is unreachable.
 
@@ -19,8 +27,9 @@ Job file:
     database = "neo4j"                # optional
     [runner]
     lock_file = "/var/lib/n2v/reembed.lock"
-    retries = 3                       # per job, on transient errors
-    backoff_seconds = 5               # doubles after each retry
+    retry_budget_seconds = 300        # per job, from its first transient failure
+    backoff_seconds = 5               # first wait; doubles, at most 60
+    # retries = 20                    # optional: also cap the count (none by default)
     [[job]]
     name = "people"
     config = { nodeLabels = ["Person"], writeProperty = "embedding" }
@@ -35,6 +44,11 @@ import time
 import tomllib
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_CONFIG, EXIT_LOCKED, EXIT_UNREACHABLE = 0, 1, 2, 3, 4
+
+# [runner] defaults.
+RETRY_BUDGET_SECONDS = 300
+BACKOFF_SECONDS = 5
+MAX_BACKOFF_SECONDS = 60
 
 # Defaults every job gets unless its config says otherwise.
 JOB_DEFAULTS = {"warmStart": True}
@@ -80,10 +94,52 @@ def load_config(path):
             raise ConfigError(f"{path}: job '{job['name']}' needs config = {{ ... }}")
         if "writeProperty" not in job["config"]:
             raise ConfigError(f"{path}: job '{job['name']}': config needs writeProperty")
-    for key in ("retries", "backoff_seconds"):
+    for key in ("retry_budget_seconds", "retries"):
         if key in runner and (not isinstance(runner[key], (int, float)) or runner[key] < 0):
             raise ConfigError(f"{path}: [runner] {key} must be a number >= 0")
+    backoff = runner.get("backoff_seconds", BACKOFF_SECONDS)
+    if not isinstance(backoff, (int, float)) or backoff <= 0:
+        raise ConfigError(f"{path}: [runner] backoff_seconds must be a number > 0")
     return data
+
+
+def backoff_delay(backoff, retry):
+    """The wait before retry number `retry` (0 for the first), budget aside."""
+    return min(backoff * 2 ** retry, MAX_BACKOFF_SECONDS)
+
+
+class Retries:
+    """The retry policy of one job, or of the connection to Neo4j (see the
+    header): next_delay() after each transient failure."""
+
+    def __init__(self, runner):
+        self.budget = float(runner.get("retry_budget_seconds", RETRY_BUDGET_SECONDS))
+        self.backoff = float(runner.get("backoff_seconds", BACKOFF_SECONDS))
+        self.cap = runner.get("retries")
+        self.count = 0
+        self.first_failure = None
+        self.ended_by = None
+
+    def next_delay(self):
+        """Seconds to wait before retrying, or None once the budget or the cap is
+        spent (ended_by then names the setting)."""
+        now = time.monotonic()
+        if self.first_failure is None:
+            self.first_failure = now
+        left = self.first_failure + self.budget - now
+        if self.cap is not None and self.count >= self.cap:
+            self.ended_by = f"retries = {self.cap} reached"
+            return None
+        if left <= 0:
+            self.ended_by = f"retry_budget_seconds = {self.budget:g} spent"
+            return None
+        delay = min(backoff_delay(self.backoff, self.count), left)
+        self.count += 1
+        return delay
+
+    def left(self):
+        """Seconds of the budget left."""
+        return self.first_failure + self.budget - time.monotonic()
 
 
 def password(neo4j):
@@ -129,11 +185,11 @@ def transient(error):
     return "is unreachable" in text or "refused the work" in text
 
 
-def run_job(driver, database, job, retries, backoff):
+def run_job(driver, database, job, runner):
     """Runs one job with retries; returns (ok, summary line)."""
     config = dict(JOB_DEFAULTS)
     config.update(job["config"])
-    attempt = 0
+    retries = Retries(runner)
     started = time.monotonic()
     while True:
         try:
@@ -141,15 +197,19 @@ def run_job(driver, database, job, retries, backoff):
                 record = session.run("CALL n2v.write($config)", config=config).single()
             break
         except Exception as error:  # noqa: BLE001 - reported, classified
-            if attempt < retries and transient(error):
-                delay = backoff * (2 ** attempt)
-                attempt += 1
-                log.warning("job %s: transient failure (%s); retry %d/%d in %.1f s",
-                            job["name"], first_line(error), attempt, retries, delay)
-                time.sleep(delay)
-                continue
-            return False, (f"n2v-reembed: job {job['name']}: FAILED after "
-                           f"{time.monotonic() - started:.1f} s: {first_line(error)}")
+            elapsed = time.monotonic() - started
+            if not transient(error):
+                return False, (f"n2v-reembed: job {job['name']}: FAILED after {elapsed:.1f} s: "
+                               f"{first_line(error)}")
+            delay = retries.next_delay()
+            if delay is None:
+                return False, (f"n2v-reembed: job {job['name']}: FAILED after {elapsed:.1f} s "
+                               f"and {retries.count} retries ({retries.ended_by}): "
+                               f"{first_line(error)}")
+            log.warning("job %s: transient failure (%s); retry %d in %.1f s (%.0f s of "
+                        "retry_budget_seconds left)", job["name"], first_line(error),
+                        retries.count, delay, retries.left())
+            time.sleep(delay)
     r = {k: record.get(k) for k in RESULT_FIELDS if k in record.keys()}
     parts = [f"{r.get('nodeCount', 0)} nodes", f"{r.get('nodePropertiesWritten', 0)} written"]
     if r.get("warmStartedNodes"):
@@ -165,33 +225,36 @@ def run_job(driver, database, job, retries, backoff):
 
 
 def first_line(error):
-    text = str(error).strip() or type(error).__name__
+    """The error's message (a Neo4j error's own, without its codes), first line."""
+    text = (getattr(error, "message", None) or str(error)).strip() or type(error).__name__
     return text.splitlines()[0]
 
 
-def connect(neo4j, retries, backoff):
+def connect(neo4j, runner):
     """A verified driver, or None when Neo4j stays unreachable."""
     from neo4j import GraphDatabase, exceptions
     secret = password(neo4j)
     auth = (neo4j.get("user", "neo4j"), secret) if secret is not None else None
-    for attempt in range(retries + 1):
+    retries = Retries(runner)
+    while True:
         driver = GraphDatabase.driver(neo4j["uri"], auth=auth)
         try:
             driver.verify_connectivity()
             return driver
         except (exceptions.ServiceUnavailable, OSError) as error:
             driver.close()
-            if attempt == retries:
-                log.error("Neo4j at %s is unreachable: %s", neo4j["uri"], first_line(error))
+            delay = retries.next_delay()
+            if delay is None:
+                log.error("Neo4j at %s is unreachable after %d retries (%s): %s", neo4j["uri"],
+                          retries.count, retries.ended_by, first_line(error))
                 return None
-            delay = backoff * (2 ** attempt)
-            log.warning("Neo4j at %s unreachable (%s); retry %d/%d in %.1f s", neo4j["uri"],
-                        first_line(error), attempt + 1, retries, delay)
+            log.warning("Neo4j at %s unreachable (%s); retry %d in %.1f s (%.0f s of "
+                        "retry_budget_seconds left)", neo4j["uri"], first_line(error),
+                        retries.count, delay, retries.left())
             time.sleep(delay)
         except exceptions.AuthError as error:
             driver.close()
             raise ConfigError(f"Neo4j refused the credentials: {first_line(error)}")
-    return None
 
 
 def main(argv=None):
@@ -225,10 +288,8 @@ def main(argv=None):
     if lock is None:
         print(f"n2v-reembed: another run holds {lock_path}; not starting", file=sys.stderr)
         return EXIT_LOCKED
-    retries = int(runner.get("retries", 3))
-    backoff = float(runner.get("backoff_seconds", 5))
     try:
-        driver = connect(config["neo4j"], retries, backoff)
+        driver = connect(config["neo4j"], runner)
     except ConfigError as e:
         print(f"n2v-reembed: error: {e}", file=sys.stderr)
         return EXIT_CONFIG
@@ -239,7 +300,7 @@ def main(argv=None):
     try:
         for job in jobs:
             log.info("job %s: starting", job["name"])
-            ok, summary = run_job(driver, config["neo4j"].get("database"), job, retries, backoff)
+            ok, summary = run_job(driver, config["neo4j"].get("database"), job, runner)
             print(summary, flush=True)
             failed += not ok
     finally:

@@ -369,6 +369,20 @@ def test_reembed_job_files(tmp_path):
             load_config(str(path))  # raises on what the runner would refuse
 
 
+def test_reembed_retry_budget_fits_each_run_deadline():
+    """Both job files set retry_budget_seconds, and a run that spends it on one
+    job still ends before systemd or Kubernetes stops it."""
+    systemd = tomllib.loads((SYSTEMD / "reembed.toml").read_text())["runner"]
+    service = read_unit(SYSTEMD / "n2v-reembed.service")
+    assert systemd["retry_budget_seconds"] < systemd_seconds(
+        unit_value(service, "Service", "TimeoutStartSec"))
+    k8s = tomllib.loads(one("ConfigMap", "n2v-reembed-config")["data"]["reembed.toml"])["runner"]
+    deadline = one("CronJob")["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"]
+    assert k8s["retry_budget_seconds"] < deadline
+    for runner in (systemd, k8s):
+        assert "retries" not in runner, "a retries cap would end retries before the budget"
+
+
 # --------------------------------------------------------------- Kubernetes
 
 

@@ -3,79 +3,26 @@ quickstart launcher (Les Miserables loaded, plugin registered), and the
 runner's exit codes, lock, summaries and warm starts."""
 
 import fcntl
-import os
 import re
-import socket
-import subprocess
-import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-
-from sidecar_process import SidecarProcess, SidecarStartError  # noqa: E402
-
-RUNNER = os.path.join(ROOT, "tools", "n2v_reembed.py")
-SIDECAR = os.environ.get("N2V_SIDECAR", os.path.join(ROOT, "build", "sidecar", "n2v-sidecar"))
-QUICKSTART = os.path.join(ROOT, "quickstart", "target")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from reembed_harness import JOB, Quickstart, free_port, run, start_sidecar, write_config
 
 
 @pytest.fixture(scope="module")
 def neo4j(tmp_path_factory):
-    """The bolt uri of the quickstart's Neo4j, Les Miserables loaded, its
-    plugin talking to a real sidecar."""
-    if not os.path.exists(os.path.join(QUICKSTART, "n2v-quickstart.jar")):
-        pytest.fail("quickstart/target/n2v-quickstart.jar is missing: run `mvn -q -B package "
-                    "-DskipTests` from the repository root (scripts/test.sh does)")
+    """The bolt uri of the quickstart's Neo4j, its plugin talking to a real sidecar."""
     tmp = tmp_path_factory.mktemp("reembed")
+    sidecar = start_sidecar(tmp)
     try:
-        sidecar = SidecarProcess(SIDECAR, tmp, ["--memory-budget", "1GiB"])
-    except SidecarStartError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    bolt = free_port()
-    launcher = subprocess.Popen(
-        ["java", "-cp", f"{QUICKSTART}/n2v-quickstart.jar:{QUICKSTART}/lib/*",
-         f"-Dn2v.datasets={os.path.join(ROOT, '..', 'shared', 'datasets')}",
-         "org.n2v.quickstart.Main", "--sidecar", sidecar.target,
-         "--bolt-port", str(bolt), "--out", str(tmp / "out")],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    # No deadline of its own: ctest's TIMEOUT for the suite ends a hang.
-    for line in launcher.stdout:
-        if "keeps running" in line:
-            break
-    else:
+        quickstart = Quickstart(sidecar.target, tmp)
+    except BaseException:
         sidecar.stop()
-        pytest.fail("the quickstart launcher ended before Neo4j was up")
-    yield f"bolt://127.0.0.1:{bolt}"
-    launcher.terminate()
-    launcher.wait(timeout=60)
+        raise
+    yield quickstart.uri
+    quickstart.stop()
     sidecar.stop()
-
-
-def write_config(path, uri, lock, jobs, retries=1):
-    text = (f'[neo4j]\nuri = "{uri}"\n[runner]\nlock_file = "{lock}"\nretries = {retries}\n'
-            'backoff_seconds = 0.1\n')
-    for name, config in jobs:
-        text += f'[[job]]\nname = "{name}"\nconfig = {config}\n'
-    path.write_text(text)
-    return path
-
-
-def run(config, *extra):
-    return subprocess.run([sys.executable, RUNNER, "--config", str(config), *extra],
-                          capture_output=True, text=True, timeout=300)
-
-
-JOB = ('{ nodeLabels = ["Character"], relationshipTypes = ["APPEARS_WITH"], '
-       'orientation = "UNDIRECTED", relationshipWeightProperty = "weight", '
-       'embeddingDimension = 16, writeProperty = "emb", deterministic = true }')
 
 
 def test_runs_cold_then_warm_with_drift(neo4j, tmp_path):
@@ -128,6 +75,12 @@ def test_bad_job_files_exit_2(tmp_path):
         "no_write": ('[neo4j]\nuri="bolt://127.0.0.1:1"\n[[job]]\nname="a"\nconfig={}\n',
                      "config needs writeProperty"),
         "toml": ("[neo4j\n", "not valid TOML"),
+        "budget": ('[neo4j]\nuri="bolt://127.0.0.1:1"\n[runner]\nretry_budget_seconds=-1\n'
+                   '[[job]]\nname="a"\nconfig={writeProperty="x"}\n',
+                   "[runner] retry_budget_seconds must be a number >= 0"),
+        "backoff": ('[neo4j]\nuri="bolt://127.0.0.1:1"\n[runner]\nbackoff_seconds=0\n'
+                    '[[job]]\nname="a"\nconfig={writeProperty="x"}\n',
+                    "[runner] backoff_seconds must be a number > 0"),
     }
     for name, (text, message) in cases.items():
         path = tmp_path / f"{name}.toml"
@@ -138,9 +91,24 @@ def test_bad_job_files_exit_2(tmp_path):
         assert message in result.stderr, (name, result.stderr)
 
 
-def test_unreachable_neo4j_exits_4_after_retries(tmp_path):
-    config = write_config(tmp_path / "job.toml", f"bolt://127.0.0.1:{free_port()}",
-                          tmp_path / "lock", [("lesmis", JOB)], retries=2)
+def test_unreachable_neo4j_exits_4_once_the_retry_budget_is_spent(tmp_path):
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    config = write_config(tmp_path / "job.toml", uri, tmp_path / "lock", [("lesmis", JOB)],
+                          retry_budget_seconds=1, backoff_seconds=0.2)
     result = run(config)
     assert result.returncode == 4
-    assert result.stderr.count("retry") == 2
+    assert f"Neo4j at {uri} unreachable (" in result.stderr
+    assert "; retry 1 in 0.2 s (" in result.stderr
+    assert re.search(r"Neo4j at \S+ is unreachable after [1-9][0-9]* retries "
+                     r"\(retry_budget_seconds = 1 spent\)", result.stderr), result.stderr
+
+
+def test_unreachable_neo4j_exits_4_after_the_retries_cap(tmp_path):
+    config = write_config(tmp_path / "job.toml", f"bolt://127.0.0.1:{free_port()}",
+                          tmp_path / "lock", [("lesmis", JOB)], retries=2,
+                          retry_budget_seconds=600)
+    result = run(config)
+    assert result.returncode == 4
+    assert [line.split("; ")[-1].split(" in ")[0]
+            for line in result.stderr.splitlines() if "; retry " in line] == ["retry 1", "retry 2"]
+    assert "is unreachable after 2 retries (retries = 2 reached)" in result.stderr

@@ -1,8 +1,8 @@
 """The one n2v-sidecar launcher of the Python suites.
 
-SidecarProcess starts the server on 127.0.0.1 port 0, learns its port from
---port-file, keeps its output in a log file, and stops it with SIGTERM
-(SIGKILL once it outlives the stop limit). Waits are bounded only against a
+SidecarProcess starts the server on 127.0.0.1 port 0 (or a given address),
+learns its port from --port-file, keeps its output in a log file, and stops
+it with SIGTERM (SIGKILL once it outlives the stop limit). Waits are bounded only against a
 hang, never as a measure of speed.
 """
 
@@ -28,10 +28,11 @@ class SidecarProcess:
     """One n2v-sidecar child process; raises SidecarStartError (with its log)
     when it does not start."""
 
-    def __init__(self, binary: Path, workdir: Path, args: Sequence[str] = ()) -> None:
+    def __init__(self, binary: Path, workdir: Path, args: Sequence[str] = (),
+                 listen: str = "127.0.0.1:0") -> None:
         self.port_file = workdir / "port"
         self.log_path = workdir / "sidecar.log"
-        self.argv: List[str] = [str(binary), "--listen", "127.0.0.1:0",
+        self.argv: List[str] = [str(binary), "--listen", listen,
                                 "--port-file", str(self.port_file), *map(str, args)]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,

@@ -1,12 +1,17 @@
 // Neo4j configuration settings of the n2v plugin (neo4j.conf), with their
-// defaults: where the sidecar is and how to reach it. Neo4j 5 accepts
+// defaults: where the sidecar is and how to reach it, and how long n2v.write
+// waits for its vector index. Neo4j 5 accepts
 // settings only in its own namespaces, hence the dbms.n2v prefix. Every procedure can
 // override them per call (config keys sidecarAddress, sidecarToken).
 package org.n2v.neo4j;
 
 import static org.neo4j.configuration.SettingImpl.newBuilder;
+import static org.neo4j.configuration.SettingConstraints.min;
 import static org.neo4j.configuration.SettingValueParsers.BOOL;
+import static org.neo4j.configuration.SettingValueParsers.DURATION;
 import static org.neo4j.configuration.SettingValueParsers.STRING;
+
+import java.time.Duration;
 
 import org.neo4j.annotations.service.ServiceProvider;
 import org.neo4j.configuration.Description;
@@ -44,4 +49,11 @@ public class N2vSettings implements SettingsDeclaration {
       + "Used when dbms.n2v.sidecar.token is empty.")
   public static final Setting<String> SIDECAR_TOKEN_FILE =
       newBuilder("dbms.n2v.sidecar.token_file", STRING, "").build();
+
+  @Description("How long n2v.write waits for the vector index of vectorIndex: true to come "
+      + "online. The vectors are committed before the wait; when it ends first, the call fails "
+      + "saying so, and the index comes online by itself. At least 1s.")
+  public static final Setting<Duration> VECTOR_INDEX_WAIT =
+      newBuilder("dbms.n2v.vector_index_wait", DURATION, Duration.ofSeconds(300))
+          .addConstraint(min(Duration.ofSeconds(1))).build();
 }

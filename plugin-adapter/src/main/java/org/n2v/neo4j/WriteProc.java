@@ -5,16 +5,17 @@
 //  * Nothing is written until the job has succeeded and every vector has
 //    arrived (spooled to a temporary file, not the heap).
 //  * Vectors are written in batches of writeBatchSize nodes, each batch its
-//    own transaction. nodePropertiesWritten is exactly the number of nodes
-//    whose property was set.
+//    own transaction (NodeVectorWriter). nodePropertiesWritten is exactly the
+//    number of nodes whose property was set; nodes deleted since they were
+//    read are skipped, and a call that writes no node at all fails.
 //  * If writing fails part way, the procedure fails and its message says how
 //    many nodes hold new vectors; the property is then a mix of old and new
 //    values, reported as incomplete, never as a success. Re-running n2v.write
 //    overwrites every selected node's property and is idempotent (with
 //    deterministic: true and the same randomSeed it writes identical vectors).
-//  * A vector index on writeProperty for a selected label whose dimension is
-//    not embeddingDimension fails the call before anything runs (Neo4j would
-//    silently leave the vectors out of it).
+//  * Before anything runs: selected nodes created by the calling transaction
+//    are refused (UncommittedNodes), and existing vector indexes are checked
+//    against the call (VectorIndexes).
 //
 // Declared Mode.SCHEMA, not WRITE: a WRITE procedure may neither list indexes
 // nor create one.
@@ -28,8 +29,6 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.n2v.grpc.v1.Job;
 import org.neo4j.graphdb.GraphDatabaseService;
-import org.neo4j.graphdb.Node;
-import org.neo4j.graphdb.NotFoundException;
 import org.neo4j.graphdb.Transaction;
 import org.neo4j.logging.Log;
 import org.neo4j.procedure.Context;
@@ -77,13 +76,16 @@ public class WriteProc {
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
     ProcedureConfig config = ProcedureConfig.parse(configuration, ProcedureConfig.Kind.WRITE);
     String property = config.writeProperty();
-    String indexLabel = config.vectorIndex() ? VectorIndexes.label(config) : null;
     List<String> labels = config.nodeLabels();
+    String indexLabel = config.vectorIndex() ? VectorIndexes.label(config) : null;
+    UncommittedNodes.refuseSelected(tx, labels);
     try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
       final int dimension = config.embeddingDimension().orElseGet(
           () -> client.resolved(config.writeParams()).getEmbeddingDimension());
-      Optional<String> existingIndex = VectorIndexes.checkExisting(db,
-          labels.contains("*") ? null : Set.copyOf(labels), indexLabel, property, dimension);
+      VectorIndexes.Wanted index =
+          indexLabel == null ? null : VectorIndexes.wanted(config, indexLabel, dimension);
+      Optional<String> existingIndex = VectorIndexes.check(db,
+          labels.contains("*") ? null : Set.copyOf(labels), index, property, dimension);
       GraphUploader.WarmVectors warm = config.warmStart()
           ? new GraphUploader.WarmVectors(property, config.contextProperty(), dimension)
           : null;
@@ -91,26 +93,21 @@ public class WriteProc {
           "n2v.write", config.snapshotName(), uploaded -> config.writeParams(), warm);
       Job job = run.job();
       long writeStart = System.nanoTime();
-      long written;
-      long total;
+      NodeVectorWriter.Outcome written;
       try (VectorSpool spool = VectorSpool.fetch(client, job.getJobId(), guard);
           VectorSpool context =
               warm == null ? null : VectorSpool.fetch(client, job.getJobId(), guard, true)) {
-        total = spool.rows();
-        written = writeVectors(spool, context, property,
+        written = NodeVectorWriter.write(db, guard, spool, context, property,
             warm == null ? null : warm.contextProperty(), config.writeBatchSize());
       }
-      if (indexLabel != null) {
-        // An index already on (label, property) is used whatever its name.
-        VectorIndexes.create(db, existingIndex.orElse(VectorIndexes.name(config, indexLabel)),
-            indexLabel, property, dimension, config.vectorSimilarity());
-      }
-      log.info("n2v.write: wrote '%s' on %d of %d nodes (job %s)", property, written, total,
-          job.getJobId());
+      written.requireSomeWritten();
+      String indexed = index == null ? "" : ", " + VectorIndexes.ensure(db, index,
+          existingIndex, VectorIndexes.waitLimit(db), written.summary());
+      log.info("n2v.write: %s%s (job %s)", written.summary(), indexed, job.getJobId());
       WriteResult result = new WriteResult();
       result.nodeCount = run.uploaded().nodes();
       result.relationshipCount = run.uploaded().relationships();
-      result.nodePropertiesWritten = written;
+      result.nodePropertiesWritten = written.written();
       result.preProcessingMillis = run.preProcessingMillis();
       result.computeMillis = run.computeMillis();
       result.writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
@@ -127,62 +124,5 @@ public class WriteProc {
       result.walkStartNodes = job.getWalkStartNodes();
       return Stream.of(result);
     }
-  }
-
-  /**
-   * Writes every spooled vector (and, for warm starts, its context vector,
-   * row for row in the same order); returns how many nodes were written.
-   */
-  private long writeVectors(VectorSpool spool, VectorSpool context, String property,
-      String contextProperty, int batchSize) {
-    long[] written = {0};
-    List<VectorSpool.Row> batch = new ArrayList<>(Math.min(batchSize, 65_536));
-    List<VectorSpool.Row> contextBatch = new ArrayList<>();
-    try (Stream<VectorSpool.Row> rows = spool.stream();
-        Stream<VectorSpool.Row> contextRows = context == null ? Stream.empty() : context.stream()) {
-      java.util.Iterator<VectorSpool.Row> contexts = contextRows.iterator();
-      rows.forEach(row -> {
-        batch.add(row);
-        if (context != null) contextBatch.add(contexts.next());
-        if (batch.size() == batchSize) {
-          written[0] += writeBatch(batch, contextBatch, property, contextProperty);
-          batch.clear();
-          contextBatch.clear();
-        }
-      });
-      if (!batch.isEmpty()) {
-        written[0] += writeBatch(batch, contextBatch, property, contextProperty);
-      }
-    } catch (RuntimeException e) {
-      throw ProcedureErrors.failure("n2v.write failed after writing '" + property + "' on "
-          + written[0] + " of " + spool.rows() + " nodes: the property now holds new vectors on "
-          + "those nodes and old values elsewhere. Re-run n2v.write to complete it (re-runs are "
-          + "idempotent). Cause: " + e.getMessage(), e);
-    }
-    return written[0];
-  }
-
-  private long writeBatch(List<VectorSpool.Row> batch, List<VectorSpool.Row> contexts,
-      String property, String contextProperty) {
-    guard.check();
-    long count = 0;
-    try (Transaction write = db.beginTx()) {
-      for (int i = 0; i < batch.size(); i++) {
-        VectorSpool.Row row = batch.get(i);
-        Node node;
-        try {
-          node = write.getNodeById(row.nodeId());
-        } catch (NotFoundException deleted) {
-          continue;  // deleted since it was read
-        }
-        node.setProperty(property, row.vector());
-        if (contextProperty != null) {
-          node.setProperty(contextProperty, contexts.get(i).vector());
-        }
-        count++;
-      }
-      write.commit();
-    }
-    return count;
   }
 }

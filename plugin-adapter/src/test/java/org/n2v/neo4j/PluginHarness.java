@@ -23,7 +23,9 @@ import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Session;
+import org.neo4j.graphdb.config.Setting;
 import org.neo4j.harness.Neo4j;
+import org.neo4j.harness.Neo4jBuilder;
 import org.neo4j.harness.Neo4jBuilders;
 
 final class PluginHarness implements AutoCloseable {
@@ -43,9 +45,17 @@ final class PluginHarness implements AutoCloseable {
   }
 
   static PluginHarness start(String... sidecarArgs) throws Exception {
+    return start(Map.of(), sidecarArgs);
+  }
+
+  /** Like start(sidecarArgs), with `settings` in Neo4j's configuration. */
+  static PluginHarness start(Map<Setting<?>, Object> settings, String... sidecarArgs)
+      throws Exception {
     SidecarProcess sidecar = SidecarProcess.start(sidecarArgs);
+    Neo4jBuilder builder = Neo4jBuilders.newInProcessBuilder();
+    settings.forEach((setting, value) -> configure(builder, setting, value));
     // No dbms.security.procedures.unrestricted: the plugin must work without it.
-    Neo4j neo4j = Neo4jBuilders.newInProcessBuilder()
+    Neo4j neo4j = builder
         .withDisabledServer()
         .withConfig(N2vSettings.SIDECAR_ADDRESS, sidecar.address())
         // Bolt otherwise waits seconds for a quiet period when the harness stops.
@@ -63,6 +73,11 @@ final class PluginHarness implements AutoCloseable {
     ManagedChannel channel =
         ManagedChannelBuilder.forTarget(sidecar.address()).usePlaintext().build();
     return new PluginHarness(sidecar, neo4j, driver, channel);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void configure(Neo4jBuilder builder, Setting<T> setting, Object value) {
+    builder.withConfig(setting, (T) value);
   }
 
   List<Record> run(String cypher, Map<String, Object> params) {

@@ -189,7 +189,8 @@ class ProceduresTest {
     h.run("CREATE VECTOR INDEX mine FOR (m:Member) ON (m.mine) OPTIONS {indexConfig: "
         + "{`vector.dimensions`: 16, `vector.similarity_function`: 'euclidean'}}");
     Record r = h.single("CALL n2v.write({" + KARATE + ", writeProperty: 'mine', "
-        + "vectorIndex: true}) YIELD nodePropertiesWritten RETURN nodePropertiesWritten");
+        + "vectorIndex: true, vectorSimilarity: 'euclidean'}) YIELD nodePropertiesWritten "
+        + "RETURN nodePropertiesWritten");
     assertEquals(34, r.get("nodePropertiesWritten").asLong());
     List<Record> indexes = h.run("SHOW VECTOR INDEXES YIELD name, properties "
         + "WHERE properties = ['mine'] RETURN name");
