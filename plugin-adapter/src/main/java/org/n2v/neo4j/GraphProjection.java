@@ -65,6 +65,22 @@ final class GraphProjection {
     return get("relationshipSchema", Map.of());
   }
 
+  /**
+   * Projected label -> the Neo4j label it reads ('*': all): a native
+   * projection's node projection; the identity for a Cypher projection.
+   */
+  Map<String, String> neo4jLabels() {
+    Map<String, String> out = new LinkedHashMap<>();
+    Object nodes = configuration().get("nodeProjection");
+    for (String name : nodeSchema().keySet()) {
+      Object entry = nodes instanceof Map<?, ?> m ? m.get(name) : null;
+      Object label = entry instanceof Map<?, ?> e ? e.get("label") : null;
+      out.put(name, label instanceof String l ? l
+          : name.equals(NativeProjection.ALL) ? "*" : name);
+    }
+    return out;
+  }
+
   long relationshipCount() { return get("relationshipCount", 0L); }
 
   Map<String, Object> degreeDistribution() { return get("degreeDistribution", Map.of()); }

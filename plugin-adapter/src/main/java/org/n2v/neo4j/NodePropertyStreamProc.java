@@ -1,8 +1,8 @@
 // n2v.graph.nodeProperty.stream(graphName, nodeProperties, nodeLabels,
 // configuration) YIELD nodeId, propertyValue, nodeLabels: as
 // gds.graph.nodeProperty.stream, the vectors n2v.mutate stored on a named
-// graph. nodeLabels are the node's labels in the database now, among those
-// the graph projected (n2v keeps no labels on the sidecar).
+// graph. nodeLabels are the projected labels whose Neo4j label the node
+// has in the database now (n2v keeps no labels on the sidecar).
 package org.n2v.neo4j;
 
 import java.util.ArrayList;
@@ -56,11 +56,11 @@ public class NodePropertyStreamProc {
     List<String> filter = labels(nodeLabels);
     CallerIdentity caller = CallerIdentity.of(tx, db).actingAs(config.username());
     VectorSpool spool;
-    Set<String> projected;
+    Map<String, String> projected;
     try (SidecarClient client = SidecarClient.open(db, caller)) {
       NamedGraph graph = NamedGraph.require(client, graphName, caller);
-      projected = graph.projection().nodeSchema().keySet();
-      checkLabels(filter, projected, graphName);
+      projected = graph.projection().neo4jLabels();
+      checkLabels(filter, projected.keySet(), graphName);
       spool = VectorSpool.fetch(client, FetchEmbeddingsRequest.newBuilder()
               .setGraphName(graph.requireHolderOf(nodeProperty)).setNodeProperty(nodeProperty),
           "node property '" + nodeProperty + "' of graph '" + graphName + "'", guard);
@@ -92,20 +92,23 @@ public class NodePropertyStreamProc {
     }
   }
 
-  /** The node's labels now, among the projected ones (all of them for a '*' projection). */
-  private List<String> labelsOf(long nodeId, Set<String> projected) {
-    List<String> out = new ArrayList<>();
+  /**
+   * The projected labels whose Neo4j label the node has now (for a '*'
+   * projection, all of the node's labels).
+   */
+  private List<String> labelsOf(long nodeId, Map<String, String> projected) {
+    Set<String> out = new TreeSet<>();
     try {
       Node node = tx.getNodeById(nodeId);
       for (Label l : node.getLabels()) {
-        if (projected.contains(l.name()) || projected.contains(NativeProjection.ALL)) {
-          out.add(l.name());
-        }
+        projected.forEach((name, label) -> {
+          if (label.equals("*")) out.add(l.name());
+          else if (label.equals(l.name())) out.add(name);
+        });
       }
     } catch (NotFoundException deleted) {
       // deleted since it was projected: no labels
     }
-    out.sort(null);
-    return out;
+    return new ArrayList<>(out);
   }
 }

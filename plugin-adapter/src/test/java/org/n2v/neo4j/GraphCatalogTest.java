@@ -160,6 +160,23 @@ class GraphCatalogTest {
   }
 
   @Test
+  void projectedLabelNamesAreWhatNodePropertiesStreamWith() {
+    project("g-renamed", "{Thing: {label: 'A'}, Other: 'B'}", "'*'", "{}");
+    h.run("CALL n2v.mutate('g-renamed', {mutateProperty: 'v', " + SMALL + "})");
+    Map<Long, List<Object>> labels = new TreeMap<>();
+    for (Record r : h.run("CALL n2v.graph.nodeProperty.stream('g-renamed', 'v', 'Thing') "
+        + "YIELD nodeId, nodeLabels RETURN *")) {
+      labels.put(r.get("nodeId").asLong(), r.get("nodeLabels").asList());
+    }
+    assertEquals(Map.of(id.get("a"), List.of("Thing"), id.get("b"), List.of("Thing"),
+        id.get("x"), List.of("Thing")), labels);
+    assertEquals(5, h.run("CALL n2v.graph.nodeProperty.stream('g-renamed', 'v')").size());
+    fails("CALL n2v.graph.nodeProperty.stream('g-renamed', 'v', ['A'])",
+        "Could not find the specified nodeLabels [A] in graph 'g-renamed'. Its labels: "
+            + "[Other, Thing]");
+  }
+
+  @Test
   void propertyFormsAndDefaults() {
     project("g-props", "'A'", "{R: {properties: ['w', 'c']}}", "{}");
     assertTrue(sidecarGraph(GraphNames.weighted("g-props", "w")).isPresent());
