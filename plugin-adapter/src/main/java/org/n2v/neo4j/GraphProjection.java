@@ -43,11 +43,23 @@ final class GraphProjection {
     return new GraphProjection(fields);
   }
 
+  /**
+   * The record of a graph this plugin projected; for a named graph another
+   * client made (whose projection is free text), an empty one.
+   */
   static GraphProjection fromJson(String json) {
-    Map<String, Object> fields = json.isEmpty() ? null
-        : JSON.fromJson(json, new TypeToken<Map<String, Object>>() {}.getType());
+    Map<String, Object> fields = null;
+    try {
+      fields = json.isEmpty() ? null
+          : JSON.fromJson(json, new TypeToken<Map<String, Object>>() {}.getType());
+    } catch (com.google.gson.JsonParseException notOurs) {
+      // another client's text
+    }
     return new GraphProjection(fields == null ? new LinkedHashMap<>() : fields);
   }
+
+  /** Whether this plugin recorded the projection (false for another client's graph). */
+  boolean recorded() { return fields.containsKey("relationshipCount"); }
 
   String toJson() { return JSON.toJson(fields); }
 

@@ -174,7 +174,11 @@ record NamedGraph(String name, Snapshot graph, Map<String, Snapshot> weighted,
 
   long nodeCount() { return graph.getNodes(); }
 
-  long relationshipCount() { return projection.relationshipCount(); }
+  /** GDS's count; for another client's graph, the sidecar's edges (undirected ones twice). */
+  long relationshipCount() {
+    if (projection.recorded()) return projection.relationshipCount();
+    return graph.getDirected() ? graph.getEdges() : 2 * graph.getEdges();
+  }
 
   /** Bytes held on the sidecar: the graph and its weighted copies. */
   long sizeInBytes() {

@@ -9,16 +9,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.n2v.grpc.v1.EdgeChunk;
 import org.n2v.grpc.v1.ListSnapshotsRequest;
+import org.n2v.grpc.v1.N2vGrpc;
 import org.n2v.grpc.v1.Snapshot;
+import org.n2v.grpc.v1.SnapshotHeader;
+import org.n2v.grpc.v1.UploadSnapshotRequest;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.exceptions.ClientException;
 
@@ -228,6 +239,44 @@ class GraphCatalogTest {
         .map(Object.class::cast).toList(), "the same graph, bit for bit");
     assertFalse(max.equals(h.run(stream, Map.of("g", "g-sum")).stream().map(x -> x.asMap())
         .map(Object.class::cast).toList()), "a->b weighs 3 with MAX, 4 with SUM");
+  }
+
+  @Test
+  void aGraphAnotherClientMade() throws Exception {
+    // A named graph of the same owner, uploaded by another client with free-text projection.
+    Metadata owner = new Metadata();
+    owner.put(Metadata.Key.of("n2v-user", Metadata.ASCII_STRING_MARSHALLER), "");
+    owner.put(Metadata.Key.of("n2v-database", Metadata.ASCII_STRING_MARSHALLER), "neo4j");
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(h.sidecar.address()).usePlaintext()
+        .intercept(MetadataUtils.newAttachHeadersInterceptor(owner)).build();
+    try {
+      CompletableFuture<Snapshot> done = new CompletableFuture<>();
+      StreamObserver<UploadSnapshotRequest> upload = N2vGrpc.newStub(channel).uploadSnapshot(
+          new StreamObserver<>() {
+            @Override
+            public void onNext(Snapshot s) { done.complete(s); }
+
+            @Override
+            public void onError(Throwable t) { done.completeExceptionally(t); }
+
+            @Override
+            public void onCompleted() { }
+          });
+      upload.onNext(UploadSnapshotRequest.newBuilder().setHeader(SnapshotHeader.newBuilder()
+          .setGraphName("from-elsewhere").setProjection("made by hand")).build());
+      upload.onNext(UploadSnapshotRequest.newBuilder().setEdges(EdgeChunk.newBuilder()
+          .addSource(id.get("a")).addTarget(id.get("b"))
+          .addSource(id.get("b")).addTarget(id.get("x"))).build());
+      upload.onCompleted();
+      done.get(60, TimeUnit.SECONDS);
+    } finally {
+      channel.shutdownNow();
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Record listed = h.single("CALL n2v.graph.list('from-elsewhere')");
+    assertEquals(3, listed.get("nodeCount").asLong());
+    assertEquals(4, listed.get("relationshipCount").asLong(), "undirected: both ways");
+    assertEquals(3, h.run("CALL n2v.stream('from-elsewhere', {" + SMALL + "})").size());
   }
 
   // ------------------------------------------------------------ refusals
