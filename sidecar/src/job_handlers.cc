@@ -132,6 +132,7 @@ grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
   response->set_job_bytes(plan->memory.peak);
   response->set_result_bytes(plan->memory.result);
   response->set_free_bytes(budget_.available());
+  response->set_budget_bytes(budget_.limit());
   response->set_fits(subject.graph_bytes + plan->memory.peak <=
                      budget_.available());
   const uint64_t walk_nodes = WalkNodesPerEpoch(*plan, subject.shape.nodes);

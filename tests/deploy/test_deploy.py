@@ -521,6 +521,18 @@ def test_sidecar_secret_files_are_mounted():
         assert key in secret.get("stringData", {}) or key in secret.get("data", {}), path
 
 
+def test_plugin_token_is_trusted():
+    """The Neo4j plugin acts for each Neo4j user, which the sidecar allows
+    only a token marked trusted; the plugin reads the first token of the
+    list, so the first entry is '<token> <name> trusted'."""
+    secret = one("Secret", "n2v-sidecar-token")
+    lines = [line.strip() for line in secret["stringData"]["tokens"].splitlines()]
+    entries = [line for line in lines if line and not line.startswith("#")]
+    assert entries, "no token"
+    fields = entries[0].split()
+    assert len(fields) == 3 and fields[2] == "trusted", entries[0]
+
+
 def test_secrets_are_templates():
     secrets = [d for _, d in manifests() if d["kind"] == "Secret"]
     assert len(secrets) >= 3

@@ -142,6 +142,7 @@ TEST_F(BudgetTest, JobRefusedWithTheNumbers) {
   EXPECT_FALSE(estimate.fits());
   EXPECT_EQ(estimate.job_bytes(), need);
   EXPECT_EQ(estimate.free_bytes(), kBudget - before);
+  EXPECT_EQ(estimate.budget_bytes(), kBudget);
 
   grpc::ClientContext context;
   v1::StartJobRequest request;

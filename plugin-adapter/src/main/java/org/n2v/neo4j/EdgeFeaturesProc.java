@@ -2,8 +2,9 @@
 // and n2v.edgeFeatures.write(config): link features (the node2vec paper's
 // Average, Hadamard, Weighted-L1, Weighted-L2, plus cosine and dot) for the
 // selected relationships or explicit pairs. The vectors come from an earlier
-// job (config key jobId, e.g. the jobId n2v.write returned) or from a new
-// run on the selection.
+// job (config key jobId, e.g. the jobId n2v.write returned), from a node
+// property n2v.mutate stored on a named graph (graphName, nodeProperty), or
+// from a new run on the selection.
 package org.n2v.neo4j;
 
 import io.grpc.StatusRuntimeException;
@@ -61,14 +62,38 @@ public class EdgeFeaturesProc {
     public String jobId;
   }
 
-  /** The job whose vectors are used, and whether this call started it. */
-  private record JobVectors(String jobId, boolean owned, long preProcessingMillis,
-      long computeMillis) {}
+  /**
+   * Where the vectors are: a job (jobId) or a named graph's node property
+   * (graphName, nodeProperty on the sidecar graph holding it), and whether
+   * this call started the job.
+   */
+  private record JobVectors(String jobId, String graphName, String nodeProperty, boolean owned,
+      long preProcessingMillis, long computeMillis) {
+    EdgeFeaturesRequest.Builder request() {
+      return EdgeFeaturesRequest.newBuilder().setJobId(jobId).setGraphName(graphName)
+          .setNodeProperty(nodeProperty);
+    }
 
-  private JobVectors vectors(ProcedureConfig config, SidecarClient client, String procedure) {
-    if (config.jobId().isPresent()) return new JobVectors(config.jobId().get(), false, 0, 0);
-    EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log, procedure);
-    return new JobVectors(run.job().getJobId(), true, run.preProcessingMillis(), run.computeMillis());
+    org.n2v.grpc.v1.PairFeaturesHeader.Builder header() {
+      return org.n2v.grpc.v1.PairFeaturesHeader.newBuilder().setJobId(jobId)
+          .setGraphName(graphName).setNodeProperty(nodeProperty);
+    }
+  }
+
+  private JobVectors vectors(ProcedureConfig config, SidecarClient client, String procedure,
+      CallerIdentity caller) {
+    if (config.jobId().isPresent()) {
+      return new JobVectors(config.jobId().get(), "", "", false, 0, 0);
+    }
+    if (config.string("graphName").isPresent()) {
+      String property = config.string("nodeProperty").get();
+      NamedGraph graph = NamedGraph.require(client, config.string("graphName").get(), caller);
+      return new JobVectors("", graph.requireHolderOf(property), property, false, 0, 0);
+    }
+    EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log,
+        new JobRunner.JobTag(procedure, java.util.UUID.randomUUID().toString(), true));
+    return new JobVectors(run.job().getJobId(), "", "", true, run.preProcessingMillis(),
+        run.computeMillis());
   }
 
   private static List<FeatureRow> rows(FeatureChunk chunk) {
@@ -90,12 +115,12 @@ public class EdgeFeaturesProc {
       + "COSINE, DOT) for the selected relationships, or for explicit pairs.")
   public Stream<FeatureRow> stream(
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
-    ProcedureConfig config =
-        ProcedureConfig.parse(configuration, ProcedureConfig.Kind.FEATURES_STREAM);
-    SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config));
+    ProcedureConfig config = EdgeFeaturesConfig.parseStream(configuration);
+    CallerIdentity caller = CallerIdentity.of(tx, db);
+    SidecarClient client = SidecarClient.open(db, caller);
     JobVectors vectors = null;
     try {
-      vectors = vectors(config, client, "n2v.edgeFeatures.stream");
+      vectors = vectors(config, client, "n2v.edgeFeatures.stream", caller);
       JobVectors used = vectors;
       Runnable cleanup = () -> {
         if (used.owned()) EmbeddingPipeline.deleteJob(client, used.jobId());
@@ -105,7 +130,7 @@ public class EdgeFeaturesProc {
         long[][] pairs = config.pairs().get();
         List<FeatureRow> out = new ArrayList<>(pairs.length);
         try (PairFeatureSession session =
-            new PairFeatureSession(client, used.jobId(), config.operator(), guard)) {
+            new PairFeatureSession(client, used.header(), config.operator(), guard)) {
           long[] sources = new long[PAIRS_PER_CHUNK];
           long[] targets = new long[PAIRS_PER_CHUNK];
           for (int begin = 0; begin < pairs.length; begin += PAIRS_PER_CHUNK) {
@@ -124,8 +149,8 @@ public class EdgeFeaturesProc {
       io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
       Iterator<FeatureChunk> chunks;
       try {
-        chunks = call.call(() -> client.blocking.edgeFeatures(EdgeFeaturesRequest.newBuilder()
-            .setJobId(used.jobId()).setOperator(config.operator()).build()));
+        chunks = call.call(() -> client.blocking.edgeFeatures(
+            used.request().setOperator(config.operator()).build()));
       } catch (Exception e) {
         throw client.translate(e, "computing edge features");
       }
@@ -161,20 +186,20 @@ public class EdgeFeaturesProc {
       + "writeProperty: float[] for vector operators, a float for COSINE and DOT.")
   public Stream<FeaturesWriteResult> write(
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
-    ProcedureConfig config =
-        ProcedureConfig.parse(configuration, ProcedureConfig.Kind.FEATURES_WRITE);
+    ProcedureConfig config = EdgeFeaturesConfig.parseWrite(configuration);
     if (config.pairs().isPresent()) {
       throw new IllegalArgumentException("n2v.edgeFeatures.write writes relationship "
           + "properties: select relationships with nodeLabels/relationshipTypes, not pairs");
     }
     String property = config.writeProperty();
     int batchSize = Math.min(config.writeBatchSize(), PAIRS_PER_CHUNK * 16);
-    try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
-      JobVectors vectors = vectors(config, client, "n2v.edgeFeatures.write");
+    CallerIdentity caller = CallerIdentity.of(tx, db);
+    try (SidecarClient client = SidecarClient.open(db, caller)) {
+      JobVectors vectors = vectors(config, client, "n2v.edgeFeatures.write", caller);
       long writeStart = System.nanoTime();
       long[] written = {0};
       try (PairFeatureSession session =
-          new PairFeatureSession(client, vectors.jobId(), config.operator(), guard)) {
+          new PairFeatureSession(client, vectors.header(), config.operator(), guard)) {
         long[] ids = new long[batchSize];
         long[] sources = new long[batchSize];
         long[] targets = new long[batchSize];

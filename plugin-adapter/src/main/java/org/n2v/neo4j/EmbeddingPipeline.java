@@ -1,5 +1,6 @@
-// The part n2v.stream, n2v.write and the edge-feature procedures share:
-// upload the selection, run a job, and clean up on the sidecar.
+// The part the anonymous runs of n2v.stream, n2v.write and the edge-feature
+// procedures share: upload the selection, run a job, and clean up on the
+// sidecar.
 package org.n2v.neo4j;
 
 import io.grpc.StatusRuntimeException;
@@ -7,6 +8,7 @@ import org.n2v.grpc.v1.DeleteJobRequest;
 import org.n2v.grpc.v1.DeleteSnapshotRequest;
 import org.n2v.grpc.v1.Job;
 import org.n2v.grpc.v1.Node2VecParams;
+import org.n2v.grpc.v1.StartJobRequest;
 import org.neo4j.graphdb.Transaction;
 import org.neo4j.logging.Log;
 import org.neo4j.procedure.TerminationGuard;
@@ -19,8 +21,8 @@ final class EmbeddingPipeline {
   private EmbeddingPipeline() {}
 
   static Run run(Transaction tx, ProcedureConfig config, SidecarClient client,
-      TerminationGuard guard, Log log, String procedure) {
-    return run(tx, config, client, guard, log, procedure, "neo4j:" + procedure,
+      TerminationGuard guard, Log log, JobRunner.JobTag tag) {
+    return run(tx, config, client, guard, log, tag, "neo4j:" + tag.label(),
         uploaded -> config.node2VecParams(), null);
   }
 
@@ -29,7 +31,7 @@ final class EmbeddingPipeline {
    * job's parameters chosen once the upload tells how many vectors arrived.
    */
   static Run run(Transaction tx, ProcedureConfig config, SidecarClient client,
-      TerminationGuard guard, Log log, String procedure, String snapshotName,
+      TerminationGuard guard, Log log, JobRunner.JobTag tag, String snapshotName,
       java.util.function.Function<GraphUploader.Uploaded, Node2VecParams> paramsFor,
       GraphUploader.WarmVectors warm) {
     long start = System.nanoTime();
@@ -39,7 +41,8 @@ final class EmbeddingPipeline {
     String snapshotId = uploaded.snapshot().getSnapshotId();
     Job job;
     try {
-      job = JobRunner.run(client, snapshotId, paramsFor.apply(uploaded), procedure, guard, log);
+      job = JobRunner.run(client, StartJobRequest.newBuilder().setSnapshotId(snapshotId)
+          .setParams(paramsFor.apply(uploaded)), tag, guard, log);
     } finally {
       // The job keeps its own reference to the graph.
       deleteSnapshot(client, snapshotId);

@@ -1,4 +1,7 @@
-// n2v.estimate(config): memory and time a run would need, before running it.
+// n2v.estimate(config): memory and time an anonymous run would need, before
+// running it, in the sidecar's terms (graph, job and result bytes, the
+// budget free now, seconds). GDS's estimate procedures are in
+// EstimateModesProc.
 package org.n2v.neo4j;
 
 import io.grpc.StatusRuntimeException;
@@ -40,26 +43,11 @@ public class EstimateProc {
       + "this configuration, and whether it fits the sidecar's free memory now.")
   public Stream<EstimateResult> estimate(
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
-    ProcedureConfig config = ProcedureConfig.parse(configuration, ProcedureConfig.Kind.ESTIMATE);
-    GraphSelection selection = new GraphSelection(tx, config, guard);
-    long[] counts = {0, 0};
-    selection.visit(new GraphSelection.Visitor() {
-      @Override
-      public void node(Node node) { counts[0]++; }
-
-      @Override
-      public void edge(Relationship rel, long source, long target, float weight) { counts[1]++; }
-    });
-    try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
-      Estimate e;
-      try {
-        e = client.blocking.estimateJob(EstimateJobRequest.newBuilder()
-            .setNodes(Math.max(1, counts[0])).setEdges(counts[1])
-            .setDirected(selection.directed()).setWeighted(selection.weighted())
-            .setParams(config.node2VecParams()).build());
-      } catch (StatusRuntimeException ex) {
-        throw client.translate(ex, "estimating");
-      }
+    AlgoConfig config = EstimateConfig.parse(configuration);
+    CallerIdentity caller = CallerIdentity.of(tx, db).actingAs(config.map().username());
+    try (SidecarClient client = SidecarClient.open(db, caller)) {
+      long[] counts = new long[2];
+      Estimate e = estimateSelection(client, tx, config, guard, counts);
       EstimateResult r = new EstimateResult();
       r.nodeCount = counts[0];
       r.relationshipCount = counts[1];
@@ -72,6 +60,30 @@ public class EstimateProc {
       r.estimatedSeconds = e.getEstimatedSeconds();
       r.walkNodes = e.getWalkNodes();
       return Stream.of(r);
+    }
+  }
+
+  /**
+   * The sidecar's estimate for an anonymous run on the selection, which it
+   * counts first (nodes and relationships into `counts`).
+   */
+  static Estimate estimateSelection(SidecarClient client, Transaction tx, AlgoConfig config,
+      TerminationGuard guard, long[] counts) {
+    GraphSelection selection = new GraphSelection(tx, config.map(), guard);
+    selection.visit(new GraphSelection.Visitor() {
+      @Override
+      public void node(Node node) { counts[0]++; }
+
+      @Override
+      public void edge(Relationship rel, long source, long target, float weight) { counts[1]++; }
+    });
+    try {
+      return client.blocking.estimateJob(EstimateJobRequest.newBuilder()
+          .setNodes(Math.max(1, counts[0])).setEdges(counts[1])
+          .setDirected(selection.directed()).setWeighted(selection.weighted())
+          .setParams(config.params()).build());
+    } catch (StatusRuntimeException ex) {
+      throw client.translate(ex, "estimating");
     }
   }
 

@@ -3,11 +3,6 @@
 // control, so the JVM never holds more than a chunk.
 package org.n2v.neo4j;
 
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -47,8 +42,7 @@ final class GraphUploader {
   static Uploaded upload(Transaction tx, ProcedureConfig config, SidecarClient client,
       TerminationGuard guard, String name, WarmVectors warm) {
     GraphSelection selection = new GraphSelection(tx, config, guard);
-    Stream stream = new Stream(guard, client);
-    client.async.uploadSnapshot(stream);
+    UploadStream stream = UploadStream.open(client, guard);
     long[] counts = new long[3];
     try {
       stream.send(UploadSnapshotRequest.newBuilder().setHeader(SnapshotHeader.newBuilder()
@@ -101,8 +95,7 @@ final class GraphUploader {
         stream.send(UploadSnapshotRequest.newBuilder().setEdges(edges).build());
       }
       if (vectors != null && vectors.rows > 0) stream.send(vectors.message());
-      stream.requests.onCompleted();
-      return new Uploaded(stream.await(), counts[0], counts[1], counts[2]);
+      return new Uploaded(stream.finish(), counts[0], counts[1], counts[2]);
     } catch (RuntimeException e) {
       stream.abort();
       throw e;
@@ -158,91 +151,6 @@ final class GraphUploader {
       context.clear();
       rows = 0;
       return message;
-    }
-  }
-
-  /** The client side of the upload stream, waiting for flow control. */
-  private static final class Stream
-      implements ClientResponseObserver<UploadSnapshotRequest, Snapshot> {
-    private final TerminationGuard guard;
-    private final SidecarClient client;
-    private final Object lock = new Object();
-    private final CompletableFuture<Snapshot> result = new CompletableFuture<>();
-    ClientCallStreamObserver<UploadSnapshotRequest> requests;
-
-    Stream(TerminationGuard guard, SidecarClient client) {
-      this.guard = guard;
-      this.client = client;
-    }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<UploadSnapshotRequest> requests) {
-      this.requests = requests;
-      requests.setOnReadyHandler(() -> {
-        synchronized (lock) {
-          lock.notifyAll();
-        }
-      });
-    }
-
-    void send(UploadSnapshotRequest message) {
-      synchronized (lock) {
-        while (!requests.isReady() && !result.isDone()) {
-          try {
-            lock.wait(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ProcedureErrors.failure("Interrupted while uploading to the n2v sidecar", e);
-          }
-          guard.check();
-        }
-      }
-      if (result.isDone()) {
-        // The server ended the call early, with an error: report it.
-        await();
-      }
-      requests.onNext(message);
-    }
-
-    Snapshot await() {
-      try {
-        while (true) {
-          try {
-            return result.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-          } catch (java.util.concurrent.TimeoutException e) {
-            guard.check();
-          }
-        }
-      } catch (ExecutionException e) {
-        throw client.translate(e.getCause(), "uploading the graph");
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw ProcedureErrors.failure("Interrupted while uploading to the n2v sidecar", e);
-      }
-    }
-
-    void abort() {
-      if (!result.isDone()) {
-        requests.onError(Status.CANCELLED.withDescription("upload aborted").asRuntimeException());
-      }
-    }
-
-    @Override
-    public void onNext(Snapshot snapshot) { result.complete(snapshot); }
-
-    @Override
-    public void onError(Throwable t) {
-      result.completeExceptionally(t);
-      synchronized (lock) {
-        lock.notifyAll();
-      }
-    }
-
-    @Override
-    public void onCompleted() {
-      if (!result.isDone()) {
-        result.completeExceptionally(new IllegalStateException("upload ended without a snapshot"));
-      }
     }
   }
 }

@@ -1,14 +1,16 @@
 // Neo4j configuration settings of the n2v plugin (neo4j.conf), with their
 // defaults: where the sidecar is and how to reach it, and how long n2v.write
-// waits for its vector index. Neo4j 5 accepts
-// settings only in its own namespaces, hence the dbms.n2v prefix. Every procedure can
-// override them per call (config keys sidecarAddress, sidecarToken).
+// waits for its vector index. Neo4j 5 accepts settings only in its own
+// namespaces, hence the dbms.n2v prefix. They are the only way to set these:
+// no procedure call can change them. The token is a secure string, which
+// Neo4j shows as '####' in its logs and in SHOW SETTINGS.
 package org.n2v.neo4j;
 
 import static org.neo4j.configuration.SettingImpl.newBuilder;
 import static org.neo4j.configuration.SettingConstraints.min;
 import static org.neo4j.configuration.SettingValueParsers.BOOL;
 import static org.neo4j.configuration.SettingValueParsers.DURATION;
+import static org.neo4j.configuration.SettingValueParsers.SECURE_STRING;
 import static org.neo4j.configuration.SettingValueParsers.STRING;
 
 import java.time.Duration;
@@ -17,6 +19,7 @@ import org.neo4j.annotations.service.ServiceProvider;
 import org.neo4j.configuration.Description;
 import org.neo4j.configuration.SettingsDeclaration;
 import org.neo4j.graphdb.config.Setting;
+import org.neo4j.string.SecureString;
 
 @ServiceProvider
 public class N2vSettings implements SettingsDeclaration {
@@ -41,12 +44,14 @@ public class N2vSettings implements SettingsDeclaration {
   public static final Setting<String> SIDECAR_TLS_KEY_FILE =
       newBuilder("dbms.n2v.sidecar.tls_key_file", STRING, "").build();
 
-  @Description("Bearer token sent to the sidecar. Empty: none.")
-  public static final Setting<String> SIDECAR_TOKEN =
-      newBuilder("dbms.n2v.sidecar.token", STRING, "").build();
+  @Description("Bearer token sent to the sidecar; its --token-file must mark it trusted. "
+      + "Empty: none.")
+  public static final Setting<SecureString> SIDECAR_TOKEN =
+      newBuilder("dbms.n2v.sidecar.token", SECURE_STRING, new SecureString("")).build();
 
-  @Description("File holding the bearer token (first non-empty line). "
-      + "Used when dbms.n2v.sidecar.token is empty.")
+  @Description("File holding the bearer token: the first field of the first line that is "
+      + "neither blank nor a # comment, so the sidecar's token file works as it is. Read on "
+      + "every call. Used when dbms.n2v.sidecar.token is empty.")
   public static final Setting<String> SIDECAR_TOKEN_FILE =
       newBuilder("dbms.n2v.sidecar.token_file", STRING, "").build();
 

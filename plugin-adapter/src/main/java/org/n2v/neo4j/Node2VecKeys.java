@@ -5,15 +5,20 @@
 // table turns them back into the key the user wrote.
 package org.n2v.neo4j;
 
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.n2v.grpc.v1.IsolatedNodes;
 import org.n2v.grpc.v1.Node2VecParams;
+import org.neo4j.graphdb.Node;
 
 final class Node2VecKeys {
   /** GDS key -> Node2VecParams field, in the order of the proto. */
@@ -48,6 +53,9 @@ final class Node2VecKeys {
     m.put("positiveSamplingFactor", "positive_sampling_factor");
     m.put("negativeSamplingExponent", "negative_sampling_exponent");
     m.put("isolatedNodes", "isolated_nodes");
+    m.put("embeddingInitializer", "embedding_initializer");
+    m.put("walkBufferSize", "walk_buffer_size");
+    m.put("sourceNodes", "walk_from");
     return Map.copyOf(m);
   }
 
@@ -62,13 +70,17 @@ final class Node2VecKeys {
   private static void set(ProcedureConfig config, String key, String field,
       Node2VecParams.Builder p) {
     FieldDescriptor f = Node2VecParams.getDescriptor().findFieldByName(field);
+    if (f.isRepeated()) {
+      nodeIds(config, key).forEach(id -> p.addRepeatedField(f, id));
+      return;
+    }
     switch (f.getJavaType()) {
       case INT -> config.integer(key).ifPresent(v -> p.setField(f, (int) unsigned32(key, v)));
       case LONG -> config.integer(key).ifPresent(v -> p.setField(f, v));
       case FLOAT -> config.number(key).ifPresent(v -> p.setField(f, v.floatValue()));
       case DOUBLE -> config.number(key).ifPresent(v -> p.setField(f, v));
       case BOOLEAN -> config.bool(key).ifPresent(v -> p.setField(f, v));
-      case ENUM -> config.string(key).ifPresent(v -> p.setIsolatedNodes(isolated(key, v)));
+      case ENUM -> config.string(key).ifPresent(v -> p.setField(f, enumValue(key, f, v)));
       default -> throw new IllegalStateException("unmapped field " + field);
     }
   }
@@ -82,13 +94,80 @@ final class Node2VecKeys {
     return value;
   }
 
-  private static IsolatedNodes isolated(String key, String value) {
-    return switch (value.toLowerCase(Locale.ROOT)) {
-      case "random" -> IsolatedNodes.ISOLATED_NODES_RANDOM;
-      case "zero" -> IsolatedNodes.ISOLATED_NODES_ZERO;
-      default -> throw new IllegalArgumentException(
-          "Configuration key '" + key + "' must be 'random' or 'zero', got '" + value + "'");
-    };
+  private static EnumValueDescriptor enumValue(String key, FieldDescriptor f, String value) {
+    if (f.getEnumType() == IsolatedNodes.getDescriptor()) {
+      return switch (value.toLowerCase(Locale.ROOT)) {
+        case "random" -> IsolatedNodes.ISOLATED_NODES_RANDOM.getValueDescriptor();
+        case "zero" -> IsolatedNodes.ISOLATED_NODES_ZERO.getValueDescriptor();
+        default -> throw new IllegalArgumentException(
+            "Configuration key '" + key + "' must be 'random' or 'zero', got '" + value + "'");
+      };
+    }
+    // GDS's enums: the name without the proto prefix, in any case.
+    String prefix = enumPrefix(f);
+    EnumValueDescriptor found =
+        f.getEnumType().findValueByName(prefix + value.toUpperCase(Locale.ROOT));
+    if (found == null) {
+      List<String> names = new ArrayList<>();
+      for (EnumValueDescriptor v : f.getEnumType().getValues()) {
+        names.add(v.getName().substring(prefix.length()));
+      }
+      throw new IllegalArgumentException("Configuration key '" + key + "' must be one of "
+          + String.join(", ", names) + ", got '" + value + "'");
+    }
+    return found;
+  }
+
+  /** "EMBEDDING_INITIALIZER_" for EmbeddingInitializer. */
+  private static String enumPrefix(FieldDescriptor f) {
+    return f.getEnumType().getName().replaceAll("([a-z])([A-Z])", "$1_$2")
+        .toUpperCase(Locale.ROOT) + "_";
+  }
+
+  /** GDS's sourceNodes: a list of node ids or nodes. */
+  private static List<Long> nodeIds(ProcedureConfig config, String key) {
+    Object value = config.raw(key);
+    if (value == null) return List.of();
+    List<?> items = value instanceof List<?> list ? list : List.of(value);
+    List<Long> ids = new ArrayList<>(items.size());
+    for (Object item : items) {
+      if (item instanceof Node node) {
+        ids.add(node.getId());
+      } else if (item instanceof Long || item instanceof Integer) {
+        ids.add(((Number) item).longValue());
+      } else {
+        throw new IllegalArgumentException("Configuration key '" + key + "' must be a list of "
+            + "node ids or nodes, got " + ProcedureConfig.describe(item));
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * The parameters as GDS keys with their values, e.g. for the
+   * `configuration` column: the engine's defaults are filled in when
+   * `params` is what the sidecar resolved (Job.params, Estimate.params).
+   */
+  static Map<String, Object> configuration(Node2VecParams params) {
+    Map<String, Object> out = new TreeMap<>();
+    FIELDS.forEach((key, field) -> {
+      FieldDescriptor f = Node2VecParams.getDescriptor().findFieldByName(field);
+      Object value = params.getField(f);
+      if (f.isRepeated()) {
+        out.put(key, new ArrayList<>((List<?>) value));
+      } else if (value instanceof EnumValueDescriptor e) {
+        String name = e.getName().substring(enumPrefix(f).length());
+        out.put(key, f.getEnumType() == IsolatedNodes.getDescriptor()
+            ? name.toLowerCase(Locale.ROOT) : name);
+      } else if (value instanceof Integer i) {
+        out.put(key, i.longValue() & 0xffffffffL);
+      } else if (value instanceof Float x) {
+        out.put(key, Double.parseDouble(Float.toString(x)));
+      } else {
+        out.put(key, value);
+      }
+    });
+    return out;
   }
 
   /** The GDS key of a Node2VecParams field, if it has one. */

@@ -19,7 +19,8 @@ final class PairFeatureSession implements AutoCloseable {
   private final StreamObserver<PairFeaturesRequest> requests;
   private boolean closed;
 
-  PairFeatureSession(SidecarClient client, String jobId, EdgeOperator op,
+  /** `header` names the vectors (a job, or a named graph's node property). */
+  PairFeatureSession(SidecarClient client, PairFeaturesHeader.Builder header, EdgeOperator op,
       TerminationGuard guard) {
     this.client = client;
     this.guard = guard;
@@ -33,8 +34,7 @@ final class PairFeatureSession implements AutoCloseable {
       @Override
       public void onCompleted() { responses.add(Boolean.TRUE); }
     });
-    requests.onNext(PairFeaturesRequest.newBuilder().setHeader(
-        PairFeaturesHeader.newBuilder().setJobId(jobId).setOperator(op)).build());
+    requests.onNext(PairFeaturesRequest.newBuilder().setHeader(header.setOperator(op)).build());
   }
 
   FeatureChunk compute(long[] sources, long[] targets, int count) {

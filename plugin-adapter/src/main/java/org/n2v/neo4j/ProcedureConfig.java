@@ -1,6 +1,8 @@
-// The configuration map of an n2v procedure call, checked and typed.
-// Keys follow Neo4j GDS (gds.node2vec.*) so queries port by renaming the
-// procedure. Unknown keys and wrong types are errors naming the key.
+// The configuration map of an n2v procedure call, checked and typed: a key
+// the procedure's config type does not name (ConfigKeys composes them) is
+// an error suggesting the nearest one, and each accessor reads one key,
+// a wrong type being an error naming the key. Keys follow Neo4j GDS
+// (gds.node2vec.*, gds.graph.*) so queries port by renaming the procedure.
 package org.n2v.neo4j;
 
 import java.util.ArrayList;
@@ -17,67 +19,27 @@ import org.n2v.grpc.v1.Node2VecParams;
 final class ProcedureConfig {
   enum Orientation { NATURAL, REVERSE, UNDIRECTED }
 
-  /** Which keys a procedure accepts on top of the selection and sidecar keys. */
-  enum Kind { STREAM, WRITE, ESTIMATE, FEATURES_STREAM, FEATURES_WRITE, JOBS }
-
-  private static final Set<String> SELECTION = Set.of(
-      "nodeLabels", "relationshipTypes", "orientation", "relationshipWeightProperty");
-  private static final Set<String> SIDECAR = Set.of("sidecarAddress", "sidecarToken");
-  private static final Set<String> NODE2VEC = Node2VecKeys.FIELDS.keySet();
-  private static final Set<String> WRITE = Set.of(
-      "writeProperty", "writeBatchSize", "vectorIndex", "vectorIndexName",
-      "vectorIndexLabel", "vectorSimilarity");
-  private static final Set<String> FEATURES = Set.of("jobId", "operator", "pairs");
-  private static final Set<String> WARM = Set.of(
-      "warmStart", "contextProperty", "incremental", "align");
-
   private final Map<String, Object> raw;
-  private final Kind kind;
 
-  private ProcedureConfig(Map<String, Object> raw, Kind kind) {
+  private ProcedureConfig(Map<String, Object> raw) {
     this.raw = raw;
-    this.kind = kind;
   }
 
-  static ProcedureConfig parse(Map<String, Object> map, Kind kind) {
+  /**
+   * The map of a call that accepts `allowed` (each procedure's config type
+   * names its keys, composed from ConfigKeys); an unknown key is an error
+   * that suggests the nearest valid one.
+   */
+  static ProcedureConfig parse(Map<String, Object> map, Set<String> allowed) {
     Map<String, Object> raw = map == null ? Map.of() : map;
-    Set<String> allowed = allowedKeys(kind);
     for (String key : raw.keySet()) {
       if (!allowed.contains(key)) {
         throw new IllegalArgumentException("Unknown configuration key '" + key + "'"
-            + suggestion(key, allowed) + ". Valid keys: " + String.join(", ", new TreeSet<>(allowed)));
+            + suggestion(key, allowed) + (allowed.isEmpty() ? ": this procedure takes none"
+                : ". Valid keys: " + String.join(", ", new TreeSet<>(allowed))));
       }
     }
-    ProcedureConfig config = new ProcedureConfig(raw, kind);
-    config.validate();
-    return config;
-  }
-
-  private static Set<String> allowedKeys(Kind kind) {
-    Set<String> keys = new TreeSet<>(SIDECAR);
-    switch (kind) {
-      case STREAM, ESTIMATE -> {
-        keys.addAll(SELECTION);
-        keys.addAll(NODE2VEC);
-      }
-      case WRITE -> {
-        keys.addAll(SELECTION);
-        keys.addAll(NODE2VEC);
-        keys.addAll(WRITE);
-        keys.addAll(WARM);
-      }
-      case FEATURES_STREAM, FEATURES_WRITE -> {
-        keys.addAll(SELECTION);
-        keys.addAll(NODE2VEC);
-        keys.addAll(FEATURES);
-        if (kind == Kind.FEATURES_WRITE) {
-          keys.add("writeProperty");
-          keys.add("writeBatchSize");
-        }
-      }
-      case JOBS -> { }
-    }
-    return keys;
+    return new ProcedureConfig(raw);
   }
 
   private static String suggestion(String key, Set<String> allowed) {
@@ -116,11 +78,20 @@ final class ProcedureConfig {
     return value == null ? "null" : value.getClass().getSimpleName();
   }
 
-  private IllegalArgumentException wrongType(String key, String expected) {
-    Object value = raw.get(key);
-    return new IllegalArgumentException("Configuration key '" + key + "' must be " + expected
-        + ", got " + typeName(value) + " " + render(value));
+  /** "String 'ten'", "Double 2.5": a value as error messages show it. */
+  static String describe(Object value) {
+    return typeName(value) + " " + render(value);
   }
+
+  private IllegalArgumentException wrongType(String key, String expected) {
+    return new IllegalArgumentException("Configuration key '" + key + "' must be " + expected
+        + ", got " + describe(raw.get(key)));
+  }
+
+  /** The value as given, unchecked; null when absent. */
+  Object raw(String key) { return raw.get(key); }
+
+  boolean has(String key) { return raw.containsKey(key); }
 
   private static String render(Object value) {
     return value instanceof String s ? "'" + s + "'" : String.valueOf(value);
@@ -186,40 +157,6 @@ final class ProcedureConfig {
     return v;
   }
 
-  private void validate() {
-    if (kind == Kind.JOBS) return;
-    nodeLabels();
-    relationshipTypes();
-    orientation();
-    relationshipWeightProperty();
-    sidecarAddress();
-    sidecarToken();
-    node2VecParams();
-    if (kind == Kind.WRITE || kind == Kind.FEATURES_WRITE) {
-      writeProperty();
-      writeBatchSize();
-    }
-    if (kind == Kind.WRITE) {
-      warmStart();
-      contextProperty();
-      writeParams();
-      vectorIndex();
-      if (vectorIndex() && embeddingDimension().orElse(0) > MAX_VECTOR_INDEX_DIMENSIONS) {
-        throw new IllegalArgumentException("Configuration key 'embeddingDimension' must be at "
-            + "most " + MAX_VECTOR_INDEX_DIMENSIONS + " with vectorIndex: true (Neo4j's vector "
-            + "indexes take no more), got " + embeddingDimension().get());
-      }
-      vectorSimilarity();
-      string("vectorIndexName");
-      string("vectorIndexLabel");
-    }
-    if (kind == Kind.FEATURES_STREAM || kind == Kind.FEATURES_WRITE) {
-      operator();
-      jobId();
-      pairs();
-    }
-  }
-
   // ------------------------------------------------------------ selection
 
   List<String> nodeLabels() { return stringList("nodeLabels"); }
@@ -237,10 +174,6 @@ final class ProcedureConfig {
   }
 
   Optional<String> relationshipWeightProperty() { return string("relationshipWeightProperty"); }
-
-  Optional<String> sidecarAddress() { return string("sidecarAddress"); }
-
-  Optional<String> sidecarToken() { return string("sidecarToken"); }
 
   // ------------------------------------------------------------ node2vec
 
@@ -346,6 +279,19 @@ final class ProcedureConfig {
     return Optional.of(out);
   }
 
-  /** The map as given, for the `configuration` result column. */
+  /** The map as given. */
   Map<String, Object> asMap() { return new LinkedHashMap<>(raw); }
+
+  // ------------------------------------------------------------ GDS base keys
+
+  /** GDS's jobId: the caller's id for following the job; a random UUID when not given. */
+  String trackingId() {
+    return string("jobId").orElseGet(() -> java.util.UUID.randomUUID().toString());
+  }
+
+  boolean logProgress() { return bool("logProgress").orElse(true); }
+
+  boolean sudo() { return bool("sudo").orElse(false); }
+
+  Optional<String> username() { return string("username"); }
 }

@@ -1,6 +1,7 @@
 // A connection to n2v-sidecar for one procedure call: the channel (plain or
-// TLS, with an optional bearer token), the stubs, and the translation of
-// gRPC failures into procedure errors that say what to do.
+// TLS, with an optional bearer token), the caller's identity on every RPC,
+// the stubs, and the translation of gRPC failures into procedure errors that
+// say what to do. No message it makes holds the token.
 package org.n2v.neo4j;
 
 import io.grpc.CallOptions;
@@ -28,19 +29,24 @@ final class SidecarClient implements AutoCloseable {
   final N2vGrpc.N2vBlockingStub blocking;
   final N2vGrpc.N2vStub async;
 
-  SidecarClient(SidecarSettings settings) {
+  SidecarClient(SidecarSettings settings, CallerIdentity caller) {
     this.settings = settings;
-    this.channel = buildChannel(settings);
+    this.channel = buildChannel(settings, caller);
     this.blocking = N2vGrpc.newBlockingStub(channel);
     this.async = N2vGrpc.newStub(channel);
   }
 
-  private static ManagedChannel buildChannel(SidecarSettings s) {
+  /** A client for `caller`, connected as neo4j.conf says. */
+  static SidecarClient open(org.neo4j.graphdb.GraphDatabaseService db, CallerIdentity caller) {
+    return new SidecarClient(SidecarSettings.of(db), caller);
+  }
+
+  private static ManagedChannel buildChannel(SidecarSettings s, CallerIdentity caller) {
     String address = s.address();
     int colon = address.lastIndexOf(':');
     if (colon <= 0 || colon == address.length() - 1) {
       throw new IllegalArgumentException("Sidecar address '" + address
-          + "' is not host:port (set dbms.n2v.sidecar.address or the sidecarAddress key)");
+          + "' is not host:port (set dbms.n2v.sidecar.address in neo4j.conf)");
     }
     String host = address.substring(0, colon);
     int port;
@@ -63,8 +69,40 @@ final class SidecarClient implements AutoCloseable {
     } else {
       builder.usePlaintext();
     }
+    builder.intercept(new CallerMetadata(caller));
     if (!s.token().isEmpty()) builder.intercept(new BearerToken(s.token()));
     return builder.build();
+  }
+
+  /**
+   * Adds the caller to every call: n2v-user, n2v-database and, for admins,
+   * n2v-admin (proto/n2v/v1/n2v.proto). The sidecar believes them only from
+   * a token marked trusted.
+   */
+  private static final class CallerMetadata implements ClientInterceptor {
+    private static final Metadata.Key<String> USER =
+        Metadata.Key.of("n2v-user", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> DATABASE =
+        Metadata.Key.of("n2v-database", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> ADMIN =
+        Metadata.Key.of("n2v-admin", Metadata.ASCII_STRING_MARSHALLER);
+    private final CallerIdentity caller;
+
+    CallerMetadata(CallerIdentity caller) { this.caller = caller; }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          headers.put(USER, MetadataText.encode(caller.user()));
+          headers.put(DATABASE, MetadataText.encode(caller.database()));
+          if (caller.admin()) headers.put(ADMIN, "true");
+          super.start(listener, headers);
+        }
+      };
+    }
   }
 
   /** Adds "authorization: Bearer <token>" to every call. */
@@ -96,9 +134,13 @@ final class SidecarClient implements AutoCloseable {
     String message = switch (status.getCode()) {
       case UNAVAILABLE -> "The n2v sidecar at " + settings.address() + " is unreachable while "
           + action + " (" + detail + "). Start n2v-sidecar there, or set dbms.n2v.sidecar.address "
-          + "in neo4j.conf or the sidecarAddress key to where it runs.";
+          + "in neo4j.conf to where it runs.";
       case UNAUTHENTICATED -> "The n2v sidecar refused the call while " + action + ": " + detail
-          + ". Set dbms.n2v.sidecar.token (or the sidecarToken key) to a token from its --token-file.";
+          + ". Set dbms.n2v.sidecar.token or dbms.n2v.sidecar.token_file in neo4j.conf to a "
+          + "token from its --token-file.";
+      case PERMISSION_DENIED -> "The n2v sidecar refused the call while " + action + ": " + detail
+          + ". The plugin acts for each Neo4j user, so its token must be marked trusted in the "
+          + "sidecar's --token-file ('<token> <name> trusted').";
       case RESOURCE_EXHAUSTED -> "The n2v sidecar refused the work while " + action + ": "
           + detail + ". Select a smaller graph, lower embeddingDimension, or raise the "
           + "sidecar's --memory-budget.";

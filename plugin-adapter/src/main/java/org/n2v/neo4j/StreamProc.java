@@ -1,4 +1,6 @@
-// n2v.stream(config) YIELD nodeId, embedding — like gds.node2vec.stream.
+// n2v.stream(graphName, configuration) YIELD nodeId, embedding: as
+// gds.node2vec.stream on a named graph, or n2v.stream(configuration) on
+// the selection it reads from Neo4j for this call.
 package org.n2v.neo4j;
 
 import java.util.List;
@@ -31,14 +33,22 @@ public class StreamProc {
   }
 
   @Procedure(name = "n2v.stream", mode = Mode.READ)
-  @Description("Computes node2vec embeddings of the selected subgraph on the n2v sidecar and "
-      + "streams them: one row per node, ordered by node id.")
+  @Description("Computes node2vec embeddings on the n2v sidecar of a named graph, or of the "
+      + "selection a configuration map describes, and streams them: one row per node, ordered "
+      + "by node id.")
   public Stream<EmbeddingRow> stream(
+      @Name("graphName") Object graphName,
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
-    ProcedureConfig config = ProcedureConfig.parse(configuration, ProcedureConfig.Kind.STREAM);
-    SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config));
+    long start = System.nanoTime();
+    AlgoConfig config = StreamConfig.parse(graphName, configuration);
+    CallerIdentity caller = CallerIdentity.of(tx, db).actingAs(config.map().username());
+    JobRunner.JobTag tag = JobRunner.JobTag.of("n2v.stream", config);
+    SidecarClient client = SidecarClient.open(db, caller);
     try {
-      EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log, "n2v.stream");
+      EmbeddingPipeline.Run run = config.named()
+          ? NamedGraphRun.run(client, NamedGraphRun.graph(client, config, caller), config,
+              config.params(), "", tag, guard, log, start)
+          : EmbeddingPipeline.run(tx, config.map(), client, guard, log, tag);
       String jobId = run.job().getJobId();
       VectorSpool spool;
       try {

@@ -46,6 +46,16 @@ final class VectorSpool implements AutoCloseable {
   /** The job's context (output) vectors when `context`, else its embeddings. */
   static VectorSpool fetch(SidecarClient client, String jobId, TerminationGuard guard,
       boolean context) {
+    return fetch(client, FetchEmbeddingsRequest.newBuilder().setJobId(jobId).setContext(context),
+        "job " + jobId, guard);
+  }
+
+  /**
+   * The vectors `request` names (a job's, or a named graph's node property:
+   * `what` says which in errors).
+   */
+  static VectorSpool fetch(SidecarClient client, FetchEmbeddingsRequest.Builder request,
+      String what, TerminationGuard guard) {
     Path file;
     try {
       file = Files.createTempFile("n2v-vectors-", ".bin");
@@ -60,9 +70,8 @@ final class VectorSpool implements AutoCloseable {
         new BufferedOutputStream(Files.newOutputStream(file), 1 << 20))) {
       while (total < 0 || received < total) {
         try {
-          Iterator<EmbeddingChunk> chunks = client.blocking.fetchEmbeddings(
-              FetchEmbeddingsRequest.newBuilder().setJobId(jobId).setOffset(received)
-                  .setContext(context).build());
+          Iterator<EmbeddingChunk> chunks =
+              client.blocking.fetchEmbeddings(request.setOffset(received).build());
           while (chunks.hasNext()) {
             guard.check();
             EmbeddingChunk chunk = chunks.next();
@@ -81,7 +90,7 @@ final class VectorSpool implements AutoCloseable {
         } catch (StatusRuntimeException e) {
           if (Status.fromThrowable(e).getCode() != Status.Code.UNAVAILABLE
               || ++resumes > MAX_RESUMES) {
-            throw client.translate(e, "fetching the vectors of job " + jobId);
+            throw client.translate(e, "fetching the vectors of " + what);
           }
         }
       }

@@ -1,5 +1,7 @@
-// n2v.write(config): computes embeddings of the selected subgraph and writes
-// them as float[] node properties — like gds.node2vec.write.
+// n2v.write(graphName, configuration): computes embeddings of a named graph
+// (as gds.node2vec.write), or n2v.write(configuration) of the selection it
+// reads from Neo4j for this call, and writes them as float[] node
+// properties.
 //
 // Guarantees (also in the README):
 //  * Nothing is written until the job has succeeded and every vector has
@@ -70,16 +72,25 @@ public class WriteProc {
   }
 
   @Procedure(name = "n2v.write", mode = Mode.SCHEMA)
-  @Description("Computes node2vec embeddings of the selected subgraph on the n2v sidecar and "
-      + "writes them to the writeProperty of each node, in batches, once all have arrived.")
+  @Description("Computes node2vec embeddings on the n2v sidecar of a named graph, or of the "
+      + "selection a configuration map describes, and writes them to the writeProperty of each "
+      + "node, in batches, once all have arrived.")
   public Stream<WriteResult> write(
+      @Name("graphName") Object graphName,
       @Name(value = "configuration", defaultValue = "{}") Map<String, Object> configuration) {
-    ProcedureConfig config = ProcedureConfig.parse(configuration, ProcedureConfig.Kind.WRITE);
+    long start = System.nanoTime();
+    AlgoConfig algo = WriteConfig.parse(graphName, configuration);
+    ProcedureConfig config = algo.map();
+    CallerIdentity caller = CallerIdentity.of(tx, db).actingAs(config.username());
+    JobRunner.JobTag tag = JobRunner.JobTag.of("n2v.write", algo);
     String property = config.writeProperty();
     List<String> labels = config.nodeLabels();
     String indexLabel = config.vectorIndex() ? VectorIndexes.label(config) : null;
-    UncommittedNodes.refuseSelected(tx, labels);
-    try (SidecarClient client = new SidecarClient(SidecarSettings.resolve(db, config))) {
+    if (!algo.named()) {
+      UncommittedNodes.refuseSelected(tx, labels);
+    }
+    try (SidecarClient client = SidecarClient.open(db, caller)) {
+      NamedGraph graph = algo.named() ? NamedGraphRun.graph(client, algo, caller) : null;
       final int dimension = config.embeddingDimension().orElseGet(
           () -> client.resolved(config.writeParams()).getEmbeddingDimension());
       VectorIndexes.Wanted index =
@@ -89,8 +100,10 @@ public class WriteProc {
       GraphUploader.WarmVectors warm = config.warmStart()
           ? new GraphUploader.WarmVectors(property, config.contextProperty(), dimension)
           : null;
-      EmbeddingPipeline.Run run = EmbeddingPipeline.run(tx, config, client, guard, log,
-          "n2v.write", config.snapshotName(), uploaded -> config.writeParams(), warm);
+      EmbeddingPipeline.Run run = graph != null
+          ? NamedGraphRun.run(client, graph, algo, config.writeParams(), "", tag, guard, log, start)
+          : EmbeddingPipeline.run(tx, config, client, guard, log, tag, config.snapshotName(),
+              uploaded -> config.writeParams(), warm);
       Job job = run.job();
       long writeStart = System.nanoTime();
       NodeVectorWriter.Outcome written;
@@ -111,8 +124,8 @@ public class WriteProc {
       result.preProcessingMillis = run.preProcessingMillis();
       result.computeMillis = run.computeMillis();
       result.writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
-      result.lossPerIteration = new ArrayList<>(job.getLossPerEpochList());
-      result.configuration = config.asMap();
+      result.lossPerIteration = new ArrayList<>(job.getLossSumPerEpochList());
+      result.configuration = algo.resolved(job.getParams(), caller, WriteConfig.resolved(config));
       result.jobId = job.getJobId();
       result.snapshotId = run.uploaded().snapshot().getSnapshotId();
       result.warmStartedNodes = job.getWarmStartedNodes();

@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Session;
 import org.neo4j.driver.Transaction;
@@ -25,7 +22,6 @@ import org.neo4j.driver.exceptions.ClientException;
 class ErrorsTest {
   private static final String SMALL = "embeddingDimension: 4, walkLength: 5, walksPerNode: 1";
   private static PluginHarness h;
-  @TempDir static Path tmp;
 
   @BeforeAll
   static void start() throws Exception {
@@ -64,102 +60,7 @@ class ErrorsTest {
   }
 
   // ------------------------------------------------------------ the sidecar
-
-  @Test
-  void sidecarUnreachableWhileUploading() throws Exception {
-    int port = PluginHarness.closedPort();
-    fails("CALL n2v.stream({sidecarAddress: '127.0.0.1:" + port + "'})",
-        "The n2v sidecar at 127.0.0.1:" + port + " is unreachable while uploading the graph (",
-        "). Start n2v-sidecar there, or set dbms.n2v.sidecar.address in neo4j.conf or the "
-            + "sidecarAddress key to where it runs.");
-  }
-
-  @Test
-  void sidecarUnreachableWhileListingJobs() throws Exception {
-    int port = PluginHarness.closedPort();
-    fails("CALL n2v.jobs({sidecarAddress: '127.0.0.1:" + port + "'})",
-        "The n2v sidecar at 127.0.0.1:" + port + " is unreachable while listing jobs (",
-        "Start n2v-sidecar there");
-  }
-
-  @Test
-  void sidecarUnreachableWhileEstimating() throws Exception {
-    int port = PluginHarness.closedPort();
-    fails("CALL n2v.estimate({sidecarAddress: '127.0.0.1:" + port + "'})",
-        "The n2v sidecar at 127.0.0.1:" + port + " is unreachable while estimating (",
-        "Start n2v-sidecar there");
-  }
-
-  @Test
-  void sidecarAddressWithoutAPort() {
-    fails("CALL n2v.stream({sidecarAddress: 'localhost'})",
-        "Sidecar address 'localhost' is not host:port (set dbms.n2v.sidecar.address or the "
-            + "sidecarAddress key)");
-  }
-
-  @Test
-  void jobOverTheSidecarsMemoryBudget() throws Exception {
-    try (SidecarProcess small = SidecarProcess.start("--memory-budget", "1MiB")) {
-      fails("CALL n2v.stream({sidecarAddress: '" + small.address() + "', nodeLabels: 'Many', "
-          + "embeddingDimension: 4096})",
-          "The n2v sidecar refused the work while starting the embedding job: memory budget "
-              + "exceeded: job on snapshot snap-",
-          " of 1.0 MiB are in use. Select a smaller graph, lower embeddingDimension, or raise "
-              + "the sidecar's --memory-budget.");
-      // What estimate says about the same call.
-      Record e = h.single("CALL n2v.estimate({sidecarAddress: '" + small.address() + "', "
-          + "nodeLabels: 'Many', embeddingDimension: 4096}) YIELD fits, freeBytes RETURN *");
-      assertEquals(false, e.get("fits").asBoolean());
-      assertTrue(e.get("freeBytes").asLong() <= 1L << 20);
-    }
-  }
-
-  @Test
-  void graphOverTheSidecarsMemoryBudget() throws Exception {
-    try (SidecarProcess tiny = SidecarProcess.start("--memory-budget", "1KiB")) {
-      fails("CALL n2v.stream({sidecarAddress: '" + tiny.address() + "', nodeLabels: 'Many'})",
-          "The n2v sidecar refused the work while uploading the graph: ",
-          "Select a smaller graph, lower embeddingDimension, or raise the sidecar's "
-              + "--memory-budget.");
-    }
-  }
-
-  @Test
-  void tokenRequiredButNotGiven() throws Exception {
-    try (SidecarProcess guarded = tokenSidecar()) {
-      fails("CALL n2v.stream({sidecarAddress: '" + guarded.address() + "', " + SMALL + "})",
-          "The n2v sidecar refused the call while uploading the graph: ",
-          ". Set dbms.n2v.sidecar.token (or the sidecarToken key) to a token from its "
-              + "--token-file.");
-    }
-  }
-
-  @Test
-  void tokenRequiredAndWrong() throws Exception {
-    try (SidecarProcess guarded = tokenSidecar()) {
-      fails("CALL n2v.jobs({sidecarAddress: '" + guarded.address() + "', sidecarToken: 'nope'})",
-          "The n2v sidecar refused the call while listing jobs: ",
-          ". Set dbms.n2v.sidecar.token (or the sidecarToken key) to a token from its "
-              + "--token-file.");
-    }
-  }
-
-  @Test
-  void tokenRequiredAndGiven() throws Exception {
-    try (SidecarProcess guarded = tokenSidecar()) {
-      List<Record> rows = h.run("CALL n2v.stream({sidecarAddress: '" + guarded.address()
-          + "', sidecarToken: 's3cret', nodeLabels: 'P', " + SMALL + "})");
-      assertEquals(3, rows.size());
-      assertEquals(0, h.run("CALL n2v.jobs({sidecarAddress: '" + guarded.address()
-          + "', sidecarToken: 's3cret'})").size(), "the stream's job is gone");
-    }
-  }
-
-  private static SidecarProcess tokenSidecar() throws Exception {
-    Path tokens = tmp.resolve("tokens");
-    Files.writeString(tokens, "s3cret\n");
-    return SidecarProcess.start("--token-file", tokens.toString());
-  }
+  // (refusals that need another sidecar or other settings: SidecarConnectionTest)
 
   @Test
   void parameterTheSidecarRefuses() {
@@ -303,11 +204,12 @@ class ErrorsTest {
   void unknownKeyWithASuggestion() {
     fails("CALL n2v.stream({walkLenght: 10})",
         "Unknown configuration key 'walkLenght' (did you mean 'walkLength'?). Valid keys: "
-            + "concurrency, deterministic, embeddingDimension, inOutFactor, initialLearningRate, "
-            + "isolatedNodes, iterations, minLearningRate, negativeSamplingExponent, "
-            + "negativeSamplingRate, nodeLabels, orientation, positiveSamplingFactor, randomSeed, "
-            + "relationshipTypes, relationshipWeightProperty, returnFactor, sidecarAddress, "
-            + "sidecarToken, walkLength, walksPerNode, windowSize");
+            + "concurrency, deterministic, embeddingDimension, embeddingInitializer, inOutFactor, "
+            + "initialLearningRate, isolatedNodes, iterations, jobId, logProgress, "
+            + "minLearningRate, negativeSamplingExponent, negativeSamplingRate, nodeLabels, "
+            + "orientation, positiveSamplingFactor, randomSeed, relationshipTypes, "
+            + "relationshipWeightProperty, returnFactor, sourceNodes, sudo, username, "
+            + "walkBufferSize, walkLength, walksPerNode, windowSize");
   }
 
   @Test
@@ -420,9 +322,9 @@ class ErrorsTest {
   }
 
   @Test
-  void jobsTakesOnlyTheSidecarKeys() {
+  void jobsTakesNoKeys() {
     fails("CALL n2v.jobs({nodeLabels: 'P'})",
-        "Unknown configuration key 'nodeLabels'. Valid keys: sidecarAddress, sidecarToken");
+        "Unknown configuration key 'nodeLabels': this procedure takes none");
   }
 
   @Test

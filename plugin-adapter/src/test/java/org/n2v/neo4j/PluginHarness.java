@@ -1,11 +1,13 @@
 // One test class's world: a real n2v-sidecar, Neo4j 5.26 in-process with
-// every n2v procedure registered and the sidecar as its configured address,
-// the Java driver over Bolt, and a gRPC stub to ask the sidecar directly what
-// it received.
+// every n2v procedure and function registered and the sidecar as its
+// configured address, the Java driver over Bolt, and a gRPC stub that asks
+// the sidecar directly, as an admin, what it holds.
 package org.n2v.neo4j;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -19,6 +21,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.n2v.grpc.v1.N2vGrpc;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.SessionConfig;
+import org.neo4j.graphdb.config.Setting;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.Record;
@@ -44,40 +50,116 @@ final class PluginHarness implements AutoCloseable {
     this.grpc = N2vGrpc.newBlockingStub(channel);
   }
 
+  /** The initial user's password when authentication is on. */
+  static final String ADMIN_PASSWORD = "neo4j-admin-pw";
+
   static PluginHarness start(String... sidecarArgs) throws Exception {
-    return start(Map.of(), sidecarArgs);
+    return start(List.of(sidecarArgs), Map.of(), null);
   }
 
-  /** Like start(sidecarArgs), with `settings` in Neo4j's configuration. */
-  static PluginHarness start(Map<Setting<?>, Object> settings, String... sidecarArgs)
-      throws Exception {
-    SidecarProcess sidecar = SidecarProcess.start(sidecarArgs);
-    Neo4jBuilder builder = Neo4jBuilders.newInProcessBuilder();
-    settings.forEach((setting, value) -> configure(builder, setting, value));
-    // No dbms.security.procedures.unrestricted: the plugin must work without it.
-    Neo4j neo4j = builder
-        .withDisabledServer()
-        .withConfig(N2vSettings.SIDECAR_ADDRESS, sidecar.address())
-        // Bolt otherwise waits seconds for a quiet period when the harness stops.
-        .withConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
-        .withConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout,
-            Duration.ofSeconds(3))
-        .withProcedure(StreamProc.class)
-        .withProcedure(WriteProc.class)
-        .withProcedure(EdgeFeaturesProc.class)
-        .withProcedure(EstimateProc.class)
-        .withProcedure(JobsProc.class)
-        .build();
-    Driver driver = GraphDatabase.driver(neo4j.boltURI());
+  /**
+   * A harness whose sidecar runs with `sidecarArgs`, whose Neo4j has the
+   * extra `settings` (e.g. auth_enabled, the token file), and whose direct
+   * stub sends `grpcToken` (null: none).
+   */
+  static PluginHarness start(List<String> sidecarArgs, Map<Setting<?>, Object> settings,
+      String grpcToken, Class<?>... moreProcedures) throws Exception {
+    SidecarProcess sidecar = SidecarProcess.start(sidecarArgs.toArray(String[]::new));
+    Neo4j neo4j = neo4j(sidecar.address(), settings, moreProcedures);
+    boolean auth = Boolean.TRUE.equals(settings.get(GraphDatabaseSettings.auth_enabled));
+    if (auth) setInitialPassword(neo4j);
+    Driver driver = auth
+        ? GraphDatabase.driver(neo4j.boltURI(), AuthTokens.basic("neo4j", ADMIN_PASSWORD))
+        : GraphDatabase.driver(neo4j.boltURI());
     driver.verifyConnectivity();
-    ManagedChannel channel =
-        ManagedChannelBuilder.forTarget(sidecar.address()).usePlaintext().build();
+    Metadata admin = new Metadata();
+    admin.put(Metadata.Key.of("n2v-admin", Metadata.ASCII_STRING_MARSHALLER), "true");
+    if (grpcToken != null) {
+      admin.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer " + grpcToken);
+    }
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(sidecar.address()).usePlaintext()
+        .intercept(MetadataUtils.newAttachHeadersInterceptor(admin)).build();
     return new PluginHarness(sidecar, neo4j, driver, channel);
   }
 
+  /**
+   * Neo4j 5.26 in-process with every n2v procedure and function, the sidecar
+   * at `address`, and `settings`. No dbms.security.procedures.unrestricted:
+   * the plugin must work without it.
+   */
+  static Neo4j neo4j(String address, Map<Setting<?>, Object> settings,
+      Class<?>... moreProcedures) {
+    Neo4jBuilder builder = Neo4jBuilders.newInProcessBuilder()
+        .withDisabledServer()
+        .withConfig(N2vSettings.SIDECAR_ADDRESS, address)
+        // Bolt otherwise waits seconds for a quiet period when the harness stops.
+        .withConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0)
+        .withConfig(GraphDatabaseInternalSettings.netty_server_shutdown_timeout,
+            Duration.ofSeconds(3));
+    for (Map.Entry<Setting<?>, Object> e : settings.entrySet()) {
+      builder = withSetting(builder, e.getKey(), e.getValue());
+    }
+    for (Class<?> procedures : PROCEDURES) builder = builder.withProcedure(procedures);
+    for (Class<?> procedures : moreProcedures) builder = builder.withProcedure(procedures);
+    return builder.withAggregationFunction(CypherProjectionFunc.class).build();
+  }
+
+  /** Every class of n2v procedures. */
+  static final List<Class<?>> PROCEDURES = List.of(StreamProc.class, WriteProc.class,
+      MutateProc.class, EstimateProc.class, EstimateModesProc.class, EdgeFeaturesProc.class,
+      JobsProc.class, ListProgressProc.class, GraphProjectProc.class, GraphListProc.class,
+      GraphDropProc.class, GraphExistsProc.class, NodePropertyStreamProc.class);
+
   @SuppressWarnings("unchecked")
-  private static <T> void configure(Neo4jBuilder builder, Setting<T> setting, Object value) {
-    builder.withConfig(setting, (T) value);
+  private static <T> Neo4jBuilder withSetting(Neo4jBuilder builder, Setting<T> setting,
+      Object value) {
+    return builder.withConfig(setting, (T) value);
+  }
+
+  /** Authentication on: the initial user 'neo4j' must change its password first. */
+  private static void setInitialPassword(Neo4j neo4j) {
+    try (Driver first = GraphDatabase.driver(neo4j.boltURI(), AuthTokens.basic("neo4j", "neo4j"));
+        Session system = first.session(SessionConfig.forDatabase("system"))) {
+      system.run("ALTER CURRENT USER SET PASSWORD FROM 'neo4j' TO '" + ADMIN_PASSWORD + "'")
+          .consume();
+    }
+  }
+
+  /**
+   * Another Neo4j with the procedures, for settings (another sidecar
+   * address, a token) that the harness of a test class does not have.
+   */
+  record OtherNeo4j(Neo4j neo4j, Driver driver) implements AutoCloseable {
+    static OtherNeo4j start(String address, Map<Setting<?>, Object> settings) {
+      Neo4j neo4j = PluginHarness.neo4j(address, settings);
+      Driver driver = GraphDatabase.driver(neo4j.boltURI());
+      driver.verifyConnectivity();
+      return new OtherNeo4j(neo4j, driver);
+    }
+
+    List<Record> run(String cypher) {
+      try (Session session = driver.session()) {
+        return session.run(cypher).list();
+      }
+    }
+
+    @Override
+    public void close() {
+      driver.close();
+      neo4j.close();
+    }
+  }
+
+  /** Creates a user (authentication on) and returns a driver logged in as it. */
+  Driver createUser(String user, String password) {
+    try (Session system = driver.session(SessionConfig.forDatabase("system"))) {
+      system.run("CREATE USER " + user + " SET PASSWORD '" + password + "' CHANGE NOT REQUIRED")
+          .consume();
+    }
+    Driver as = GraphDatabase.driver(neo4j.boltURI(), AuthTokens.basic(user, password));
+    as.verifyConnectivity();
+    return as;
   }
 
   List<Record> run(String cypher, Map<String, Object> params) {

@@ -390,9 +390,19 @@ class ProceduresTest {
         + "RETURN name, mode")) {
       modes.put(r.get("name").asString(), r.get("mode").asString());
     }
-    assertEquals(Map.of("n2v.stream", "READ", "n2v.write", "SCHEMA",
-        "n2v.edgeFeatures.stream", "READ", "n2v.edgeFeatures.write", "WRITE",
-        "n2v.estimate", "READ", "n2v.jobs", "READ"), modes);
+    Map<String, String> expected = new TreeMap<>();
+    for (String read : List.of("n2v.stream", "n2v.mutate", "n2v.edgeFeatures.stream",
+        "n2v.estimate", "n2v.stream.estimate", "n2v.write.estimate", "n2v.mutate.estimate",
+        "n2v.jobs", "n2v.listProgress", "n2v.graph.project", "n2v.graph.list", "n2v.graph.drop",
+        "n2v.graph.exists", "n2v.graph.nodeProperty.stream")) {
+      expected.put(read, "READ");
+    }
+    expected.put("n2v.write", "SCHEMA");
+    expected.put("n2v.edgeFeatures.write", "WRITE");
+    assertEquals(expected, modes);
+    assertEquals(List.of("n2v.graph.project"), h.run("SHOW FUNCTIONS YIELD name, "
+        + "isBuiltIn WHERE name STARTS WITH 'n2v.' RETURN name").stream()
+        .map(r -> r.get("name").asString()).toList());
     // Every test here runs without dbms.security.procedures.unrestricted.
     assertEquals("", h.single("SHOW SETTINGS 'dbms.security.procedures.unrestricted' "
         + "YIELD value RETURN value").get("value").asString());

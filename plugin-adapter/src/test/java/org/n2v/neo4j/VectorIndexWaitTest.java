@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,8 @@ class VectorIndexWaitTest {
 
   @BeforeAll
   static void start() throws Exception {
-    h = PluginHarness.start(Map.of(N2vSettings.VECTOR_INDEX_WAIT, Duration.ofSeconds(1)));
+    h = PluginHarness.start(
+        List.of(), Map.of(N2vSettings.VECTOR_INDEX_WAIT, Duration.ofSeconds(1)), null);
     ((GraphDatabaseAPI) h.neo4j.defaultDatabaseService()).getDependencyResolver()
         .resolveDependency(Monitors.class).addMonitorListener(new HoldPopulation());
   }

@@ -9,9 +9,18 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.n2v.neo4j.CypherProjectionFunc;
 import org.n2v.neo4j.EdgeFeaturesProc;
+import org.n2v.neo4j.EstimateModesProc;
 import org.n2v.neo4j.EstimateProc;
+import org.n2v.neo4j.GraphDropProc;
+import org.n2v.neo4j.GraphExistsProc;
+import org.n2v.neo4j.GraphListProc;
+import org.n2v.neo4j.GraphProjectProc;
 import org.n2v.neo4j.JobsProc;
+import org.n2v.neo4j.ListProgressProc;
+import org.n2v.neo4j.MutateProc;
+import org.n2v.neo4j.NodePropertyStreamProc;
 import org.n2v.neo4j.N2vSettings;
 import org.n2v.neo4j.StreamProc;
 import org.n2v.neo4j.WriteProc;
@@ -48,10 +57,13 @@ final class EmbeddedNeo4j implements AutoCloseable {
     GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database("neo4j");
     GlobalProcedures procedures =
         db.getDependencyResolver().resolveDependency(GlobalProcedures.class);
-    for (Class<?> proc : List.of(StreamProc.class, WriteProc.class, EdgeFeaturesProc.class,
-        EstimateProc.class, JobsProc.class)) {
+    for (Class<?> proc : List.of(StreamProc.class, WriteProc.class, MutateProc.class,
+        EdgeFeaturesProc.class, EstimateProc.class, EstimateModesProc.class, JobsProc.class,
+        ListProgressProc.class, GraphProjectProc.class, GraphListProc.class, GraphDropProc.class,
+        GraphExistsProc.class, NodePropertyStreamProc.class)) {
       procedures.registerProcedure(proc);
     }
+    procedures.registerAggregationFunction(CypherProjectionFunc.class);
     return new EmbeddedNeo4j(home, dbms, port);
   }
 
