@@ -110,7 +110,7 @@ absl::Status AdmitPlan(const Communicator& comm,
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
   std::vector<uint64_t> need = {
       graph.stats().memory_bytes +
-      distributed::DistributedModelBytes(graph.owned().size(), largest[0],
+      DistributedModelBytes(graph.owned().size(), largest[0],
                                          f.embed.options.dimensions)};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
   if (f.memory_per_rank_bytes > 0 && need[0] > f.memory_per_rank_bytes) {

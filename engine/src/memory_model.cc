@@ -110,4 +110,22 @@ EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
   return m;
 }
 
+uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
+                               uint32_t dimensions) {
+  const uint64_t row_bytes = uint64_t{PaddedDimension(dimensions)} * sizeof(float);
+  return owned_rows * (row_bytes + sizeof(uint64_t) + sizeof(float)) +
+         3 * largest_rows * (row_bytes + sizeof(float) + sizeof(uint32_t));
+}
+
+uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
+                           uint32_t dimensions, uint32_t ranks) {
+  const uint64_t share_nodes = (num_nodes + ranks - 1) / ranks * 5 / 4 + 1;
+  const uint64_t share_arcs = (num_arcs + ranks - 1) / ranks * 5 / 4 + 1;
+  // A rank's graph part is a directed CSR of its arcs, whose targets add
+  // stub nodes (at most one per arc).
+  const GraphMemory part = EstimateGraphMemory(share_nodes + share_arcs, share_arcs,
+                                               /*directed=*/true, weighted);
+  return part.build_peak + DistributedModelBytes(share_nodes, share_nodes, dimensions);
+}
+
 }  // namespace n2v

@@ -47,6 +47,19 @@ EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
                                   const ReembedOptions& reembed,
                                   uint64_t previous_rows);
 
+// A distributed run (n2v/distributed/): the model bytes a rank holding
+// `owned_rows` nodes needs when the largest rank holds `largest_rows`: its
+// input rows, counts and keep probabilities, and the context block it
+// holds, twice more while a block moves around the ring.
+uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
+                               uint32_t dimensions);
+
+// The most a rank of a distributed run over `ranks` ranks holds of a graph
+// of this size and of its model: an even share of the nodes and arcs
+// (hashing spreads them) with a quarter more for imbalance and stub nodes.
+uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
+                           uint32_t dimensions, uint32_t ranks);
+
 }  // namespace n2v
 
 #endif  // N2V_MEMORY_MODEL_H_

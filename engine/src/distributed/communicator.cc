@@ -4,6 +4,8 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <climits>
 #include <cstdlib>
 
@@ -22,17 +24,21 @@ std::string MpiReason(int code) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
-                                                               char*** argv) {
+                                                               char*** argv,
+                                                               Threads threads) {
+  const int wanted =
+      threads == Threads::kSerialized ? MPI_THREAD_SERIALIZED : MPI_THREAD_FUNNELED;
   int provided = 0;
-  const int code = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  const int code = MPI_Init_thread(argc, argv, wanted, &provided);
   if (code != MPI_SUCCESS) {
     return absl::InternalError(absl::StrCat("MPI_Init_thread: ", MpiReason(code)));
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  if (provided < MPI_THREAD_FUNNELED) {
+  if (provided < wanted) {
     MPI_Finalize();
-    return absl::FailedPreconditionError(
-        "this MPI library does not support MPI_THREAD_FUNNELED");
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this MPI library does not support ",
+        threads == Threads::kSerialized ? "MPI_THREAD_SERIALIZED" : "MPI_THREAD_FUNNELED"));
   }
   return std::unique_ptr<MpiSession>(new MpiSession());
 }
@@ -211,6 +217,31 @@ absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
   }
   if (to != rank_) *bytes_sent_ += size;
   return received;
+}
+
+absl::Status Communicator::BroadcastPatiently(std::string* bytes, int root) const {
+  uint64_t size = bytes->size();
+  MPI_Request request;
+  if (absl::Status s = Check(MPI_Ibcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD,
+                                        &request),
+                             "MPI_Ibcast");
+      !s.ok()) {
+    return s;
+  }
+  while (true) {
+    int done = 0;
+    if (absl::Status s = Check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        !s.ok()) {
+      return s;
+    }
+    if (done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  bytes->resize(size);
+  if (rank_ == root) *bytes_sent_ += size * (size_ - 1);
+  return Check(MPI_Bcast(bytes->data(), static_cast<int>(size), MPI_BYTE, root,
+                         MPI_COMM_WORLD),
+               "MPI_Bcast");
 }
 
 absl::Status Communicator::Send(int to, int tag, std::string_view bytes) const {

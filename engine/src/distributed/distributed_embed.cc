@@ -18,6 +18,7 @@
 #include "internal/sampling_rules.h"
 #include "internal/sgns_kernel.h"
 #include "internal/train_context.h"
+#include "n2v/memory_model.h"
 #include "n2v/status_macros.h"
 
 namespace n2v::distributed {
@@ -255,6 +256,31 @@ absl::Status RingTrainer::PassBlockOn() {
   return absl::OkStatus();
 }
 
+// Collective: Cancelled on every rank when any rank's flag is up.
+absl::Status CheckCancelled(const Communicator& comm, const EmbedControl& control) {
+  std::vector<uint64_t> raised = {
+      control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(raised)));
+  if (raised[0] != 0) return absl::CancelledError("embedding cancelled");
+  return absl::OkStatus();
+}
+
+// Progress after `done` of `waves` training waves (all epochs).
+void ReportProgress(const EmbedControl& control, uint64_t done, uint64_t waves,
+                    uint32_t epoch, const LossSum& loss,
+                    const DistributedEmbedStats& stats,
+                    std::chrono::steady_clock::time_point started) {
+  if (!control.on_progress) return;
+  EmbedProgress p;
+  p.phase = EmbedPhase::kTraining;
+  p.fraction = static_cast<double>(done) / waves;
+  p.overall = p.fraction;
+  p.epoch = epoch;
+  p.loss = loss.pairs > 0 ? loss.sum / loss.pairs : 0;
+  p.elapsed_seconds = stats.count_seconds + Seconds(started);
+  control.on_progress(p);
+}
+
 // Random input rows, one stream per node id.
 Embeddings InitialInputRows(const PartitionedGraph& graph, const EmbedOptions& o,
                             std::shared_ptr<const NodeIdIndex> ids) {
@@ -304,15 +330,6 @@ void ZeroIsolatedRows(const PartitionedGraph& graph, const EmbedOptions& o,
 }
 
 }  // namespace
-
-uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
-                               uint32_t dimensions) {
-  const uint64_t row_bytes = uint64_t{PaddedDimension(dimensions)} * sizeof(float);
-  // Input rows, counts and keep probabilities of own nodes; the held
-  // context block (vectors and noise tables), and two more while it moves.
-  return owned_rows * (row_bytes + sizeof(uint64_t) + sizeof(float)) +
-         3 * largest_rows * (row_bytes + sizeof(float) + sizeof(uint32_t));
-}
 
 absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
     const Communicator& comm, const PartitionedGraph& graph,
@@ -368,7 +385,11 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
           shared.clear();
           const auto centres = CentresByOwner(kept, comm.size());
           stats.prepare_seconds += Seconds(phase);
-          return trainer.TrainWave(kept, centres, wave, o.epochs * block.waves, loss);
+          N2V_RETURN_IF_ERROR(
+              trainer.TrainWave(kept, centres, wave, o.epochs * block.waves, loss));
+          ReportProgress(options.control, wave + 1, o.epochs * block.waves, epoch, loss,
+                         stats, started);
+          return CheckCancelled(comm, options.control);
         },
         &epoch_walks, names, {.keep = keep}));
     stats.walks.walks += epoch_walks.walks;

@@ -96,6 +96,46 @@ absl::StatusOr<EdgeList> Route(const Communicator& comm, EdgeList share,
   return mine;
 }
 
+// Root sends every node of `whole` and its out-arcs to the node's owner, a
+// bounded number of arcs per exchange; the others receive their part.
+absl::StatusOr<EdgeList> Scatter(const Communicator& comm, const CsrGraph* whole,
+                                 int root, bool weighted) {
+  const int ranks = comm.size();
+  const bool sending = comm.rank() == root;
+  std::vector<uint64_t> rounds = {
+      sending ? whole->num_arcs() / kArcsPerExchange + 1 : 0};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(rounds)));
+  EdgeList mine;
+  NodeIndex next = 0;  // root: the first node not yet sent
+  for (uint64_t round = 0; round < rounds[0]; ++round) {
+    std::vector<std::string> arcs(ranks), nodes(ranks), in_arcs, in_nodes;
+    uint64_t packed = 0;
+    while (sending && next < whole->num_nodes() &&
+           (packed == 0 || packed + whole->out_degree(next) <= kArcsPerExchange ||
+            round + 1 == rounds[0])) {
+      const int64_t u = whole->original_id(next);
+      const int owner = OwnerOf(u, ranks);
+      AppendPod(nodes[owner], u);
+      const auto targets = whole->out_neighbors(next);
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const float w = weighted ? whole->out_weights(next)[i] : 1.0f;
+        AppendArc(arcs, owner, u, whole->original_id(targets[i]), w);
+      }
+      packed += targets.size();
+      ++next;
+    }
+    N2V_RETURN_IF_ERROR(comm.AllToAll(arcs, &in_arcs));
+    N2V_RETURN_IF_ERROR(comm.AllToAll(nodes, &in_nodes));
+    for (const Arc& arc : ReadPods<Arc>(in_arcs[root])) {
+      mine.sources.push_back(arc.source);
+      mine.targets.push_back(arc.target);
+      if (weighted) mine.weights.push_back(arc.weight);
+    }
+    for (int64_t id : ReadPods<int64_t>(in_nodes[root])) mine.nodes.push_back(id);
+  }
+  return mine;
+}
+
 }  // namespace
 
 int OwnerOf(int64_t id, int ranks) {
@@ -132,6 +172,27 @@ absl::StatusOr<PartitionedGraph> PartitionedGraph::Build(const Communicator& com
                                                          int num_threads) {
   N2V_ASSIGN_OR_RETURN(EdgeList mine,
                        Route(comm, std::move(share), directed, weighted));
+  return Assemble(comm, std::move(mine), directed, weighted, num_threads);
+}
+
+absl::StatusOr<PartitionedGraph> PartitionedGraph::FromWhole(const Communicator& comm,
+                                                             const CsrGraph* whole,
+                                                             int root, int num_threads) {
+  std::string kind;
+  if (comm.rank() == root) {
+    kind = {static_cast<char>(whole->directed()), static_cast<char>(whole->weighted())};
+  }
+  N2V_RETURN_IF_ERROR(comm.Broadcast(&kind, root));
+  const bool directed = kind[0] != 0, weighted = kind[1] != 0;
+  N2V_ASSIGN_OR_RETURN(EdgeList mine, Scatter(comm, whole, root, weighted));
+  return Assemble(comm, std::move(mine), directed, weighted, num_threads);
+}
+
+absl::StatusOr<PartitionedGraph> PartitionedGraph::Assemble(const Communicator& comm,
+                                                            EdgeList mine,
+                                                            bool directed,
+                                                            bool weighted,
+                                                            int num_threads) {
   // The arcs are already both ways: build them one way.
   absl::StatusOr<CsrGraph> local = CsrGraph::Build(
       std::move(mine), {.directed = true, .num_threads = num_threads});

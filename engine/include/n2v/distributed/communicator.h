@@ -7,7 +7,7 @@
 // and MPI's reason. A rank that dies usually makes the MPI runtime end the
 // whole job; what survives reports it this way.
 //
-// Thread safety: call from one thread per process (MPI_THREAD_FUNNELED).
+// Thread safety: one thread at a time per process (see MpiSession).
 #ifndef N2V_DISTRIBUTED_COMMUNICATOR_H_
 #define N2V_DISTRIBUTED_COMMUNICATOR_H_
 
@@ -28,8 +28,11 @@ namespace n2v::distributed {
 // work. One per process.
 class MpiSession {
  public:
-  static absl::StatusOr<std::unique_ptr<MpiSession>> Start(int* argc,
-                                                           char*** argv);
+  // kFunneled: MPI from the main thread only (the n2v-mpi commands);
+  // kSerialized: from any thread, one at a time (the sidecar's jobs).
+  enum class Threads { kFunneled, kSerialized };
+  static absl::StatusOr<std::unique_ptr<MpiSession>> Start(
+      int* argc, char*** argv, Threads threads = Threads::kFunneled);
   ~MpiSession();
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
@@ -64,6 +67,10 @@ class Communicator {
   absl::Status DeterministicSum(std::span<float> values) const;
   // Makes `bytes` rank `root`'s on every rank.
   absl::Status Broadcast(std::string* bytes, int root) const;
+  // Broadcast for ranks that may wait long (a service's idle followers):
+  // they sleep between checks instead of spinning on a core. Matches only
+  // BroadcastPatiently on the other ranks.
+  absl::Status BroadcastPatiently(std::string* bytes, int root) const;
   // Collective around a ring: sends `bytes` to rank `to` and returns what
   // rank `from` sent this rank (any size; large buffers go in pieces).
   absl::StatusOr<std::string> Shift(std::string_view bytes, int to, int from) const;

@@ -30,8 +30,10 @@
 #include "n2v/distributed/communicator.h"
 #include "n2v/distributed/distributed_walks.h"
 #include "n2v/distributed/partitioned_graph.h"
+#include "n2v/embed.h"
 #include "n2v/embed_options.h"
 #include "n2v/embeddings.h"
+#include "n2v/memory_model.h"  // DistributedModelBytes
 
 namespace n2v::distributed {
 
@@ -42,6 +44,10 @@ struct DistributedEmbedOptions {
   EmbedOptions embed;
   // Walks in flight at once per rank (bounds a wave's memory).
   uint64_t walks_per_wave = uint64_t{1} << 16;
+  // Progress (called on the ranks that set it, after each wave of the
+  // training pass) and cancellation: a raised flag on any rank cancels the
+  // run on every rank at the next wave.
+  EmbedControl control;
 };
 
 struct DistributedEmbedStats {
@@ -71,15 +77,10 @@ struct DistributedEmbedResult {
   DistributedEmbedStats stats;
 };
 
-// The model bytes a rank holding `owned_rows` nodes needs, when the largest
-// rank holds `largest_rows`, at `dimensions`.
-uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
-                               uint32_t dimensions);
-
 // Collective. Errors: InvalidArgument for bad or unsupported options (as
 // `names` spells them) or a walk_from id in no rank's part; the
 // communicator's; InvalidArgument when training diverged (NaN or infinite
-// vectors), on every rank.
+// vectors) and Cancelled, on every rank.
 absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
     const Communicator& comm, const PartitionedGraph& graph,
     const DistributedEmbedOptions& options, const OptionNames& names = {});

@@ -64,6 +64,13 @@ class PartitionedGraph {
                                                 EdgeList share, bool directed,
                                                 bool weighted, int num_threads);
 
+  // Collective: rank `root` holds the whole graph (`whole`, null elsewhere)
+  // and sends each rank its part, a bounded number of arcs at a time (how
+  // a sidecar under mpirun spreads an uploaded graph).
+  static absl::StatusOr<PartitionedGraph> FromWhole(const Communicator& comm,
+                                                    const CsrGraph* whole, int root,
+                                                    int num_threads);
+
   PartitionedGraph(PartitionedGraph&&) = default;
   PartitionedGraph& operator=(PartitionedGraph&&) = default;
 
@@ -83,6 +90,11 @@ class PartitionedGraph {
 
  private:
   PartitionedGraph(CsrGraph local, int rank, int ranks, bool weighted);
+  // Builds this rank's part from the arcs it owns (both ways when
+  // undirected) and sums the stats.
+  static absl::StatusOr<PartitionedGraph> Assemble(const Communicator& comm,
+                                                   EdgeList mine, bool directed,
+                                                   bool weighted, int num_threads);
 
   CsrGraph local_;
   int ranks_ = 1;

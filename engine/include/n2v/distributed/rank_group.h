@@ -1,0 +1,54 @@
+// RankGroup: the ranks of a service started under mpirun (`mpirun -np N
+// n2v-sidecar ...`). Rank 0, the leader, serves clients and holds the
+// graphs they upload; each embedding job it runs is announced to the other
+// ranks (the followers), which then take part in it: the graph is spread
+// from the leader (PartitionedGraph::FromWhole), trained with
+// EmbedDistributed, and the vectors are collected on the leader.
+//
+// Thread safety: the leader's methods may be called from any thread; jobs
+// run one at a time (MPI is called from one thread at a time, which
+// MpiSession::Start(..., kSerialized) provides).
+#ifndef N2V_DISTRIBUTED_RANK_GROUP_H_
+#define N2V_DISTRIBUTED_RANK_GROUP_H_
+
+#include <mutex>
+
+#include "absl/status/statusor.h"
+#include "n2v/distributed/communicator.h"
+#include "n2v/embed.h"
+#include "n2v/graph.h"
+
+namespace n2v::distributed {
+
+class RankGroup {
+ public:
+  explicit RankGroup(Communicator comm) : comm_(std::move(comm)) {}
+
+  bool leader() const { return comm_.rank() == 0; }
+  int ranks() const { return comm_.size(); }
+
+  // Followers: take part in the leader's jobs until it calls Stop. Waiting
+  // for the next job sleeps rather than spins. Returns OK after Stop, or
+  // the communicator's error.
+  absl::Status Follow();
+
+  // Leader: node2vec on `graph` across every rank. The vectors of every
+  // node come back in `graph`'s order, with the run's stats. Errors: those
+  // of EmbedDistributed (options it does not support, Cancelled when
+  // control.cancel is raised, divergence) and the communicator's.
+  absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph, const EmbedOptions& options,
+                                    const EmbedControl& control,
+                                    const OptionNames& names = {});
+
+  // Leader: ends Follow on every follower. Later Embed calls fail.
+  absl::Status Stop();
+
+ private:
+  Communicator comm_;
+  std::mutex mu_;
+  bool stopped_ = false;
+};
+
+}  // namespace n2v::distributed
+
+#endif  // N2V_DISTRIBUTED_RANK_GROUP_H_

@@ -1,0 +1,94 @@
+// RankGroup: the leader's jobs run on every rank and give what
+// EmbedDistributed gives on the same graph; a cancelled job ends on every
+// rank and the group goes on to the next; Stop ends the followers.
+#include "n2v/distributed/rank_group.h"
+
+#include <atomic>
+#include <cstring>
+
+#include "distributed_test_util.h"
+#include "n2v/distributed/distributed_embed.h"
+#include "n2v/distributed/gather_rows.h"
+#include "test_util.h"
+
+namespace n2v::testing {
+namespace {
+
+using distributed::Communicator;
+using distributed::RankGroup;
+
+EmbedOptions JobOptions() {
+  EmbedOptions o;
+  o.dimensions = 16;
+  o.walks_per_node = 4;
+  o.walk = {.p = 0.5, .q = 2, .walk_length = 15};
+  o.window = 4;
+  o.subsample = 0;
+  o.seed = 11;
+  o.deterministic = true;
+  o.num_threads = 2;
+  return o;
+}
+
+TEST(RankGroupTest, LeaderJobsRunOnEveryRankAndMatchEmbedDistributed) {
+  const Communicator comm = Communicator::World();
+  const EdgeList edges = RandomEdges(400, /*weighted=*/true, 21);
+  const EmbedOptions o = JobOptions();
+  // The same run from every rank's share of the edges, for comparison.
+  const auto part = PartitionOrDie(comm, edges, false);
+  auto direct = distributed::EmbedDistributed(comm, part, {.embed = o});
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  std::vector<float> expected;
+  ASSERT_TRUE(distributed::GatherRows(comm, direct->embeddings, 100, 0,
+                                      [&](const Embeddings& piece) {
+                                        for (size_t r = 0; r < piece.size(); ++r) {
+                                          expected.insert(expected.end(),
+                                                          piece.row(r).begin(),
+                                                          piece.row(r).end());
+                                        }
+                                        return absl::OkStatus();
+                                      })
+                  .ok());
+
+  RankGroup group(comm);
+  if (!group.leader()) {
+    EXPECT_TRUE(group.Follow().ok());
+    return;
+  }
+  const CsrGraph whole = WholeOrDie(edges, false);
+  std::vector<uint64_t> progress_calls(1, 0);
+  EmbedControl control;
+  control.on_progress = [&](const EmbedProgress&) { ++progress_calls[0]; };
+  absl::StatusOr<EmbedResult> result = group.Embed(whole, o, control);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_GT(progress_calls[0], 0u);
+  ASSERT_EQ(result->embeddings.size(), whole.num_nodes());
+  std::vector<float> got;
+  for (size_t r = 0; r < result->embeddings.size(); ++r) {
+    got.insert(got.end(), result->embeddings.row(r).begin(),
+               result->embeddings.row(r).end());
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(result->stats.loss_per_epoch.size(), 1u);
+
+  // A cancelled job ends on every rank; the next one runs.
+  std::atomic<bool> cancel{true};
+  EmbedControl cancelling;
+  cancelling.cancel = &cancel;
+  absl::StatusOr<EmbedResult> cancelled = group.Embed(whole, o, cancelling);
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled);
+  EmbedOptions bad = o;
+  bad.walk.q = 0;
+  absl::StatusOr<EmbedResult> refused = group.Embed(whole, bad, {}, {.q = "params.q"});
+  EXPECT_EQ(Message(refused.status()), "params.q must be finite and > 0, got 0");
+  absl::StatusOr<EmbedResult> again = group.Embed(whole, o, {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(std::memcmp(again->embeddings.data(), result->embeddings.data(),
+                        whole.num_nodes() * result->embeddings.stride() * sizeof(float)),
+            0);
+  EXPECT_TRUE(group.Stop().ok());
+  EXPECT_EQ(group.Embed(whole, o, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace n2v::testing
