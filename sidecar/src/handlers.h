@@ -33,6 +33,8 @@ struct ServiceOptions {
   // Snapshots unused and results finished longer ago are dropped.
   absl::Duration retention = absl::Hours(1);
   TokenSet tokens;
+  // Set when the sidecar runs under mpirun on several ranks.
+  RankRunner ranks;
 };
 
 // Vectors to stream or take features of, and the graph they belong to.

@@ -83,7 +83,7 @@ class EmbedUploadReader {
 N2vHandlers::N2vHandlers(const ServiceOptions& options)
     : options_(options),
       budget_(options_.memory_budget_bytes),
-      jobs_(&budget_, options_.max_jobs) {}
+      jobs_(&budget_, options_.max_jobs, options_.ranks) {}
 
 void N2vHandlers::Shutdown(absl::Duration grace) {
   shutting_down_ = true;
@@ -125,7 +125,8 @@ grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
   }
   absl::StatusOr<JobPlan> plan = PlanJob(
       request->params(), subject.shape,
-      subject.snapshot ? PreviousOf(*subject.snapshot) : PreviousEmbedding{});
+      subject.snapshot ? PreviousOf(*subject.snapshot) : PreviousEmbedding{},
+      options_.ranks.embed ? options_.ranks.ranks : 1);
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   *response->mutable_params() = plan->params;
   response->set_graph_bytes(subject.graph_bytes);
@@ -133,6 +134,8 @@ grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
   response->set_result_bytes(plan->memory.result);
   response->set_free_bytes(budget_.available());
   response->set_budget_bytes(budget_.limit());
+  response->set_ranks(plan->ranks);
+  response->set_memory_per_rank_bytes(plan->memory_per_rank);
   response->set_fits(subject.graph_bytes + plan->memory.peak <=
                      budget_.available());
   const uint64_t walk_nodes = WalkNodesPerEpoch(*plan, subject.shape.nodes);

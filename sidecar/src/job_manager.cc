@@ -108,6 +108,7 @@ v1::Job QueuedJob(const std::string& id, const Owner& owner,
   job.mutable_progress()->set_job_id(id);
   job.mutable_progress()->set_state(v1::JOB_STATE_QUEUED);
   job.set_memory_bytes(plan.memory.peak);
+  job.set_ranks(plan.ranks);
   job.set_created_unix_ms(UnixMillis(absl::Now()));
   return job;
 }
@@ -262,7 +263,8 @@ void JobManager::Record::KeepFailure(const absl::Status& status) {
   job.set_memory_bytes(0);
 }
 
-JobManager::JobManager(MemoryBudget* budget, int max_jobs) : budget_(budget) {
+JobManager::JobManager(MemoryBudget* budget, int max_jobs, RankRunner ranks)
+    : budget_(budget), ranks_(std::move(ranks)) {
   for (int i = 0; i < std::max(1, max_jobs); ++i) {
     workers_.emplace_back([this] { WorkerLoop(); });
   }
@@ -275,7 +277,8 @@ absl::StatusOr<v1::Job> JobManager::Start(const Caller& caller,
   auto record = std::make_shared<Record>();
   N2V_ASSIGN_OR_RETURN(
       record->plan,
-      PlanJob(request.params, ShapeOf(*request.graph), PreviousOf(*request.graph)));
+      PlanJob(request.params, ShapeOf(*request.graph), PreviousOf(*request.graph),
+              ranks_.embed ? ranks_.ranks : 1));
   N2V_ASSIGN_OR_RETURN(
       record->memory,
       budget_->Reserve(record->plan.memory.peak,
@@ -473,16 +476,26 @@ void JobManager::Run(Record& job) {
   control.cancel = &job.cancel;
   control.progress_interval = absl::Milliseconds(100);
   control.on_progress = [&job](const EmbedProgress& p) { job.Progress(p); };
-  const double rate = job.Finish(
-      Reembed(job.graph->graph, job.plan.options, job.plan.reembed,
-              PreviousOf(*job.graph), control, ParamNames()),
-      started);
+  const double rate = job.Finish(Train(job, control), started);
   // The manager's lock is taken only after the job's is released: the
   // retention sweep takes them in the other order.
   if (rate > 0) {
     std::lock_guard<std::mutex> manager_lock(mu_);
     nodes_per_second_ = rate;
   }
+}
+
+absl::StatusOr<ReembedResult> JobManager::Train(const Record& job,
+                                                const EmbedControl& control) {
+  if (job.plan.ranks <= 1) {
+    return Reembed(job.graph->graph, job.plan.options, job.plan.reembed,
+                   PreviousOf(*job.graph), control, ParamNames());
+  }
+  // A cold run (PlanJob checked CanRunDistributed): an embedding, no report.
+  ReembedResult result;
+  N2V_ASSIGN_OR_RETURN(result.embed, ranks_.embed(job.graph->graph, job.plan.options,
+                                                  control, ParamNames()));
+  return result;
 }
 
 void JobManager::Shutdown(absl::Duration grace) {

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "memory_budget.h"
 #include "n2v/embed.h"
+#include "n2v/reembed.h"
 #include "n2v/v1/n2v.pb.h"
 #include "owner.h"
 #include "snapshot_store.h"
@@ -56,11 +57,21 @@ struct JobRequest {
   std::function<absl::Status(std::shared_ptr<const Embeddings>)> on_success;
 };
 
+// Jobs across the ranks of a sidecar run under mpirun: the ranks, and the
+// function that runs a cold embedding on all of them
+// (distributed::RankGroup::Embed). Unset: one process.
+struct RankRunner {
+  uint32_t ranks = 1;
+  std::function<absl::StatusOr<EmbedResult>(const CsrGraph&, const EmbedOptions&,
+                                            const EmbedControl&, const OptionNames&)>
+      embed;
+};
+
 // Every method but Start takes the caller: another owner's job is NotFound
 // "job '<id>' not found", like a missing one, unless the caller is an admin.
 class JobManager {
  public:
-  JobManager(MemoryBudget* budget, int max_jobs);
+  JobManager(MemoryBudget* budget, int max_jobs, RankRunner ranks = {});
   ~JobManager();
 
   // Plans the job (InvalidArgument naming the field), charges the budget,
@@ -103,6 +114,8 @@ class JobManager {
 
   // Walk nodes per second measured over finished jobs (0 before any).
   double MeasuredNodesPerSecond() const;
+  // The sidecar's MPI ranks (1 when not under mpirun).
+  uint32_t ranks() const { return ranks_.ranks; }
 
  private:
   struct Record;
@@ -110,8 +123,11 @@ class JobManager {
   std::shared_ptr<Record> Find(const Caller& caller, const std::string& id) const;
   void WorkerLoop();
   void Run(Record& job);
+  // The job's training: on every rank when its plan says so, else here.
+  absl::StatusOr<ReembedResult> Train(const Record& job, const EmbedControl& control);
 
   MemoryBudget* const budget_;
+  const RankRunner ranks_;
   mutable std::mutex mu_;
   std::condition_variable queue_cv_;
   std::map<std::string, std::shared_ptr<Record>> jobs_;

@@ -21,7 +21,8 @@ PreviousEmbedding PreviousOf(const GraphHolder& graph) {
 
 absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
                                 const GraphShape& shape,
-                                const PreviousEmbedding& previous) {
+                                const PreviousEmbedding& previous,
+                                uint32_t ranks) {
   JobPlan plan;
   plan.options = ToEmbedOptions(params);
   plan.reembed = ToReembedOptions(params);
@@ -37,6 +38,11 @@ absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
   plan.memory = EstimateReembedMemory(shape.nodes, shape.arcs, shape.weighted,
                                       plan.options, plan.reembed,
                                       shape.previous_rows);
+  if (ranks > 1 && CanRunDistributed(plan.options, plan.reembed, previous)) {
+    plan.ranks = ranks;
+    plan.memory_per_rank = EstimateRankBytes(shape.nodes, shape.arcs, shape.weighted,
+                                             plan.options.dimensions, ranks);
+  }
   return plan;
 }
 

@@ -34,15 +34,22 @@ struct JobPlan {
   ReembedOptions reembed;
   v1::Node2VecParams params;     // with defaults and the rates it will use
   EmbedMemory memory;            // EstimateReembedMemory
+  // The ranks it runs on: all of an mpirun'd sidecar's when the engine can
+  // run it distributed (CanRunDistributed), else 1 (rank 0), and what the
+  // largest rank then holds (EstimateRankBytes; 0 on one rank).
+  uint32_t ranks = 1;
+  uint64_t memory_per_rank = 0;
 };
 
 // Validates `params` against the snapshot (InvalidArgument naming the
 // field, e.g. "params.return_factor must be finite and > 0, got -1") and
 // plans the job. `previous` is what Reembed will get (empty for an
 // estimate by size).
+// `ranks`: the sidecar's MPI ranks (1 when not under mpirun).
 absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
                                 const GraphShape& shape,
-                                const PreviousEmbedding& previous);
+                                const PreviousEmbedding& previous,
+                                uint32_t ranks = 1);
 
 }  // namespace n2v::sidecar
 

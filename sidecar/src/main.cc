@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "log.h"
+#include "mpi_ranks.h"
 #include "server.h"
 #include "size_flag.h"
 
@@ -80,8 +81,23 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Under mpirun, ranks other than 0 only take part in rank 0's jobs.
+  auto ranks = MpiRanks::JoinIfLaunched(&argc, &argv);
+  if (!ranks.ok()) return Fail(std::string(ranks.status().message()));
   NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
+  if (*ranks != nullptr && !(*ranks)->leader()) {
+    const absl::Status followed = (*ranks)->Follow();
+    if (!followed.ok()) return Fail(std::string(followed.message()));
+    return 0;
+  }
+  // However rank 0 ends, the other ranks end with it.
+  struct StopRanksOnExit {
+    MpiRanks* ranks;
+    ~StopRanksOnExit() {
+      if (ranks != nullptr) ranks->Stop();
+    }
+  } stop_ranks{ranks->get()};
 
   auto level = ParseLogLevel(absl::GetFlag(FLAGS_log_level));
   if (!level.ok()) return Fail(absl::StrCat("--log-level: ", level.status().message()));
@@ -116,6 +132,7 @@ int main(int argc, char** argv) {
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.grace = absl::GetFlag(FLAGS_grace);
+  if (*ranks != nullptr) options.service.ranks = (*ranks)->Runner();
 
   auto server = SidecarServer::Start(options);
   if (!server.ok()) return Fail(std::string(server.status().message()));

@@ -29,13 +29,15 @@ class SidecarProcess:
     when it does not start."""
 
     def __init__(self, binary: Path, workdir: Path, args: Sequence[str] = (),
-                 listen: str = "127.0.0.1:0") -> None:
+                 listen: str = "127.0.0.1:0", launcher: Sequence[str] = (),
+                 env: Optional[dict] = None) -> None:
+        """`launcher` goes before the binary (e.g. mpirun -np 2), with `env`."""
         self.port_file = workdir / "port"
         self.log_path = workdir / "sidecar.log"
-        self.argv: List[str] = [str(binary), "--listen", listen,
+        self.argv: List[str] = [*map(str, launcher), str(binary), "--listen", listen,
                                 "--port-file", str(self.port_file), *map(str, args)]
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, env=env,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         try:
             self.port = self._wait_for_port()

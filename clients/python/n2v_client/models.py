@@ -273,6 +273,8 @@ class Job:
     incremental: bool = False
     walk_start_nodes: int = 0
     drift: Optional[Drift] = None
+    # MPI ranks it ran on (1: one process, or rank 0 of an mpirun'd sidecar).
+    ranks: int = 1
 
     @property
     def state(self) -> JobState:
@@ -307,6 +309,7 @@ class Job:
             incremental=msg.incremental,
             walk_start_nodes=msg.walk_start_nodes,
             drift=Drift.from_proto(msg.drift) if msg.HasField("drift") else None,
+            ranks=msg.ranks or 1,
         )
 
 
@@ -321,6 +324,11 @@ class Estimate:
     fits: bool = False
     estimated_seconds: float = 0.0
     walk_nodes: int = 0
+    budget_bytes: int = 0
+    # MPI ranks the job would run on, and the most one rank would hold of
+    # the graph and model (0 on one rank).
+    ranks: int = 1
+    memory_per_rank_bytes: int = 0
 
     @classmethod
     def from_proto(cls, msg: Any) -> "Estimate":
@@ -333,4 +341,7 @@ class Estimate:
             fits=msg.fits,
             estimated_seconds=msg.estimated_seconds,
             walk_nodes=msg.walk_nodes,
+            budget_bytes=msg.budget_bytes,
+            ranks=msg.ranks or 1,
+            memory_per_rank_bytes=msg.memory_per_rank_bytes,
         )

@@ -100,6 +100,13 @@ inline bool WillAlign(const ReembedOptions& reembed) {
   return reembed.align.value_or(reembed.warm_start);
 }
 
+// Whether the run can train across the ranks of a distributed run
+// (n2v/distributed/, which refuses the others): a cold run that starts from
+// no previous vectors, keeps no context vectors, rotates onto nothing and
+// trains pair by pair.
+bool CanRunDistributed(const EmbedOptions& options, const ReembedOptions& reembed,
+                       const PreviousEmbedding& previous);
+
 // OK, or InvalidArgument naming the field (as `names` spells it): the
 // resolved options out of range (ValidateEmbedOptions), incremental without
 // warm_start, max_changed_fraction outside (0, 1], or previous vectors (when

@@ -1,0 +1,80 @@
+// MpiRanks: the MPI session and the rank group, or nothing without MPI.
+#include "mpi_ranks.h"
+
+#include <cstdlib>
+
+#ifdef N2V_WITH_MPI
+#include "n2v/distributed/communicator.h"
+#include "n2v/distributed/rank_group.h"
+#endif
+
+namespace n2v::sidecar {
+
+#ifdef N2V_WITH_MPI
+
+struct MpiRanks::State {
+  std::unique_ptr<distributed::MpiSession> session;
+  std::unique_ptr<distributed::RankGroup> group;
+};
+
+namespace {
+
+// Whether a process manager (Open MPI's mpirun, PMIx or PMI) started us.
+bool LaunchedByMpirun() {
+  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"}) {
+    if (std::getenv(variable) != nullptr) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int* argc,
+                                                                    char*** argv) {
+  if (!LaunchedByMpirun()) return nullptr;
+  auto state = std::make_unique<State>();
+  auto session = distributed::MpiSession::Start(
+      argc, argv, distributed::MpiSession::Threads::kSerialized);
+  if (!session.ok()) return session.status();
+  state->session = std::move(*session);
+  state->group = std::make_unique<distributed::RankGroup>(distributed::Communicator::World());
+  return std::unique_ptr<MpiRanks>(new MpiRanks(std::move(state)));
+}
+
+bool MpiRanks::leader() const { return state_->group->leader(); }
+int MpiRanks::ranks() const { return state_->group->ranks(); }
+absl::Status MpiRanks::Follow() { return state_->group->Follow(); }
+
+RankRunner MpiRanks::Runner() {
+  if (ranks() <= 1) return {};
+  distributed::RankGroup* group = state_->group.get();
+  return {.ranks = static_cast<uint32_t>(ranks()),
+          .embed = [group](const CsrGraph& graph, const EmbedOptions& options,
+                           const EmbedControl& control, const OptionNames& names) {
+            return group->Embed(graph, options, control, names);
+          }};
+}
+
+void MpiRanks::Stop() {
+  if (leader()) (void)state_->group->Stop();
+}
+
+#else  // !N2V_WITH_MPI
+
+struct MpiRanks::State {};
+
+absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int*, char***) {
+  return nullptr;
+}
+bool MpiRanks::leader() const { return true; }
+int MpiRanks::ranks() const { return 1; }
+absl::Status MpiRanks::Follow() { return absl::OkStatus(); }
+RankRunner MpiRanks::Runner() { return {}; }
+void MpiRanks::Stop() {}
+
+#endif  // N2V_WITH_MPI
+
+MpiRanks::MpiRanks(std::unique_ptr<State> state) : state_(std::move(state)) {}
+MpiRanks::~MpiRanks() = default;
+
+}  // namespace n2v::sidecar

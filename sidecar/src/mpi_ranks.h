@@ -1,0 +1,40 @@
+// The sidecar under mpirun (`mpirun -np N n2v-sidecar ...`): rank 0 serves
+// and the other ranks take part in its jobs (distributed::RankGroup). Built
+// only with MPI (N2V_WITH_MPI); without it, or when not started by mpirun,
+// the sidecar is one process.
+#ifndef N2V_SIDECAR_MPI_RANKS_H_
+#define N2V_SIDECAR_MPI_RANKS_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "job_manager.h"
+
+namespace n2v::sidecar {
+
+class MpiRanks {
+ public:
+  // Joins the MPI job when the process was started by mpirun; null when it
+  // was not (or the build has no MPI). Errors: MPI's.
+  static absl::StatusOr<std::unique_ptr<MpiRanks>> JoinIfLaunched(int* argc,
+                                                                  char*** argv);
+  ~MpiRanks();
+
+  bool leader() const;
+  int ranks() const;
+  // Followers: take part in the leader's jobs until it stops them.
+  absl::Status Follow();
+  // Leader: runs cold jobs on every rank (for ServiceOptions::ranks).
+  RankRunner Runner();
+  // Leader: ends the followers (at shutdown).
+  void Stop();
+
+ private:
+  struct State;
+  explicit MpiRanks(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace n2v::sidecar
+
+#endif  // N2V_SIDECAR_MPI_RANKS_H_

@@ -1,0 +1,135 @@
+"""n2v-sidecar under a real mpirun: rank 0 serves n2v.v1 as one process
+does, cold jobs run on every rank (Job.ranks, Estimate.memory_per_rank_bytes),
+warm starts run on rank 0, progress and cancel work, and when a rank dies
+the whole job ends, so the orchestrator restarts it, and no result is half
+delivered."""
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATASETS, KARATE, LESMIS_EDGES, REPO
+
+sys.path.insert(0, str(REPO / "clients" / "python"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+import n2v_client  # noqa: E402
+from built_binary import built_binary  # noqa: E402
+from sidecar_process import SidecarProcess  # noqa: E402
+
+
+def read_edges(path):
+    rows = [l.replace(",", " ").split() for l in Path(path).read_text().splitlines()
+            if l.strip() and not l.startswith("#") and l[0].isdigit()]
+    return (np.array([int(r[0]) for r in rows]), np.array([int(r[1]) for r in rows]))
+
+
+@pytest.fixture
+def sidecar(mpi, tmp_path):
+    binary = built_binary("N2V_SIDECAR", "n2v-sidecar", "build/sidecar/n2v-sidecar",
+                          "tests/mpi")
+    with SidecarProcess(binary, tmp_path, launcher=[mpi.mpirun, "-np", "2",
+                                                    "--oversubscribe"],
+                        env=mpi.env) as process:
+        yield process
+
+
+def test_cold_jobs_run_on_every_rank(sidecar):
+    client = n2v_client.Client(sidecar.target)
+    sources, targets = read_edges(KARATE)
+    snapshot = client.upload_graph(sources, targets)
+    estimate = client.estimate(snapshot.snapshot_id, embedding_dimension=16)
+    assert estimate.ranks == 2
+    assert 0 < estimate.memory_per_rank_bytes
+    seen = []
+    job = client.run_job(snapshot.snapshot_id, embedding_dimension=16, walk_length=20,
+                         positive_sampling_factor=0, deterministic=True,
+                         on_progress=lambda p: seen.append(p.overall_fraction))
+    assert job.state == n2v_client.JobState.SUCCEEDED, job.error
+    assert job.ranks == 2
+    assert len(job.loss_per_epoch) == 1 and job.loss_per_epoch[0] > 0
+    ids, vectors = client.fetch_embeddings(job.job_id)
+    assert sorted(ids.tolist()) == sorted(set(sources.tolist()) | set(targets.tolist()))
+    assert vectors.shape == (34, 16) and np.isfinite(vectors).all()
+    # Deterministic at a fixed rank count: the same bits again.
+    again = client.run_job(snapshot.snapshot_id, embedding_dimension=16, walk_length=20,
+                           positive_sampling_factor=0, deterministic=True)
+    _, vectors_again = client.fetch_embeddings(again.job_id)
+    assert np.array_equal(vectors, vectors_again)
+
+
+def test_warm_starts_run_on_rank_zero(sidecar):
+    client = n2v_client.Client(sidecar.target)
+    sources, targets = read_edges(LESMIS_EDGES)
+    cold = client.upload_graph(sources, targets)
+    first = client.run_job(cold.snapshot_id, embedding_dimension=8, keep_context=True)
+    assert first.state == n2v_client.JobState.SUCCEEDED, first.error
+    assert first.ranks == 1  # it keeps its context vectors: one process
+    ids, vectors = client.fetch_embeddings(first.job_id)
+    warm = client.upload_graph(sources, targets, initial=(ids, vectors))
+    job = client.run_job(warm.snapshot_id, embedding_dimension=8, warm_start=True)
+    assert job.state == n2v_client.JobState.SUCCEEDED, job.error
+    assert job.ranks == 1 and job.warm_started_nodes == len(ids)
+    # The Embed RPC (upload, train, stream in one call) works as before.
+    embed_ids, embed_vectors = client.embed(sources, targets, embedding_dimension=8)
+    assert sorted(embed_ids.tolist()) == sorted(ids.tolist())
+    assert embed_vectors.shape == (len(ids), 8)
+
+
+def test_cancel_ends_the_job_on_every_rank_and_the_next_one_runs(sidecar):
+    client = n2v_client.Client(sidecar.target)
+    sources, targets = read_edges(DATASETS / "blogcatalog" / "blogcatalog.edgelist")
+    snapshot = client.upload_graph(sources, targets)
+    job = client.start_job(snapshot.snapshot_id, walks_per_node=50, iterations=5)
+    deadline = time.monotonic() + 300
+    while client.get_job(job.job_id).progress.overall_fraction == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    client.cancel(job.job_id)
+    while client.get_job(job.job_id).state not in (n2v_client.JobState.CANCELLED,
+                                                   n2v_client.JobState.SUCCEEDED):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert client.get_job(job.job_id).state == n2v_client.JobState.CANCELLED
+    small = client.upload_graph(*read_edges(KARATE))
+    done = client.run_job(small.snapshot_id, embedding_dimension=8)
+    assert done.state == n2v_client.JobState.SUCCEEDED and done.ranks == 2
+
+
+def rank_pid(launcher_pid, rank):
+    """The pid of MPI rank `rank` among the launcher's descendants."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ and \
+                f"OMPI_MCA_orte_hnp_uri".encode() in b"\0".join(environ):
+            status = (entry / "status").read_text()
+            if "n2v-sidecar" in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                return int(entry.name)
+    return None
+
+
+def test_a_dead_rank_ends_the_sidecar_and_no_result_is_delivered(sidecar):
+    client = n2v_client.Client(sidecar.target)
+    sources, targets = read_edges(DATASETS / "blogcatalog" / "blogcatalog.edgelist")
+    snapshot = client.upload_graph(sources, targets)
+    job = client.start_job(snapshot.snapshot_id, walks_per_node=50, iterations=5)
+    while client.get_job(job.job_id).progress.overall_fraction == 0:
+        time.sleep(0.1)
+    pid = rank_pid(sidecar.proc.pid, 1)
+    assert pid is not None, "rank 1 not found"
+    os.kill(pid, signal.SIGKILL)
+    # Open MPI ends the whole job: the server goes away, the job never
+    # succeeds, and the launcher exits for its orchestrator to restart.
+    assert sidecar.proc.wait(timeout=120) != 0
+    with pytest.raises(n2v_client.Unavailable):
+        client.get_job(job.job_id)
