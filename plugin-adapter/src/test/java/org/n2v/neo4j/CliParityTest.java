@@ -2,11 +2,11 @@
 // with the same seed and parameters, the vectors must be bit-identical.
 //
 // The engine numbers nodes densely in ascending order of their original id,
-// and every random choice derives from the seed and that dense order. The CLI
-// sees the file's ids (karate 1..34, Les Misérables 0..76); the sidecar sees
-// Neo4j's internal ids. Creating the nodes in file-id order in a fresh
-// database makes the internal ids follow the same order, which the tests
-// check before comparing.
+// and each walk's random stream is named by its start node's id. The sidecar
+// sees Neo4j's internal ids, so the CLI runs on a copy of the file with each
+// id replaced by its node's internal id. Creating the nodes in file-id order
+// in a fresh database makes the internal ids follow the same order, which
+// the tests check before comparing.
 package org.n2v.neo4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,7 +60,8 @@ class CliParityTest {
   void karateWithThePluginDefaultsEqualsTheCliBitForBit() throws Exception {
     internalIdsFollowTheFileIds();
     // Every CLI flag spelled out with the plugin's default for that key.
-    Map<Long, float[]> cli = cli(PluginHarness.dataset("karate", "karate.edgelist"),
+    Map<Long, float[]> cli = cli(relabeled(PluginHarness.dataset("karate", "karate.edgelist"),
+        "Member"), "Member",
         "--undirected", "--unweighted", "--seed", "42", "--dimensions", "128",
         "--walk-length", "80", "--num-walks", "10", "--window-size", "10", "--iter", "1",
         "--p", "1", "--q", "1", "--negative", "5", "--alpha", "0.025", "--min-alpha", "0.0001",
@@ -73,7 +74,8 @@ class CliParityTest {
   @Test
   void weightedLesMisWithExplicitParametersEqualsTheCliBitForBit() throws Exception {
     internalIdsFollowTheFileIds();
-    Map<Long, float[]> cli = cli(PluginHarness.dataset("lesmis", "lesmis.edges.csv"),
+    Map<Long, float[]> cli = cli(relabeled(PluginHarness.dataset("lesmis", "lesmis.edges.csv"),
+        "Character"), "Character",
         "--undirected", "--weighted", "--seed", "7", "--dimensions", "24",
         "--walk-length", "30", "--num-walks", "6", "--window-size", "4", "--iter", "2",
         "--p", "0.5", "--q", "2", "--negative", "3", "--alpha", "0.05", "--min-alpha", "0.001",
@@ -127,8 +129,40 @@ class CliParityTest {
     return out;
   }
 
-  /** Runs `n2v embed` deterministically and reads its binary output. */
-  private static Map<Long, float[]> cli(Path input, String... flags) throws Exception {
+  /** File id -> internal id of the nodes with `label`. */
+  private static Map<Long, Long> internalIds(String label) {
+    Map<Long, Long> internal = new HashMap<>();
+    for (Record r : h.run("MATCH (n:" + label + ") RETURN id(n) AS internal, n.id AS id")) {
+      internal.put(r.get("id").asLong(), r.get("internal").asLong());
+    }
+    return internal;
+  }
+
+  /** The edge file with every id replaced by its node's internal id ("u v [w]" lines). */
+  private static Path relabeled(Path input, String label) throws IOException {
+    Map<Long, Long> internal = internalIds(label);
+    StringBuilder out = new StringBuilder();
+    for (String line : Files.readAllLines(input, StandardCharsets.UTF_8)) {
+      String[] f = line.trim().split("[,\\s]+");
+      if (f.length < 2 || !f[0].matches("-?\\d+")) continue;  // header, comment
+      out.append(internal.get(Long.parseLong(f[0]))).append(' ')
+          .append(internal.get(Long.parseLong(f[1])));
+      if (f.length > 2) out.append(' ').append(f[2]);
+      out.append('\n');
+    }
+    Path file = Files.createTempFile(tmp, "relabeled", ".txt");
+    Files.writeString(file, out.toString());
+    return file;
+  }
+
+  /**
+   * Runs `n2v embed` deterministically on a relabeled file and reads its
+   * binary output, keyed by the file ids of `label`'s nodes.
+   */
+  private static Map<Long, float[]> cli(Path input, String label, String... flags)
+      throws Exception {
+    Map<Long, Long> fileId = new HashMap<>();
+    internalIds(label).forEach((file, internal) -> fileId.put(internal, file));
     String binary = System.getProperty("n2v.cli");
     assertTrue(binary != null && Files.isExecutable(Path.of(binary)),
         "n2v CLI not found at '" + binary + "': build it or pass -Dn2v.cli=PATH");
@@ -140,7 +174,9 @@ class CliParityTest {
     assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the CLI finished");
     String log = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, process.exitValue(), "n2v embed failed: " + log);
-    return readBinary(output);
+    Map<Long, float[]> out = new TreeMap<>();
+    readBinary(output).forEach((internal, v) -> out.put(fileId.get(internal), v));
+    return out;
   }
 
   /** word2vec binary: "<count> <dims>\n", then per row "<id> " + dims LE float32 + "\n". */
