@@ -154,8 +154,9 @@ absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
 void PrintSummary(const Communicator& comm, const distributed::PartitionedGraph& graph,
                   const distributed::DistributedEmbedStats& s, const MpiEmbedFlags& f,
                   double load_seconds, double total_seconds) {
-  std::vector<uint64_t> sums = {s.walks.migrations, s.walks.arc_queries,
-                                s.bytes_sent};
+  std::vector<uint64_t> sums = {s.walks.steps,       s.walks.migrations,
+                                s.walks.arc_queries, s.bytes_sent,
+                                s.share_bytes_sent,  s.ring_bytes_sent};
   if (!comm.SumAll(std::span<uint64_t>(sums)).ok() || comm.rank() != 0 ||
       f.embed.quiet) {
     return;
@@ -169,20 +170,31 @@ void PrintSummary(const Communicator& comm, const distributed::PartitionedGraph&
                load_seconds, g.max_memory_bytes / 1048576.0,
                s.max_model_bytes / 1048576.0);
   std::string losses;
-  for (double l : s.loss_per_epoch) absl::StrAppend(&losses, losses.empty() ? "" : " ", absl::SixDigits(l));
+  for (double l : s.loss_per_epoch) {
+    absl::StrAppend(&losses, losses.empty() ? "" : " ", absl::SixDigits(l));
+  }
   std::fprintf(stderr,
                "n2v-mpi: counted in %.2f s, trained in %.2f s (rank 0: walks %.2f s, "
-               "sharing %.2f s, preparing %.2f s, updates %.2f s, ring %.2f s; %llu "
-               "pairs, loss per epoch %s); %llu migrations, %llu remote arc tests, "
-               "%.1f MiB sent; %.2f s in all\n",
+               "sharing %.2f s, preparing %.2f s, updates %.2f s, ring %.2f s); %llu "
+               "pairs, loss per epoch %s; %.2f s in all\n",
                s.count_seconds, s.train_seconds,
                s.train_seconds - s.share_seconds - s.prepare_seconds -
                    s.update_seconds - s.ring_seconds,
                s.share_seconds, s.prepare_seconds, s.update_seconds, s.ring_seconds,
                static_cast<unsigned long long>(s.trained_pairs), losses.c_str(),
-               static_cast<unsigned long long>(sums[0]),
-               static_cast<unsigned long long>(sums[1]), sums[2] / 1048576.0,
                total_seconds);
+  const uint64_t walk_bytes = sums[3] - sums[4] - sums[5];
+  std::fprintf(stderr,
+               "n2v-mpi: sent %.1f MiB: walks %.1f MiB (%llu steps in training, %llu "
+               "migrations, %llu remote arc tests), sharing walks %.1f MiB, context "
+               "blocks %.1f MiB (%.2f bytes per trained pair)\n",
+               sums[3] / 1048576.0, walk_bytes / 1048576.0,
+               static_cast<unsigned long long>(sums[0]),
+               static_cast<unsigned long long>(sums[1]),
+               static_cast<unsigned long long>(sums[2]), sums[4] / 1048576.0,
+               sums[5] / 1048576.0,
+               s.trained_pairs == 0 ? 0.0
+                                    : static_cast<double>(sums[4] + sums[5]) / s.trained_pairs);
 }
 
 absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
@@ -217,7 +229,8 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
   N2V_ASSIGN_OR_RETURN(
       distributed::DistributedEmbedResult result,
       distributed::EmbedDistributed(
-          comm, graph, {.embed = o, .walks_per_wave = f.walks_per_wave}, FlagNames()));
+          comm, graph, {.embed = o, .walks_per_wave = f.walks_per_wave, .control = {}},
+          FlagNames()));
   N2V_RETURN_IF_ERROR(
       WriteVectors(comm, f, result.embeddings, graph.stats().num_nodes));
   PrintSummary(comm, graph, result.stats, f, load_seconds, seconds());

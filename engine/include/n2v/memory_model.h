@@ -49,8 +49,8 @@ EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
 
 // A distributed run (n2v/distributed/): the model bytes a rank holding
 // `owned_rows` nodes needs when the largest rank holds `largest_rows`: its
-// input rows, counts and keep probabilities, and the context block it
-// holds, twice more while a block moves around the ring.
+// input rows, counts and keep probabilities, the context block it holds
+// and the one arriving while blocks move around the ring.
 uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
                                uint32_t dimensions);
 

@@ -187,6 +187,20 @@ absl::Status Communicator::Broadcast(std::string* bytes, int root) const {
 
 absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
                                                 int from) const {
+  std::string received;
+  if (absl::Status s = ShiftInto({bytes.data(), bytes.size()}, to, from,
+                                      [&](uint64_t size) {
+                                        received.resize(size);
+                                        return received.data();
+                                      });
+      !s.ok()) {
+    return s;
+  }
+  return received;
+}
+
+absl::Status Communicator::ShiftInto(std::span<const char> bytes, int to, int from,
+                                     absl::FunctionRef<char*(uint64_t size)> receive) const {
   constexpr int kShiftTag = 7001;
   constexpr uint64_t kPiece = uint64_t{1} << 30;
   uint64_t size = bytes.size(), incoming = 0;
@@ -197,7 +211,7 @@ absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
       !s.ok()) {
     return s;
   }
-  std::string received(incoming, '\0');
+  char* into = receive(incoming);
   // The same number of pieces on every rank, so each send has its receive.
   std::vector<uint64_t> largest = {std::max(size, incoming)};
   if (absl::Status s = MaxAll(std::span<uint64_t>(largest)); !s.ok()) return s;
@@ -206,17 +220,16 @@ absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
     const int recv =
         static_cast<int>(std::min(kPiece, incoming > at ? incoming - at : 0));
     if (absl::Status s = Check(
-            MPI_Sendrecv(bytes.data() + std::min<uint64_t>(at, size), send, MPI_BYTE,
-                         to, kShiftTag, received.data() + std::min<uint64_t>(at, incoming),
-                         recv, MPI_BYTE, from, kShiftTag, MPI_COMM_WORLD,
-                         MPI_STATUS_IGNORE),
+            MPI_Sendrecv(bytes.data() + std::min<uint64_t>(at, size), send, MPI_BYTE, to,
+                         kShiftTag, into + std::min<uint64_t>(at, incoming), recv,
+                         MPI_BYTE, from, kShiftTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
             "MPI_Sendrecv");
         !s.ok()) {
       return s;
     }
   }
   if (to != rank_) *bytes_sent_ += size;
-  return received;
+  return absl::OkStatus();
 }
 
 absl::Status Communicator::BroadcastPatiently(std::string* bytes, int root) const {

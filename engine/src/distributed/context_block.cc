@@ -1,7 +1,9 @@
-// ContextBlock: construction, negatives, bytes.
+// ContextBlock: layout, construction, negatives.
 #include "distributed/context_block.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "internal/alias_table.h"
@@ -16,77 +18,78 @@ struct Header {
   uint32_t unused;
 };
 
+// The header takes one cache line, so the vectors start 64-byte aligned.
+constexpr size_t kHeaderFloats = 16;
+
+Header HeaderOf(const AlignedFloats& storage) {
+  Header h;
+  std::memcpy(&h, storage.data(), sizeof h);
+  return h;
+}
+
 }  // namespace
 
-ContextBlock::ContextBlock(int owner, uint32_t stride, std::span<const double> noise)
-    : owner_(owner),
-      rows_(static_cast<uint32_t>(noise.size())),
-      stride_(stride),
-      vectors_(size_t{rows_} * stride),
-      prob_(rows_),
-      alias_(rows_) {
-  std::fill(vectors_.data(), vectors_.data() + vectors_.size(), 0.0f);
-  if (rows_ == 0) return;
+uint64_t ContextBlock::BytesFor(uint64_t rows, uint32_t stride) {
+  return (kHeaderFloats + rows * stride + 2 * rows) * sizeof(float);
+}
+
+ContextBlock::ContextBlock(int owner, uint32_t stride, std::span<const double> noise) {
+  const auto rows = static_cast<uint32_t>(noise.size());
+  storage_ = AlignedFloats(BytesFor(rows, stride) / sizeof(float));
+  std::fill(storage_.data(), storage_.data() + storage_.size(), 0.0f);
+  const Header header{owner, rows, stride, 0};
+  std::memcpy(storage_.data(), &header, sizeof header);
+  Locate();
+  if (rows == 0) return;
   double sum = 0;
   for (double w : noise) sum += w;
   std::vector<double> weights(noise.begin(), noise.end());
   if (sum <= 0) std::fill(weights.begin(), weights.end(), 1.0);
   internal::AliasScratch scratch;
-  internal::BuildAlias(std::span<const double>(weights), prob_.data(), alias_.data(),
-                       scratch);
+  internal::BuildAlias(std::span<const double>(weights), const_cast<float*>(prob_),
+                       const_cast<uint32_t*>(alias_), scratch);
 }
+
+ContextBlock::ContextBlock(AlignedFloats storage) : storage_(std::move(storage)) {
+  Locate();
+}
+
+void ContextBlock::Locate() {
+  const Header h = HeaderOf(storage_);
+  stride_ = h.stride;
+  vectors_ = storage_.data() + kHeaderFloats;
+  prob_ = vectors_ + size_t{h.rows} * h.stride;
+  alias_ = reinterpret_cast<const uint32_t*>(prob_ + h.rows);
+}
+
+int ContextBlock::owner() const { return HeaderOf(storage_).owner; }
+uint32_t ContextBlock::rows() const { return HeaderOf(storage_).rows; }
 
 uint32_t ContextBlock::SampleNegative(Rng& rng) const {
-  return internal::SampleAlias(prob_.data(), alias_.data(), rows_, rng);
+  return internal::SampleAlias(prob_, alias_, rows(), rng);
 }
 
-uint64_t ContextBlock::MemoryBytes() const {
-  return vectors_.size() * sizeof(float) + prob_.size() * sizeof(float) +
-         alias_.size() * sizeof(uint32_t);
+std::span<const char> ContextBlock::bytes() const {
+  return {reinterpret_cast<const char*>(storage_.data()),
+          storage_.size() * sizeof(float)};
 }
 
-std::string ContextBlock::Serialize() const {
-  std::string out;
-  const Header header{owner_, rows_, stride_, 0};
-  out.reserve(sizeof header + MemoryBytes());
-  out.append(reinterpret_cast<const char*>(&header), sizeof header);
-  out.append(reinterpret_cast<const char*>(vectors_.data()),
-             vectors_.size() * sizeof(float));
-  out.append(reinterpret_cast<const char*>(prob_.data()), prob_.size() * sizeof(float));
-  out.append(reinterpret_cast<const char*>(alias_.data()),
-             alias_.size() * sizeof(uint32_t));
-  return out;
+AlignedFloats ContextBlock::Room(uint64_t size) {
+  return AlignedFloats((size + sizeof(float) - 1) / sizeof(float));
 }
 
-absl::StatusOr<ContextBlock> ContextBlock::Parse(std::string_view bytes) {
-  Header header;
-  if (bytes.size() < sizeof header) {
-    return absl::InternalError("context block: truncated header");
+absl::StatusOr<ContextBlock> ContextBlock::FromBytes(AlignedFloats storage,
+                                                     uint64_t size) {
+  if (size < kHeaderFloats * sizeof(float)) {
+    return absl::InternalError(absl::StrCat("context block: ", size, " bytes"));
   }
-  std::memcpy(&header, bytes.data(), sizeof header);
-  const size_t vector_bytes = size_t{header.rows} * header.stride * sizeof(float);
-  const size_t expected =
-      sizeof header + vector_bytes + size_t{header.rows} * (sizeof(float) + sizeof(uint32_t));
-  if (bytes.size() != expected) {
-    return absl::InternalError(absl::StrCat("context block of rank ", header.owner,
-                                            ": ", bytes.size(), " bytes, expected ",
-                                            expected));
+  const Header h = HeaderOf(storage);
+  if (size != BytesFor(h.rows, h.stride)) {
+    return absl::InternalError(absl::StrCat("context block of rank ", h.owner, ": ", size,
+                                            " bytes, expected ",
+                                            BytesFor(h.rows, h.stride)));
   }
-  ContextBlock block;
-  block.owner_ = header.owner;
-  block.rows_ = header.rows;
-  block.stride_ = header.stride;
-  block.vectors_ = AlignedFloats(size_t{header.rows} * header.stride);
-  block.prob_.resize(header.rows);
-  block.alias_.resize(header.rows);
-  const char* at = bytes.data() + sizeof header;
-  if (header.rows == 0) return block;
-  std::memcpy(block.vectors_.data(), at, vector_bytes);
-  at += vector_bytes;
-  std::memcpy(block.prob_.data(), at, header.rows * sizeof(float));
-  at += header.rows * sizeof(float);
-  std::memcpy(block.alias_.data(), at, header.rows * sizeof(uint32_t));
-  return block;
+  return ContextBlock(std::move(storage));
 }
 
 }  // namespace n2v::distributed

@@ -1,14 +1,13 @@
 // ContextBlock: one rank's context (output) vectors with the noise law of
 // its nodes, the unit that travels around the ring in distributed
-// training.
+// training. It lives in one aligned buffer that is sent as it is, so a
+// rank holds at most two blocks: the one it trains with (and sends on) and
+// the one arriving.
 #ifndef N2V_DISTRIBUTED_CONTEXT_BLOCK_H_
 #define N2V_DISTRIBUTED_CONTEXT_BLOCK_H_
 
 #include <cstdint>
 #include <span>
-#include <string>
-#include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "n2v/embeddings.h"
@@ -19,28 +18,34 @@ namespace n2v::distributed {
 class ContextBlock {
  public:
   ContextBlock() = default;
-  // Zero vectors for `rows` nodes of rank `owner`, negatives drawn in
-  // proportion to `noise` (uniformly when it sums to 0).
+  // Zero vectors for noise.size() nodes of rank `owner`, negatives drawn
+  // in proportion to `noise` (uniformly when it sums to 0).
   ContextBlock(int owner, uint32_t stride, std::span<const double> noise);
 
-  int owner() const { return owner_; }
-  uint32_t rows() const { return rows_; }
-  float* row(uint32_t r) { return vectors_.data() + size_t{r} * stride_; }
+  int owner() const;
+  uint32_t rows() const;
+  float* row(uint32_t r) { return vectors_ + size_t{r} * stride_; }
   // A row drawn from the block's noise law.
   uint32_t SampleNegative(Rng& rng) const;
-  uint64_t MemoryBytes() const;
 
-  // The block as bytes, and back (the same binary on every rank).
-  std::string Serialize() const;
-  static absl::StatusOr<ContextBlock> Parse(std::string_view bytes);
+  // The whole block, as sent.
+  std::span<const char> bytes() const;
+  // Room for a block of `size` bytes, to receive into, and the block made
+  // of what arrived there. Internal when the bytes are not a block.
+  static AlignedFloats Room(uint64_t size);
+  static absl::StatusOr<ContextBlock> FromBytes(AlignedFloats storage, uint64_t size);
+  // Bytes a block of `rows` rows of `stride` floats takes.
+  static uint64_t BytesFor(uint64_t rows, uint32_t stride);
 
  private:
-  int owner_ = 0;
-  uint32_t rows_ = 0;
+  explicit ContextBlock(AlignedFloats storage);
+  void Locate();
+
+  AlignedFloats storage_;  // header (one 64-byte line), vectors, prob, alias
   uint32_t stride_ = 0;
-  AlignedFloats vectors_;
-  std::vector<float> prob_;
-  std::vector<uint32_t> alias_;
+  float* vectors_ = nullptr;
+  const float* prob_ = nullptr;
+  const uint32_t* alias_ = nullptr;
 };
 
 }  // namespace n2v::distributed

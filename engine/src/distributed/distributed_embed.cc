@@ -143,8 +143,6 @@ class RingTrainer {
   absl::Status TrainWave(const KeptWalks& kept,
                          const std::vector<std::vector<Centre>>& centres,
                          uint64_t wave, uint64_t waves, LossSum& loss);
-  ContextBlock& held() { return held_; }
-  uint64_t peak_block_bytes() const { return peak_block_bytes_; }
 
  private:
   // The pairs of `centres` (all in the held block) whose context is ours.
@@ -158,7 +156,6 @@ class RingTrainer {
   Embeddings& input_;
   ContextBlock held_;
   DistributedEmbedStats& stats_;
-  uint64_t peak_block_bytes_ = 0;
 };
 
 absl::Status RingTrainer::TrainWave(const KeptWalks& kept,
@@ -171,7 +168,9 @@ absl::Status RingTrainer::TrainWave(const KeptWalks& kept,
     TrainBlock(kept, centres[held_.owner()], wave, from, 1.0 / ranks / waves, loss);
     stats_.update_seconds += Seconds(started);
     started = std::chrono::steady_clock::now();
+    const uint64_t sent_before = comm_.bytes_sent();
     if (ranks > 1) N2V_RETURN_IF_ERROR(PassBlockOn());
+    stats_.ring_bytes_sent += comm_.bytes_sent() - sent_before;
     stats_.ring_seconds += Seconds(started);
   }
   return absl::OkStatus();
@@ -246,13 +245,15 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
 
 absl::Status RingTrainer::PassBlockOn() {
   const int ranks = comm_.size();
-  const std::string bytes = held_.Serialize();
-  N2V_ASSIGN_OR_RETURN(std::string received,
-                       comm_.Shift(bytes, (comm_.rank() + ranks - 1) % ranks,
-                                   (comm_.rank() + 1) % ranks));
-  peak_block_bytes_ =
-      std::max<uint64_t>(peak_block_bytes_, bytes.size() + 2 * received.size());
-  N2V_ASSIGN_OR_RETURN(held_, ContextBlock::Parse(received));
+  AlignedFloats arriving;
+  uint64_t arriving_size = 0;
+  N2V_RETURN_IF_ERROR(comm_.ShiftInto(held_.bytes(), (comm_.rank() + ranks - 1) % ranks,
+                                      (comm_.rank() + 1) % ranks, [&](uint64_t size) {
+                                        arriving_size = size;
+                                        arriving = ContextBlock::Room(size);
+                                        return reinterpret_cast<char*>(arriving.data());
+                                      }));
+  N2V_ASSIGN_OR_RETURN(held_, ContextBlock::FromBytes(std::move(arriving), arriving_size));
   return absl::OkStatus();
 }
 
@@ -378,7 +379,9 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
         [&](const DistributedWalkBlock& block) -> absl::Status {
           const uint64_t wave = epoch * block.waves + block.wave;
           auto phase = std::chrono::steady_clock::now();
+          const uint64_t sent_before = comm.bytes_sent();
           N2V_ASSIGN_OR_RETURN(std::vector<std::string> shared, ShareWave(comm, block));
+          stats.share_bytes_sent += comm.bytes_sent() - sent_before;
           stats.share_seconds += Seconds(phase);
           phase = std::chrono::steady_clock::now();
           const KeptWalks kept = Subsample(shared, o.seed, wave, o.subsample > 0);

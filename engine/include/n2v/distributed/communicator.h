@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 
 namespace n2v::distributed {
@@ -74,6 +75,10 @@ class Communicator {
   // Collective around a ring: sends `bytes` to rank `to` and returns what
   // rank `from` sent this rank (any size; large buffers go in pieces).
   absl::StatusOr<std::string> Shift(std::string_view bytes, int to, int from) const;
+  // Shift into a buffer the caller provides once it knows the size:
+  // `receive(size)` returns where `size` bytes from rank `from` go.
+  absl::Status ShiftInto(std::span<const char> bytes, int to, int from,
+                         absl::FunctionRef<char*(uint64_t size)> receive) const;
   // Point to point, for a rank that serves another's requests.
   absl::Status Send(int to, int tag, std::string_view bytes) const;
   absl::StatusOr<std::string> Receive(int from, int tag) const;

@@ -69,6 +69,10 @@ struct DistributedEmbedStats {
   uint64_t model_bytes = 0;      // this rank: vectors, tables, the block in flight
   uint64_t max_model_bytes = 0;  // the largest rank's
   uint64_t bytes_sent = 0;       // this rank, whole run
+  // Of which: sharing waves' walks, and passing context blocks on (the
+  // rest moves walkers and answers arc tests).
+  uint64_t share_bytes_sent = 0;
+  uint64_t ring_bytes_sent = 0;
 };
 
 struct DistributedEmbedResult {
