@@ -89,6 +89,7 @@ class WaveRunner {
   // then in fragments() by home rank.
   absl::Status Run(std::vector<Resident> residents);
   std::vector<std::string>& fragments() { return fragments_; }
+  bool assembles() const { return annotations_.assemble; }
 
  private:
   // Steps `r` as far as this rank can take it.
@@ -132,12 +133,13 @@ Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
   }
   Rng rng = Rng::FromState(s.rng);
   Outcome outcome = Outcome::kDone;
+  // The previous node in this graph: looked up once, then the node left.
+  NodeIndex t = kNoNode;
+  if (s.length >= 2) {
+    if (auto found = g.ids().Find(s.prev)) t = *found;
+  }
   while (s.length < walk_length) {
     const bool has_previous = s.length >= 2;
-    NodeIndex t = kNoNode;
-    if (has_previous) {
-      if (auto found = g.ids().Find(s.prev)) t = *found;
-    }
     const bool arcs_of_t_here = t != kNoNode && graph_.owns(t);
     NodeIndex next = kNoNode;
     auto result = r.resume
@@ -160,6 +162,7 @@ Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
       break;
     }
     taken.push_back(Record(s, s.length - 1, next));
+    t = v;
     v = next;
   }
   s.rng = rng.state();
@@ -196,7 +199,7 @@ absl::StatusOr<std::vector<Resident>> WaveRunner::Exchange(
     Resident& r = residents[i];
     for (const Fragment& f : results[i].taken) {
       stats_->steps += f.position > 0;
-      AppendPod(fragments_[r.state.home_rank], f);
+      if (annotations_.assemble) AppendPod(fragments_[r.state.home_rank], f);
     }
     if (results[i].outcome == Outcome::kMigrate) {
       AppendPod(walkers[graph_.owner(r.state.cur)], r.state);
@@ -309,7 +312,8 @@ std::vector<Resident> StartWave(const std::vector<int64_t>& starts, size_t begin
     s.rng = WalkRng(seed, s.cur, round).state();
     s.home_index = static_cast<uint32_t>(k);
     s.home_rank = rank;
-    AppendPod(runner.fragments()[rank], runner.Record(s, 0, *local.ids().Find(s.cur)));
+    const Fragment first = runner.Record(s, 0, *local.ids().Find(s.cur));
+    if (runner.assembles()) AppendPod(runner.fragments()[rank], first);
   }
   return residents;
 }
@@ -371,10 +375,12 @@ absl::Status GenerateDistributedWalks(
       std::vector<Resident> residents = StartWave(
           starts, begin, end, round, options.seed, comm.rank(), graph.local(), runner);
       N2V_RETURN_IF_ERROR(runner.Run(std::move(residents)));
-      std::vector<std::string> received;
-      N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
-      DistributedWalkBlock block =
-          AssembleWave(received, end - begin, options.walk.walk_length);
+      DistributedWalkBlock block;
+      if (annotations.assemble) {
+        std::vector<std::string> received;
+        N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
+        block = AssembleWave(received, end - begin, options.walk.walk_length);
+      }
       block.wave = wave++;
       block.waves = waves;
       N2V_RETURN_IF_ERROR(sink(block));

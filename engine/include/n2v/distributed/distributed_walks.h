@@ -45,6 +45,9 @@ struct WalkAnnotations {
   // When set, each occurrence of a node this rank owns adds 1 to its row's
   // count here (owned_nodes entries).
   std::vector<uint64_t>* counts = nullptr;
+  // False: only count; the walks are not sent home, and `sink` gets empty
+  // blocks (still once per wave).
+  bool assemble = true;
 };
 
 // One wave's walks that start at this rank's nodes, with, for each node,

@@ -1,0 +1,153 @@
+// RingTrainer: the steps of a wave, and a block's updates as a two-stage
+// pipeline: while one centre trains, the rows of the next are prefetched.
+// A rank trains only the contexts it owns, so each centre's output rows
+// serve fewer pairs than on one machine; overlapping their fetches with
+// the previous centre's arithmetic wins most of that back.
+#include "distributed/ring_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include "internal/parallel.h"
+#include "internal/train_context.h"
+#include "n2v/random.h"
+#include "n2v/status_macros.h"
+
+namespace n2v::distributed {
+namespace {
+
+using internal::LossSum;
+
+// Centres a training task takes at once.
+constexpr size_t kCentresPerChunk = 256;
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
+      .count();
+}
+
+void PrefetchRow(const float* row, uint32_t stride) {
+  for (uint32_t i = 0; i < stride; i += 16) __builtin_prefetch(row + i, 1, 3);
+}
+
+// One centre's work: its window's contexts that are ours, and its output
+// rows (the centre, then its negatives from the held block).
+struct CentreWork {
+  std::vector<float*> inputs;
+  std::vector<float*> outputs;
+  bool sampled = false;  // its loss is computed
+};
+
+}  // namespace
+
+absl::Status RingTrainer::TrainWave(const KeptWalks& kept,
+                                    const std::vector<std::vector<Centre>>& centres,
+                                    uint64_t wave, uint64_t waves, LossSum& loss) {
+  const int ranks = comm_.size();
+  for (int step = 0; step < ranks; ++step) {
+    const double from = (wave + static_cast<double>(step) / ranks) / waves;
+    auto started = std::chrono::steady_clock::now();
+    TrainBlock(kept, centres[held_.owner()], wave, from, 1.0 / ranks / waves, loss);
+    stats_.update_seconds += Seconds(started);
+    started = std::chrono::steady_clock::now();
+    const uint64_t sent_before = comm_.bytes_sent();
+    if (ranks > 1) N2V_RETURN_IF_ERROR(PassBlockOn());
+    stats_.ring_bytes_sent += comm_.bytes_sent() - sent_before;
+    stats_.ring_seconds += Seconds(started);
+  }
+  return absl::OkStatus();
+}
+
+void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& centres,
+                             uint64_t wave, double progress_from,
+                             double progress_span, LossSum& loss) {
+  const EmbedOptions& o = options_;
+  const uint32_t stride = input_.stride();
+  const int me = comm_.rank();
+  const int threads = o.deterministic ? 1 : o.num_threads;
+  // Fills `work` for centre c: the same draws on every rank (its stream is
+  // named by the wave and the centre), whichever contexts are ours.
+  auto plan = [&](size_t c, CentreWork& work) {
+    work.inputs.clear();
+    work.outputs.clear();
+    const Centre& centre = centres[c];
+    const uint64_t begin = kept.begin[centre.walk];
+    const auto length = static_cast<uint32_t>(kept.begin[centre.walk + 1] - begin);
+    Rng rng(DeriveSeed(DeriveSeed(o.seed, internal::kTrainStream, wave), centre.walk,
+                       centre.position));
+    const uint32_t reach = o.shrink_window ? 1 + rng.Below(o.window) : o.window;
+    const uint32_t lo = centre.position > reach ? centre.position - reach : 0;
+    const uint32_t hi = std::min(length, centre.position + reach + 1);
+    for (uint32_t j = lo; j < hi; ++j) {
+      const WaveNode& context = kept.nodes[begin + j];
+      if (j == centre.position || context.owner != me) continue;
+      work.inputs.push_back(input_.mutable_data() + size_t{context.row} * stride);
+    }
+    if (work.inputs.empty()) return;
+    const uint32_t centre_row = kept.nodes[begin + centre.position].row;
+    work.outputs.push_back(held_.row(centre_row));
+    for (uint32_t k = 0; k < o.negatives; ++k) {
+      const uint32_t negative = held_.SampleNegative(rng);
+      if (negative != centre_row) work.outputs.push_back(held_.row(negative));
+    }
+    work.sampled = (centre.walk + centre.position) % internal::kLossSampleEvery == 0;
+    for (const float* row : work.inputs) PrefetchRow(row, stride);
+    for (const float* row : work.outputs) PrefetchRow(row, stride);
+  };
+  auto train = [&](size_t c, const CentreWork& work, std::vector<float>& g, LossSum& l) {
+    if (work.inputs.empty()) return;
+    const double progress = progress_from + progress_span * c / centres.size();
+    const float lr = static_cast<float>(std::max<double>(
+        o.min_learning_rate,
+        o.initial_learning_rate -
+            (static_cast<double>(o.initial_learning_rate) - o.min_learning_rate) *
+                progress));
+    for (float* in : work.inputs) {
+      internal::SgnsPairUpdate(in, const_cast<float* const*>(work.outputs.data()),
+                               static_cast<uint32_t>(work.outputs.size()), lr, stride,
+                               g.data(), work.sampled ? &l : nullptr);
+      ++l.trained_pairs;
+    }
+  };
+  std::vector<LossSum> chunk_loss((centres.size() + kCentresPerChunk - 1) /
+                                  kCentresPerChunk);
+  auto train_chunk = [&](size_t chunk) {
+    CentreWork current, next;
+    std::vector<float> g(1 + o.negatives);
+    const size_t first = chunk * kCentresPerChunk;
+    const size_t end = std::min(centres.size(), first + kCentresPerChunk);
+    if (first < end) plan(first, next);
+    for (size_t c = first; c < end; ++c) {
+      std::swap(current, next);
+      if (c + 1 < end) plan(c + 1, next);
+      train(c, current, g, chunk_loss[chunk]);
+    }
+  };
+  if (threads == 1) {
+    // In order: the same bits on every run.
+    for (size_t chunk = 0; chunk < chunk_loss.size(); ++chunk) train_chunk(chunk);
+  } else {
+    internal::RunInArena(threads, [&] {
+      tbb::parallel_for(size_t{0}, chunk_loss.size(), train_chunk);
+    });
+  }
+  for (const LossSum& l : chunk_loss) loss.Add(l);
+}
+
+absl::Status RingTrainer::PassBlockOn() {
+  const int ranks = comm_.size();
+  AlignedFloats arriving;
+  uint64_t arriving_size = 0;
+  N2V_RETURN_IF_ERROR(comm_.ShiftInto(held_.bytes(), (comm_.rank() + ranks - 1) % ranks,
+                                      (comm_.rank() + 1) % ranks, [&](uint64_t size) {
+                                        arriving_size = size;
+                                        arriving = ContextBlock::Room(size);
+                                        return reinterpret_cast<char*>(arriving.data());
+                                      }));
+  N2V_ASSIGN_OR_RETURN(held_, ContextBlock::FromBytes(std::move(arriving), arriving_size));
+  return absl::OkStatus();
+}
+
+}  // namespace n2v::distributed

@@ -1,0 +1,53 @@
+// RingTrainer: this rank's skip-gram updates in distributed training. It
+// holds the input rows of its own nodes and one context block at a time;
+// in each of a wave's P steps it trains the (context, centre) pairs whose
+// context is its own and whose centre lies in the block it holds, then
+// passes the block one rank down the ring, so no row is ever written by
+// two ranks at once.
+#ifndef N2V_DISTRIBUTED_RING_TRAINER_H_
+#define N2V_DISTRIBUTED_RING_TRAINER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "distributed/context_block.h"
+#include "distributed/wave_corpus.h"
+#include "internal/sgns_kernel.h"
+#include "n2v/distributed/communicator.h"
+#include "n2v/distributed/distributed_embed.h"
+#include "n2v/embed_options.h"
+#include "n2v/embeddings.h"
+
+namespace n2v::distributed {
+
+class RingTrainer {
+ public:
+  RingTrainer(const Communicator& comm, const EmbedOptions& options,
+              Embeddings& input, ContextBlock own, DistributedEmbedStats& stats)
+      : comm_(comm), options_(options), input_(input), held_(std::move(own)),
+        stats_(stats) {}
+
+  // One wave: P steps, after which every block is home again. `wave` of
+  // `waves` (over all epochs) sets the learning rate.
+  absl::Status TrainWave(const KeptWalks& kept,
+                         const std::vector<std::vector<Centre>>& centres,
+                         uint64_t wave, uint64_t waves, internal::LossSum& loss);
+
+ private:
+  // The pairs of `centres` (all in the held block) whose context is ours.
+  void TrainBlock(const KeptWalks& kept, const std::vector<Centre>& centres,
+                  uint64_t wave, double progress_from, double progress_span,
+                  internal::LossSum& loss);
+  absl::Status PassBlockOn();
+
+  const Communicator& comm_;
+  const EmbedOptions& options_;
+  Embeddings& input_;
+  ContextBlock held_;
+  DistributedEmbedStats& stats_;
+};
+
+}  // namespace n2v::distributed
+
+#endif  // N2V_DISTRIBUTED_RING_TRAINER_H_
