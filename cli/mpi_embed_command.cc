@@ -35,7 +35,7 @@ using distributed::Communicator;
 struct MpiEmbedFlags {
   EmbedFlags embed;
   bool output_parts = false;
-  uint64_t walks_per_wave = 1 << 16;
+  uint64_t walks_per_wave = 1 << 14;
   std::string memory_per_rank;  // a byte size; empty: no limit
   uint64_t memory_per_rank_bytes = 0;
 };

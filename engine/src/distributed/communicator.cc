@@ -121,6 +121,36 @@ absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
   return absl::OkStatus();
 }
 
+absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
+                                     std::vector<size_t>* offsets) const {
+  if (mine.size() > static_cast<size_t>(INT_MAX)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "rank ", rank_, " would share ", mine.size(), " bytes at once (at most 2 GiB)"));
+  }
+  int size = static_cast<int>(mine.size());
+  std::vector<int> sizes(size_);
+  if (absl::Status s = Check(MPI_Allgather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT,
+                                           MPI_COMM_WORLD),
+                             "MPI_Allgather");
+      !s.ok()) {
+    return s;
+  }
+  std::vector<int> displacements(size_);
+  offsets->assign(size_ + 1, 0);
+  for (int r = 0; r < size_; ++r) (*offsets)[r + 1] = (*offsets)[r] + sizes[r];
+  if (offsets->back() > static_cast<size_t>(INT_MAX)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "rank ", rank_, " would receive ", offsets->back(),
+        " bytes in one exchange (at most 2 GiB)"));
+  }
+  for (int r = 0; r < size_; ++r) displacements[r] = static_cast<int>((*offsets)[r]);
+  all->resize(offsets->back());
+  *bytes_sent_ += mine.size() * (size_ - 1);
+  return Check(MPI_Allgatherv(mine.data(), size, MPI_BYTE, all->data(), sizes.data(),
+                              displacements.data(), MPI_BYTE, MPI_COMM_WORLD),
+               "MPI_Allgatherv");
+}
+
 absl::Status Communicator::SumAll(std::span<uint64_t> values) const {
   return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
                              static_cast<int>(values.size()), MPI_UINT64_T,

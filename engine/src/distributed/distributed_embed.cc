@@ -174,12 +174,12 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
           const uint64_t wave = epoch * block.waves + block.wave;
           auto phase = std::chrono::steady_clock::now();
           const uint64_t sent_before = comm.bytes_sent();
-          N2V_ASSIGN_OR_RETURN(std::vector<std::string> shared, ShareWave(comm, block));
+          N2V_ASSIGN_OR_RETURN(SharedWave shared, ShareWave(comm, block));
           stats.share_bytes_sent += comm.bytes_sent() - sent_before;
           stats.share_seconds += Seconds(phase);
           phase = std::chrono::steady_clock::now();
           const KeptWalks kept = Subsample(shared, o.seed, wave, o.subsample > 0);
-          shared.clear();
+          shared = {};
           const auto centres = CentresByOwner(kept, comm.size());
           stats.prepare_seconds += Seconds(phase);
           N2V_RETURN_IF_ERROR(

@@ -318,25 +318,32 @@ std::vector<Resident> StartWave(const std::vector<int64_t>& starts, size_t begin
   return residents;
 }
 
-// The wave's walks from the fragments its home rank received.
+// The wave's walks from the fragments its home rank received: lengths
+// first, then each node straight into its place.
 DistributedWalkBlock AssembleWave(const std::vector<std::string>& received,
-                                  uint64_t count, uint32_t walk_length) {
-  std::vector<Fragment> dense(count * walk_length);
+                                  uint64_t count) {
   DistributedWalkBlock block;
   block.lengths.assign(count, 0);
   for (const std::string& bytes : received) {
-    for (const Fragment& f : ReadPods<Fragment>(bytes)) {
-      dense[uint64_t{f.home_index} * walk_length + f.position] = f;
-      block.lengths[f.home_index] =
-          std::max(block.lengths[f.home_index], f.position + 1);
+    for (size_t at = 0; at + sizeof(Fragment) <= bytes.size(); at += sizeof(Fragment)) {
+      Fragment f;
+      std::memcpy(&f, bytes.data() + at, sizeof f);
+      block.lengths[f.home_index] = std::max(block.lengths[f.home_index], f.position + 1);
     }
   }
-  for (uint64_t k = 0; k < count; ++k) {
-    for (uint32_t i = 0; i < block.lengths[k]; ++i) {
-      const Fragment& f = dense[k * walk_length + i];
-      block.nodes.push_back(f.node);
-      block.rows.push_back(f.row);
-      block.keep.push_back(f.keep);
+  std::vector<uint64_t> start(count + 1, 0);
+  for (uint64_t k = 0; k < count; ++k) start[k + 1] = start[k] + block.lengths[k];
+  block.nodes.resize(start[count]);
+  block.rows.resize(start[count]);
+  block.keep.resize(start[count]);
+  for (const std::string& bytes : received) {
+    for (size_t at = 0; at + sizeof(Fragment) <= bytes.size(); at += sizeof(Fragment)) {
+      Fragment f;
+      std::memcpy(&f, bytes.data() + at, sizeof f);
+      const uint64_t i = start[f.home_index] + f.position;
+      block.nodes[i] = f.node;
+      block.rows[i] = f.row;
+      block.keep[i] = f.keep;
     }
   }
   return block;
@@ -379,7 +386,7 @@ absl::Status GenerateDistributedWalks(
       if (annotations.assemble) {
         std::vector<std::string> received;
         N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
-        block = AssembleWave(received, end - begin, options.walk.walk_length);
+        block = AssembleWave(received, end - begin);
       }
       block.wave = wave++;
       block.waves = waves;

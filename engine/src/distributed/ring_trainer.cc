@@ -23,6 +23,10 @@ using internal::LossSum;
 // Centres a training task takes at once.
 constexpr size_t kCentresPerChunk = 256;
 
+// Rows are prefetched only when the rank's rows and block outgrow the
+// caches; below this they are there already and prefetching only costs.
+constexpr uint64_t kPrefetchAboveBytes = uint64_t{16} << 20;
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
       .count();
@@ -67,6 +71,8 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
   const uint32_t stride = input_.stride();
   const int me = comm_.rank();
   const int threads = o.deterministic ? 1 : o.num_threads;
+  const bool prefetch =
+      (input_.size() + uint64_t{held_.rows()}) * stride * sizeof(float) > kPrefetchAboveBytes;
   // Fills `work` for centre c: the same draws on every rank (its stream is
   // named by the wave and the centre), whichever contexts are ours.
   auto plan = [&](size_t c, CentreWork& work) {
@@ -93,6 +99,7 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
       if (negative != centre_row) work.outputs.push_back(held_.row(negative));
     }
     work.sampled = (centre.walk + centre.position) % internal::kLossSampleEvery == 0;
+    if (!prefetch) return;
     for (const float* row : work.inputs) PrefetchRow(row, stride);
     for (const float* row : work.outputs) PrefetchRow(row, stride);
   };

@@ -11,39 +11,41 @@ namespace n2v::distributed {
 
 // Every rank's walks of the wave, on every rank. Each walk's nodes carry
 // their owner, row and keep probability.
-absl::StatusOr<std::vector<std::string>> ShareWave(const Communicator& comm,
-                                                   const DistributedWalkBlock& mine) {
+absl::StatusOr<SharedWave> ShareWave(const Communicator& comm,
+                                     const DistributedWalkBlock& mine) {
   std::string bytes;
+  bytes.reserve(sizeof(uint64_t) + mine.lengths.size() * sizeof(uint32_t) +
+                mine.nodes.size() * sizeof(WaveNode));
   AppendPod(bytes, static_cast<uint64_t>(mine.lengths.size()));
   for (uint32_t length : mine.lengths) AppendPod(bytes, length);
   for (size_t i = 0; i < mine.nodes.size(); ++i) {
     AppendPod(bytes, WaveNode{mine.rows[i], OwnerOf(mine.nodes[i], comm.size()),
                               mine.keep[i]});
   }
-  std::vector<std::string> in;
-  N2V_RETURN_IF_ERROR(comm.AllToAll(std::vector<std::string>(comm.size(), bytes), &in));
-  return in;
+  SharedWave shared;
+  N2V_RETURN_IF_ERROR(comm.AllGather(bytes, &shared.bytes, &shared.offsets));
+  return shared;
 }
 
-// Subsamples the shared walks, with a random stream per walk named by the
-// wave (`wave_key`), its home rank and its place there.
-KeptWalks Subsample(const std::vector<std::string>& shared, uint64_t seed,
-                    uint64_t wave_key, bool subsample) {
+KeptWalks Subsample(const SharedWave& shared, uint64_t seed, uint64_t wave_key,
+                    bool subsample) {
   KeptWalks kept;
-  for (size_t rank = 0; rank < shared.size(); ++rank) {
+  for (size_t rank = 0; rank + 1 < shared.offsets.size(); ++rank) {
+    const std::string_view part = std::string_view(shared.bytes).substr(
+        shared.offsets[rank], shared.offsets[rank + 1] - shared.offsets[rank]);
     uint64_t walks = 0;
-    std::memcpy(&walks, shared[rank].data(), sizeof walks);
-    const std::string_view rest = std::string_view(shared[rank]).substr(sizeof walks);
-    const std::vector<uint32_t> lengths =
-        ReadPods<uint32_t>(rest.substr(0, walks * sizeof(uint32_t)));
-    const std::vector<WaveNode> nodes =
-        ReadPods<WaveNode>(rest.substr(walks * sizeof(uint32_t)));
+    std::memcpy(&walks, part.data(), sizeof walks);
+    const char* lengths = part.data() + sizeof walks;
+    const char* nodes = lengths + walks * sizeof(uint32_t);
     size_t at = 0;
     for (uint64_t w = 0; w < walks; ++w) {
+      uint32_t length;
+      std::memcpy(&length, lengths + w * sizeof(uint32_t), sizeof length);
       Rng rng(DeriveSeed(DeriveSeed(seed, internal::kSubsampleStream, wave_key),
                          rank, w));
-      for (uint32_t i = 0; i < lengths[w]; ++i, ++at) {
-        const WaveNode& n = nodes[at];
+      for (uint32_t i = 0; i < length; ++i, ++at) {
+        WaveNode n;
+        std::memcpy(&n, nodes + at * sizeof(WaveNode), sizeof n);
         if (!subsample || n.keep >= 1.0f || rng.UniformFloat() < n.keep) {
           kept.nodes.push_back(n);
         }

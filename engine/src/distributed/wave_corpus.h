@@ -34,15 +34,21 @@ struct Centre {
   uint32_t position;
 };
 
+// Every rank's walks of a wave in one buffer, rank r's from offsets[r].
+struct SharedWave {
+  std::string bytes;
+  std::vector<size_t> offsets;
+};
+
 // Collective. Every rank's walks of the wave (`mine` here), on every rank;
 // each node carries its owner, row and keep probability.
-absl::StatusOr<std::vector<std::string>> ShareWave(const Communicator& comm,
-                                                   const DistributedWalkBlock& mine);
+absl::StatusOr<SharedWave> ShareWave(const Communicator& comm,
+                                     const DistributedWalkBlock& mine);
 
 // Subsamples the shared walks, with a random stream per walk named by the
 // wave (`wave_key`), its home rank and its place there.
-KeptWalks Subsample(const std::vector<std::string>& shared, uint64_t seed,
-                    uint64_t wave_key, bool subsample);
+KeptWalks Subsample(const SharedWave& shared, uint64_t seed, uint64_t wave_key,
+                    bool subsample);
 
 // The centres of the kept walks, by the rank that owns their context
 // vectors (the block they are trained with).

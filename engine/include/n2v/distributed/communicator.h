@@ -58,6 +58,10 @@ class Communicator {
   // buffer must stay below 2 GiB.
   absl::Status AllToAll(const std::vector<std::string>& out,
                         std::vector<std::string>* in) const;
+  // Every rank's `mine`, on every rank, in one buffer: rank r's bytes are
+  // (*all)[offsets[r], offsets[r + 1]). All of it must stay below 2 GiB.
+  absl::Status AllGather(std::string_view mine, std::string* all,
+                         std::vector<size_t>* offsets) const;
   // Element-wise sums (in place) and maxima over every rank.
   absl::Status SumAll(std::span<uint64_t> values) const;
   absl::Status SumAll(std::span<double> values) const;

@@ -43,7 +43,7 @@ struct DistributedEmbedOptions {
   // supported here (InvalidArgument).
   EmbedOptions embed;
   // Walks in flight at once per rank (bounds a wave's memory).
-  uint64_t walks_per_wave = uint64_t{1} << 16;
+  uint64_t walks_per_wave = uint64_t{1} << 14;
   // Progress (called on the ranks that set it, after each wave of the
   // training pass) and cancellation: a raised flag on any rank cancels the
   // run on every rank at the next wave.
