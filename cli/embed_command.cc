@@ -21,6 +21,7 @@
 #include "output_file.h"
 #include "progress_line.h"
 #include "report.h"
+#include "walks_flags.h"
 
 namespace n2v::cli {
 namespace {
@@ -54,14 +55,7 @@ absl::StatusOr<PreviousFiles> ReadPrevious(EmbedFlags& f) {
   N2V_RETURN_IF_ERROR(ReadInto("--init", f.init, previous.vectors));
   N2V_RETURN_IF_ERROR(ReadInto("--init-context", f.init_context, previous.context));
   N2V_RETURN_IF_ERROR(ReadInto("--align-to", f.align_to, previous.align_to));
-  if (!f.walk_from.empty()) {
-    absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.walk_from);
-    if (!ids.ok()) {
-      return absl::Status(ids.status().code(),
-                          absl::StrCat("--walk-from: ", ids.status().message()));
-    }
-    f.options.walk_from = std::move(*ids);
-  }
+  N2V_RETURN_IF_ERROR(ReadWalkFrom(f.walk_from, &f.options.walk_from));
   return previous;
 }
 

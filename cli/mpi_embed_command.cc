@@ -26,6 +26,7 @@
 #include "n2v/status_macros.h"
 #include "output_file.h"
 #include "rank_output.h"
+#include "walks_flags.h"
 
 namespace n2v::cli {
 namespace {
@@ -88,17 +89,6 @@ absl::Status Validate(MpiEmbedFlags& f, const FlagSet& flags) {
     }
     f.memory_per_rank_bytes = *bytes;
   }
-  return absl::OkStatus();
-}
-
-absl::Status ReadWalkFrom(MpiEmbedFlags& f) {
-  if (f.embed.walk_from.empty()) return absl::OkStatus();
-  absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.embed.walk_from);
-  if (!ids.ok()) {
-    return absl::Status(ids.status().code(),
-                        absl::StrCat("--walk-from: ", ids.status().message()));
-  }
-  f.embed.options.walk_from = std::move(*ids);
   return absl::OkStatus();
 }
 
@@ -215,7 +205,8 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
     N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, absl::OkStatus(), ""));
   }
   N2V_RETURN_IF_ERROR(
-      distributed::AgreeOnStatus(comm, ReadWalkFrom(f), "reading --walk-from"));
+      distributed::AgreeOnStatus(comm, ReadWalkFrom(f.embed.walk_from, &o.walk_from),
+                                 "reading --walk-from"));
   const GraphInput& in = f.embed.graph;
   N2V_ASSIGN_OR_RETURN(
       distributed::PartitionedGraph graph,

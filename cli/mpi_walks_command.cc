@@ -17,9 +17,9 @@
 #include "mpi_report.h"
 #include "n2v/distributed/distributed_walks.h"
 #include "n2v/distributed/partitioned_graph.h"
-#include "n2v/io/edge_list_reader.h"
 #include "n2v/status_macros.h"
 #include "rank_output.h"
+#include "walks_flags.h"
 #include "walks_output.h"
 
 namespace n2v::cli {
@@ -28,53 +28,25 @@ namespace {
 using distributed::Communicator;
 
 struct MpiWalksFlags {
-  GraphInput graph;
-  std::string output;  // empty: rank 0's standard output
+  WalksFlags walks;  // --output empty: rank 0's standard output
   bool output_parts = false;
-  std::string walk_from;
-  WalksOptions options;
   uint64_t walks_per_wave = 1 << 16;
-  int workers = tbb::info::default_concurrency();
-  bool quiet = false;
 };
 
 void RegisterFlags(FlagSet& flags, MpiWalksFlags& f) {
-  RegisterGraphInputFlags(flags, f.graph);
-  flags.AddString("output", &f.output,
+  RegisterWalksFlags(flags, f.walks, "worker threads per rank");
+  flags.AddString("output", &f.walks.output,
                   "walks file rank 0 writes (stdout when empty); with "
                   "--output-parts, each rank's file, '{rank}' in the name");
   flags.AddSwitch("output-parts", &f.output_parts, true,
                   "each rank writes the walks its own nodes start");
-  flags.AddNumber("walk-length", &f.options.walk.walk_length, "nodes per walk l");
-  flags.AddNumber("num-walks", &f.options.walks_per_node, "walks per node r");
-  flags.AddNumber("p", &f.options.walk.p, "return parameter");
-  flags.AddNumber("q", &f.options.walk.q, "in-out parameter");
-  flags.AddNumber("seed", &f.options.seed, "random seed");
-  flags.AddNumber("workers", &f.workers, "worker threads per rank");
-  flags.AddString("walk-from", &f.walk_from,
-                  "start walks only from the node ids in this file");
   flags.AddNumber("walks-per-wave", &f.walks_per_wave,
                   "walks in flight at once per rank (bounds memory)");
-  flags.AddSwitch("quiet", &f.quiet, true, "no summary on stderr");
-}
-
-const OptionNames& FlagNames() {
-  static const OptionNames names{.p = "--p",
-                                 .q = "--q",
-                                 .walk_length = "--walk-length",
-                                 .walks_per_node = "--num-walks",
-                                 .num_threads = "--workers",
-                                 .walk_from = "--walk-from"};
-  return names;
 }
 
 absl::Status Validate(const MpiWalksFlags& f) {
-  N2V_RETURN_IF_ERROR(ValidateGraphInput(f.graph));
-  if (f.workers < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--workers must be >= 1, got ", f.workers));
-  }
-  if (f.output_parts && f.output.find("{rank}") == std::string::npos) {
+  N2V_RETURN_IF_ERROR(ValidateWalksFlags(f.walks));
+  if (f.output_parts && f.walks.output.find("{rank}") == std::string::npos) {
     return absl::InvalidArgumentError(
         "--output-parts needs --output with '{rank}' in the file name");
   }
@@ -83,17 +55,6 @@ absl::Status Validate(const MpiWalksFlags& f) {
         "--walks-per-wave must be between 1 and ", UINT32_MAX, ", got ",
         f.walks_per_wave));
   }
-  return ValidateWalksOptions(f.options, FlagNames());
-}
-
-absl::Status ReadWalkFrom(MpiWalksFlags& f) {
-  if (f.walk_from.empty()) return absl::OkStatus();
-  absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.walk_from);
-  if (!ids.ok()) {
-    return absl::Status(ids.status().code(),
-                        absl::StrCat("--walk-from: ", ids.status().message()));
-  }
-  f.options.walk_from = std::move(*ids);
   return absl::OkStatus();
 }
 
@@ -105,7 +66,7 @@ absl::Status WriteWalks(const Communicator& comm,
   const bool writes = f.output_parts || comm.rank() == 0;
   RankOutput output;
   absl::Status status = absl::OkStatus();
-  if (writes) status = output.Open(PathOfRank(f.output, comm.rank()));
+  if (writes) status = output.Open(PathOfRank(f.walks.output, comm.rank()));
   std::vector<uint64_t> open_failed = {status.ok() ? 0u : 1u};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(open_failed)));
   if (open_failed[0] != 0) {
@@ -114,7 +75,7 @@ absl::Status WriteWalks(const Communicator& comm,
   }
   std::string text;
   status = distributed::GenerateDistributedWalks(
-      comm, graph, f.options, f.walks_per_wave,
+      comm, graph, f.walks.options, f.walks_per_wave,
       [&](const WalkBlock& block) -> absl::Status {
         text.clear();
         if (f.output_parts) {
@@ -129,7 +90,7 @@ absl::Status WriteWalks(const Communicator& comm,
         if (writes && status.ok()) status = output.Write(text);
         return absl::OkStatus();
       },
-      stats, FlagNames());
+      stats, WalksFlagNames());
   return output.Finish(comm, status);
 }
 
@@ -140,7 +101,7 @@ void PrintSummary(const Communicator& comm,
   std::vector<uint64_t> totals = {s.walks, s.steps, s.migrations, s.arc_queries,
                                   s.bytes_sent};
   if (!comm.SumAll(std::span<uint64_t>(totals)).ok() || comm.rank() != 0 ||
-      f.quiet) {
+      f.walks.quiet) {
     return;
   }
   const auto& g = graph.stats();
@@ -149,7 +110,7 @@ void PrintSummary(const Communicator& comm,
                "graph %llu nodes, %llu edges, largest rank %.1f MiB; %llu steps, "
                "%llu migrations, %llu remote arc tests, %llu rounds, %.1f bytes "
                "sent per step\n",
-               static_cast<unsigned long long>(totals[0]), f.options.walk.walk_length,
+               static_cast<unsigned long long>(totals[0]), f.walks.options.walk.walk_length,
                comm.size(), seconds, static_cast<unsigned long long>(g.num_nodes),
                static_cast<unsigned long long>(g.num_edges),
                g.max_memory_bytes / 1048576.0, static_cast<unsigned long long>(totals[1]),
@@ -161,17 +122,18 @@ void PrintSummary(const Communicator& comm,
 
 absl::Status Run(const Communicator& comm, MpiWalksFlags& f) {
   const auto started = std::chrono::steady_clock::now();
-  f.workers = std::min(f.workers, tbb::info::default_concurrency());
-  f.options.num_threads = f.workers;
-  N2V_RETURN_IF_ERROR(
-      distributed::AgreeOnStatus(comm, ReadWalkFrom(f), "reading --walk-from"));
+  WalksFlags& w = f.walks;
+  w.workers = std::min(w.workers, tbb::info::default_concurrency());
+  w.options.num_threads = w.workers;
+  N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(
+      comm, ReadWalkFrom(w.walk_from, &w.options.walk_from), "reading --walk-from"));
   N2V_ASSIGN_OR_RETURN(
       distributed::PartitionedGraph graph,
       distributed::PartitionedGraph::Load(
           comm,
-          {.edges = f.graph.input, .nodes = f.graph.nodes,
-           .weighted = f.graph.weighted, .directed = f.graph.directed},
-          f.workers));
+          {.edges = w.graph.input, .nodes = w.graph.nodes,
+           .weighted = w.graph.weighted, .directed = w.graph.directed},
+          w.workers));
   distributed::DistributedWalkStats stats;
   N2V_RETURN_IF_ERROR(WriteWalks(comm, graph, f, &stats));
   PrintSummary(comm, graph, stats, f,

@@ -14,57 +14,19 @@
 #include "commands.h"
 #include "flags.h"
 #include "graph_input.h"
-#include "n2v/io/edge_list_reader.h"
 #include "n2v/status_macros.h"
 #include "n2v/walks.h"
 #include "output_file.h"
 #include "report.h"
+#include "walks_flags.h"
 #include "walks_output.h"
 
 namespace n2v::cli {
 namespace {
 
-struct WalksFlags {
-  GraphInput graph;
-  std::string output;  // empty: standard output
-  std::string walk_from;
-  WalksOptions options;
-  int workers = tbb::info::default_concurrency();
-  bool quiet = false;
-};
-
-void RegisterWalksFlags(FlagSet& flags, WalksFlags& f) {
-  RegisterGraphInputFlags(flags, f.graph);
+void RegisterFlags(FlagSet& flags, WalksFlags& f) {
+  RegisterWalksFlags(flags, f, "worker threads (at most the cores available)");
   flags.AddString("output", &f.output, "walks file to write; stdout when empty");
-  flags.AddNumber("walk-length", &f.options.walk.walk_length, "nodes per walk l");
-  flags.AddNumber("num-walks", &f.options.walks_per_node, "walks per node r");
-  flags.AddNumber("p", &f.options.walk.p, "return parameter");
-  flags.AddNumber("q", &f.options.walk.q, "in-out parameter");
-  flags.AddNumber("seed", &f.options.seed, "random seed");
-  flags.AddNumber("workers", &f.workers,
-                  "worker threads (at most the cores available)");
-  flags.AddString("walk-from", &f.walk_from,
-                  "start walks only from the node ids in this file");
-  flags.AddSwitch("quiet", &f.quiet, true, "no summary on stderr");
-}
-
-const OptionNames& WalksFlagNames() {
-  static const OptionNames names{.p = "--p",
-                                 .q = "--q",
-                                 .walk_length = "--walk-length",
-                                 .walks_per_node = "--num-walks",
-                                 .num_threads = "--workers",
-                                 .walk_from = "--walk-from"};
-  return names;
-}
-
-absl::Status ValidateWalksFlags(const WalksFlags& f) {
-  N2V_RETURN_IF_ERROR(ValidateGraphInput(f.graph));
-  if (f.workers < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--workers must be >= 1, got ", f.workers));
-  }
-  return ValidateWalksOptions(f.options, WalksFlagNames());
 }
 
 // Writes the walks to the output (a temporary file renamed into place, or
@@ -107,14 +69,7 @@ absl::Status Run(WalksFlags& f) {
   f.workers = std::min(f.workers, tbb::info::default_concurrency());
   f.options.num_threads = f.workers;
   N2V_ASSIGN_OR_RETURN(CsrGraph graph, LoadGraph(f.graph, f.workers));
-  if (!f.walk_from.empty()) {
-    absl::StatusOr<std::vector<int64_t>> ids = io::ReadNodeList(f.walk_from);
-    if (!ids.ok()) {
-      return absl::Status(ids.status().code(),
-                          absl::StrCat("--walk-from: ", ids.status().message()));
-    }
-    f.options.walk_from = std::move(*ids);
-  }
+  N2V_RETURN_IF_ERROR(ReadWalkFrom(f.walk_from, &f.options.walk_from));
   uint64_t walks = 0;
   N2V_RETURN_IF_ERROR(WriteWalks(graph, f, &walks));
   if (!f.quiet) {
@@ -132,7 +87,7 @@ absl::Status Run(WalksFlags& f) {
 int RunWalks(int argc, char** argv) {
   FlagSet flags("walks");
   WalksFlags f;
-  RegisterWalksFlags(flags, f);
+  RegisterFlags(flags, f);
   absl::Status s = flags.Parse(argc, argv, 2);
   if (s.ok() && flags.help_requested()) {
     std::fputs(flags.Usage().c_str(), stdout);

@@ -19,13 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from built_binary import built_binary  # noqa: E402
-
-# The shared real graphs live next to the repository (../shared/datasets).
-DATASETS = REPO / ".." / "shared" / "datasets"
-KARATE = DATASETS / "karate" / "karate.edgelist"
-LESMIS_EDGES = DATASETS / "lesmis" / "lesmis.edges.csv"
-CORA = DATASETS / "cora" / "cora.edgelist"
-SLASHDOT = DATASETS / "slashdot" / "soc-Slashdot0902.txt.gz"
+from datasets import CORA, DATASETS, KARATE, LESMIS_EDGES, SLASHDOT  # noqa: E402,F401
 
 # Generous per-call limit: every call here takes well under a second, so
 # reaching it means the CLI hangs.

@@ -19,13 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from built_binary import built_binary  # noqa: E402
-
-DATASETS = REPO / ".." / "shared" / "datasets"
-KARATE = DATASETS / "karate" / "karate.edgelist"
-LESMIS_EDGES = DATASETS / "lesmis" / "lesmis.edges.csv"
-CORA = DATASETS / "cora" / "cora.edgelist"
-BLOGCATALOG = DATASETS / "blogcatalog" / "blogcatalog.edgelist"
-FACEBOOK = DATASETS / "facebook" / "facebook_combined.edgelist"
+from datasets import BLOGCATALOG, CORA, DATASETS, FACEBOOK, KARATE, LESMIS_EDGES  # noqa: E402,F401
 
 CALL_TIMEOUT_S = 600
 
