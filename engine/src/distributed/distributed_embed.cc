@@ -126,50 +126,71 @@ void ZeroIsolatedRows(const PartitionedGraph& graph, const EmbedOptions& o,
 
 }  // namespace
 
-absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
-    const Communicator& comm, const PartitionedGraph& graph,
-    const DistributedEmbedOptions& options, const OptionNames& names) {
-  const EmbedOptions& o = options.embed;
-  N2V_RETURN_IF_ERROR(ValidateEmbedOptions(o, names));
-  N2V_RETURN_IF_ERROR(CheckSupported(options));
-  DistributedEmbedResult result;
-  DistributedEmbedStats& stats = result.stats;
-  const uint64_t bytes_before = comm.bytes_sent();
-  auto started = std::chrono::steady_clock::now();
-  N2V_ASSIGN_OR_RETURN(std::vector<uint64_t> counts,
-                       CountOccurrences(comm, graph, options, names));
-  std::vector<uint64_t> total = {0};
-  for (uint64_t c : counts) total[0] += c;
-  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(total)));
-  stats.walk_nodes = total[0];
-  std::vector<float> keep;
-  std::vector<double> noise(counts.size());
+namespace {
+
+// The sampling tables of the partitioned trainer: each own row's noise
+// weight and keep probability.
+void OwnTables(const std::vector<uint64_t>& counts, uint64_t total, const EmbedOptions& o,
+               std::vector<double>* noise, std::vector<float>* keep) {
+  noise->resize(counts.size());
   for (size_t k = 0; k < counts.size(); ++k) {
-    noise[k] = internal::NoiseWeight(counts[k], o.negative_exponent);
+    (*noise)[k] = internal::NoiseWeight(counts[k], o.negative_exponent);
     if (o.subsample > 0) {
-      keep.push_back(internal::KeepProbability(counts[k], total[0], o.subsample));
+      keep->push_back(internal::KeepProbability(counts[k], total, o.subsample));
     }
   }
-  stats.count_seconds = Seconds(started);
-  started = std::chrono::steady_clock::now();
+}
 
+void AddEpochWalks(const DistributedWalkStats& epoch, DistributedWalkStats& all) {
+  all.walks += epoch.walks;
+  all.steps += epoch.steps;
+  all.migrations += epoch.migrations;
+  all.arc_queries += epoch.arc_queries;
+  all.rounds += epoch.rounds;
+}
+
+// Collective: the epoch's loss and pairs over every rank, into the stats.
+absl::Status AddEpochLoss(const Communicator& comm, const LossSum& loss,
+                          DistributedEmbedStats& stats) {
+  std::vector<double> sums = {loss.sum, static_cast<double>(loss.pairs),
+                              static_cast<double>(loss.trained_pairs)};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<double>(sums)));
+  stats.loss_per_epoch.push_back(sums[1] > 0 ? sums[0] / sums[1] : 0);
+  stats.trained_pairs += static_cast<uint64_t>(sums[2]);
+  return absl::OkStatus();
+}
+
+WalksOptions WalksOf(const EmbedOptions& o) {
+  return {.walk = o.walk,
+          .walks_per_node = o.walks_per_node,
+          .seed = o.seed,
+          .num_threads = o.num_threads,
+          .walk_from = o.walk_from};
+}
+
+// The partitioned training pass: waves shared with every rank and trained
+// around the ring. Returns this rank's own input rows.
+absl::StatusOr<Embeddings> TrainPartitioned(
+    const Communicator& comm, const PartitionedGraph& graph,
+    const DistributedEmbedOptions& options, const OptionNames& names,
+    const std::vector<uint64_t>& counts, uint64_t total, DistributedEmbedStats& stats,
+    std::chrono::steady_clock::time_point started) {
+  const EmbedOptions& o = options.embed;
+  std::vector<double> noise;
+  std::vector<float> keep;
+  OwnTables(counts, total, o, &noise, &keep);
   std::vector<int64_t> own_ids;
   for (NodeIndex v : graph.owned()) own_ids.push_back(graph.local().original_id(v));
   N2V_ASSIGN_OR_RETURN(NodeIdIndex ids, NodeIdIndex::Create(std::move(own_ids)));
   Embeddings input =
       InitialInputRows(graph, o, std::make_shared<const NodeIdIndex>(std::move(ids)));
-  RingTrainer trainer(comm, o, input,
-                      ContextBlock(comm.rank(), input.stride(), noise), stats);
-  WalksOptions walks{.walk = o.walk,
-                     .walks_per_node = o.walks_per_node,
-                     .seed = o.seed,
-                     .num_threads = o.num_threads,
-                     .walk_from = o.walk_from};
+  RingTrainer trainer(comm, o, input, ContextBlock(comm.rank(), input.stride(), noise),
+                      stats);
   for (uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     LossSum loss;
     DistributedWalkStats epoch_walks;
     N2V_RETURN_IF_ERROR(GenerateDistributedWalks(
-        comm, graph, walks, options.walks_per_wave,
+        comm, graph, WalksOf(o), options.walks_per_wave,
         [&](const DistributedWalkBlock& block) -> absl::Status {
           const uint64_t wave = epoch * block.waves + block.wave;
           auto phase = std::chrono::steady_clock::now();
@@ -189,30 +210,55 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
           return CheckCancelled(comm, options.control);
         },
         &epoch_walks, names, {.keep = keep, .counts = nullptr, .assemble = true}));
-    stats.walks.walks += epoch_walks.walks;
-    stats.walks.steps += epoch_walks.steps;
-    stats.walks.migrations += epoch_walks.migrations;
-    stats.walks.arc_queries += epoch_walks.arc_queries;
-    stats.walks.rounds += epoch_walks.rounds;
-    std::vector<double> epoch_loss = {loss.sum, static_cast<double>(loss.pairs),
-                                      static_cast<double>(loss.trained_pairs)};
-    N2V_RETURN_IF_ERROR(comm.SumAll(std::span<double>(epoch_loss)));
-    stats.loss_per_epoch.push_back(epoch_loss[1] > 0 ? epoch_loss[0] / epoch_loss[1] : 0);
-    stats.trained_pairs += static_cast<uint64_t>(epoch_loss[2]);
+    AddEpochWalks(epoch_walks, stats.walks);
+    N2V_RETURN_IF_ERROR(AddEpochLoss(comm, loss, stats));
   }
-  stats.train_seconds = Seconds(started);
-  ZeroIsolatedRows(graph, o, counts, input);
-  std::vector<uint64_t> diverged = {internal::AllFinite(input) ? 0u : 1u};
-  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
-  if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
+  return input;
+}
+
+// Collective: this rank's model bytes and the largest rank's.
+absl::Status CountModelBytes(const Communicator& comm, const PartitionedGraph& graph,
+                             const EmbedOptions& o, DistributedEmbedStats& stats) {
   std::vector<uint64_t> largest = {graph.owned().size()};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
   stats.model_bytes = DistributedModelBytes(graph.owned().size(), largest[0], o.dimensions);
   std::vector<uint64_t> max_model = {stats.model_bytes};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(max_model)));
   stats.max_model_bytes = max_model[0];
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
+    const Communicator& comm, const PartitionedGraph& graph,
+    const DistributedEmbedOptions& options, const OptionNames& names) {
+  const EmbedOptions& o = options.embed;
+  N2V_RETURN_IF_ERROR(ValidateEmbedOptions(o, names));
+  N2V_RETURN_IF_ERROR(CheckSupported(options));
+  DistributedEmbedResult result;
+  DistributedEmbedStats& stats = result.stats;
+  const uint64_t bytes_before = comm.bytes_sent();
+  auto started = std::chrono::steady_clock::now();
+  N2V_ASSIGN_OR_RETURN(std::vector<uint64_t> counts,
+                       CountOccurrences(comm, graph, options, names));
+  std::vector<uint64_t> total = {0};
+  for (uint64_t c : counts) total[0] += c;
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(total)));
+  stats.walk_nodes = total[0];
+  stats.count_seconds = Seconds(started);
+  started = std::chrono::steady_clock::now();
+  absl::StatusOr<Embeddings> input =
+      TrainPartitioned(comm, graph, options, names, counts, total[0], stats, started);
+  N2V_RETURN_IF_ERROR(input.status());
+  stats.train_seconds = Seconds(started);
+  ZeroIsolatedRows(graph, o, counts, *input);
+  std::vector<uint64_t> diverged = {internal::AllFinite(*input) ? 0u : 1u};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
+  if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
+  N2V_RETURN_IF_ERROR(CountModelBytes(comm, graph, o, stats));
   stats.bytes_sent = comm.bytes_sent() - bytes_before;
-  result.embeddings = std::move(input);
+  result.embeddings = *std::move(input);
   return result;
 }
 
