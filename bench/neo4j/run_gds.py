@@ -4,14 +4,18 @@
 Builds n2v-sidecar and the bench/neo4j module (root pom, profile `bench`),
 runs org.n2v.bench.neo4j.GdsComparison (an embedded Neo4j 5.26 holding both
 tools' procedures; the graph loaded once; every tool once per round, order
-rotating, after an unrecorded warm-up), scores every written embedding with
-bench/quality/n2v_quality.py (Macro-F1 at 50% labelled, one-vs-rest logistic
-regression) and writes bench/results/neo4j-gds-<date>[-tag].json and .md:
-median wall time per phase (read, compute, write) and end to end, the ratio
-GDS / n2v, and the Macro-F1 of both written results.
+rotating, after an unrecorded warm-up: n2v.write with one map, n2v-named
+through n2v.graph.project + n2v.write('g', ...) + n2v.graph.drop, and GDS),
+scores every written embedding with bench/quality/n2v_quality.py (Macro-F1
+at 50% labelled, one-vs-rest logistic regression) and writes
+bench/results/neo4j-gds-<date>[-tag].json and .md: median wall time per
+phase (read, compute, write) and end to end, the ratio of every tool to
+anonymous n2v (n2v-named / n2v among them), and the Macro-F1 of every
+written result.
 
   run_gds.py [--graph blogcatalog] [--p 1 --q 1] [--rounds 3] [--repeats 10]
              [--concurrency 2] [--heap 8g] [--tag T] [--skip-build]
+             [--sidecar build/sidecar/n2v-sidecar]
   run_gds.py --report-only bench/results/neo4j-gds-<date>.json
 """
 
@@ -49,6 +53,9 @@ def parse_args(argv):
     p.add_argument("--heap", default="8g", help="JVM heap of the embedded Neo4j (default 8g)")
     p.add_argument("--tag", default="", help="suffix of the result files")
     p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--sidecar", default=os.path.join("build", "sidecar", "n2v-sidecar"),
+                   help="n2v-sidecar binary, relative to the repository root unless absolute "
+                        "(default build/sidecar/n2v-sidecar, which the build makes)")
     p.add_argument("--report-only", metavar="JSON", help="rewrite the markdown of an earlier result")
     p.add_argument("--comparison-args", default="", help="extra GdsComparison options (small test runs)")
     return p.parse_args(argv)
@@ -65,7 +72,7 @@ def run_comparison(args, edges: str, out_dir: str) -> dict:
     # the graph as the repository does.
     classpath = os.pathsep.join(["bench/neo4j/target/n2v-bench-neo4j.jar", "bench/neo4j/target/lib/*"])
     cmd = ["java", f"-Xmx{args.heap}", "-cp", classpath, "org.n2v.bench.neo4j.GdsComparison",
-           "--edges", edges, "--sidecar", "build/sidecar/n2v-sidecar",
+           "--edges", edges, "--sidecar", args.sidecar,
            "--out", out_dir, "--p", str(args.p), "--q", str(args.q), "--rounds", str(args.rounds),
            "--concurrency", str(args.concurrency)] + args.comparison_args.split()
     proc = subprocess.run(cmd, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -91,7 +98,7 @@ def macro_f1(embedding: str, labels: str, repeats: int) -> dict:
 
 def summarize(runs: list[dict]) -> dict:
     """Per tool: median of each phase over its rounds, mean Macro-F1 over
-    the scored rounds, and GDS / n2v ratios of the medians."""
+    the scored rounds, and tool / n2v (anonymous) ratios of the medians."""
     tools: dict[str, dict] = {}
     for run in runs:
         tools.setdefault(run["tool"], {"runs": []})["runs"].append(run)
@@ -110,12 +117,29 @@ def summarize(runs: list[dict]) -> dict:
     return tools
 
 
+def named_vs_anonymous(summary: dict) -> dict | None:
+    """n2v through a named graph / n2v with one map: the ratio of the medians
+    per phase and the Macro-F1 difference (None without both rows)."""
+    named = summary.get("n2v-named")
+    if not named or "n2v" not in summary:
+        return None
+    return {"ratio": named.get("ratio"), "macro_f1_diff": named.get("macro_f1_diff")}
+
+
+def table_order(tool: str) -> tuple:
+    return ({"n2v": 0, "n2v-named": 1}.get(tool, 2), tool)
+
+
 def fmt_ms(ms: float) -> str:
     return f"{ms / 1000:.2f} s"
 
 
 def fmt_ratio(x) -> str:
     return "—" if x is None else f"{x:.1f}×"
+
+
+def fmt_ratio2(x) -> str:
+    return "—" if x is None else f"{x:.2f}×"
 
 
 def markdown(report: dict) -> str:
@@ -134,12 +158,15 @@ def markdown(report: dict) -> str:
         f"{params['learning_rate']} (gds-default-lr: GDS's default 0.01). "
         f"Median of {report['rounds']} rounds, tools interleaved, after a warm-up. "
         "n2v's read = read from Neo4j + upload to the sidecar; GDS's read = gds.graph.project + "
-        "its pre-processing; end to end = wall time of the Cypher calls (GDS: project + write + drop).",
+        "its pre-processing; end to end = wall time of the Cypher calls (GDS: project + write + drop)."
+        + (" n2v-named: the same n2v run through a named graph, n2v.graph.project + "
+           "n2v.write('g', ...) + n2v.graph.drop; its read = n2v.graph.project (read from Neo4j + "
+           "upload) + its pre-processing; end to end = project + write + drop." if "n2v-named" in s else ""),
         "",
         "| tool | read | compute | write | end to end | × n2v (end to end) | compute × n2v | Macro-F1 | ΔF1 vs n2v |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for tool in sorted(s, key=lambda t: (t != "n2v", t)):
+    for tool in sorted(s, key=table_order):
         row = s[tool]
         ratio = row.get("ratio", {})
         f1 = "—" if row["macro_f1"] is None else f"{row['macro_f1']:.4f}"
@@ -148,6 +175,14 @@ def markdown(report: dict) -> str:
             f"| {tool} | {fmt_ms(row['read_ms'])} | {fmt_ms(row['compute_ms'])} | {fmt_ms(row['write_ms'])} "
             f"| {fmt_ms(row['wall_ms'])} | {fmt_ratio(ratio.get('wall_ms'))} | {fmt_ratio(ratio.get('compute_ms'))} "
             f"| {f1} | {'—' if diff is None or tool == 'n2v' else f'{diff:+.4f}'} |")
+    nva = report.get("named_vs_anonymous") or named_vs_anonymous(s)
+    if nva and nva.get("ratio"):
+        r = nva["ratio"]
+        diff = nva.get("macro_f1_diff")
+        lines += ["", "n2v-named / n2v (named graph vs one map): read " + fmt_ratio2(r.get("read_ms"))
+                  + ", compute " + fmt_ratio2(r.get("compute_ms")) + ", write " + fmt_ratio2(r.get("write_ms"))
+                  + ", end to end " + fmt_ratio2(r.get("wall_ms"))
+                  + ("" if diff is None else f"; ΔF1 {diff:+.4f}") + "."]
     lines += ["", "Per round (end to end): " + "; ".join(
         f"{tool} " + " / ".join(fmt_ms(r["wall_ms"]) for r in s[tool]["runs"]) for tool in sorted(s))]
     rss = report["comparison"].get("n2v_sidecar_peak_rss_bytes", -1)
@@ -186,8 +221,9 @@ def main(argv=None) -> int:
                 run["quality"] = macro_f1(os.path.join(work, run["embedding"]),
                                           os.path.join(datasets, labels_rel), args.repeats)
                 print(f"{run['tool']} round {run['round']}: {run['quality']}", flush=True)
+    summary = summarize(comparison["runs"])
     report = {"title": title, "date": date, "rounds": args.rounds, "comparison": comparison,
-              "summary": summarize(comparison["runs"])}
+              "summary": summary, "named_vs_anonymous": named_vs_anonymous(summary)}
     stem = os.path.join(ROOT, "bench", "results", f"neo4j-gds-{date}{'-' + args.tag if args.tag else ''}")
     with open(stem + ".json", "w") as f:
         json.dump(report, f, indent=1)

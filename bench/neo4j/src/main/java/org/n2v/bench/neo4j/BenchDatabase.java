@@ -1,6 +1,6 @@
 // The benchmark's embedded Neo4j 5.26 (no Bolt, temporary directory removed
 // on close) with the n2v procedures and the GDS procedures the comparison
-// calls registered side by side.
+// calls registered side by side (n2v's named-graph procedures included).
 package org.n2v.bench.neo4j;
 
 import java.io.IOException;
@@ -41,8 +41,9 @@ final class BenchDatabase implements AutoCloseable {
         .build();
     GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
     GlobalProcedures procedures = db.getDependencyResolver().resolveDependency(GlobalProcedures.class);
-    for (Class<?> proc : List.of(WriteProc.class, EstimateProc.class, GraphProjectProc.class,
-        GraphDropProc.class, Node2VecWriteProc.class)) {
+    for (Class<?> proc : List.of(WriteProc.class, EstimateProc.class,
+        org.n2v.neo4j.GraphProjectProc.class, org.n2v.neo4j.GraphDropProc.class,
+        GraphProjectProc.class, GraphDropProc.class, Node2VecWriteProc.class)) {
       procedures.registerProcedure(proc);
     }
     return new BenchDatabase(home, dbms, db);

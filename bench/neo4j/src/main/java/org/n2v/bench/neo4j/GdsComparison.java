@@ -1,8 +1,9 @@
 // n2v against Neo4j GDS in one embedded Neo4j: starts an n2v-sidecar and
-// the database, loads the edge list, then runs every tool once per round
-// (the order rotates between rounds; an unrecorded warm-up on
-// short walks comes first), saves each run's vectors as a
-// word2vec file and writes <out>/gds-comparison.json with all timings.
+// the database, loads the edge list, then runs every tool (n2v anonymous
+// and through a named graph, GDS) once per round (the order rotates
+// between rounds; an unrecorded warm-up on short walks comes first), saves
+// each run's vectors as a word2vec file and writes
+// <out>/gds-comparison.json with all timings.
 // Scoring and the report are bench/neo4j/run_gds.py's.
 package org.n2v.bench.neo4j;
 
@@ -38,7 +39,8 @@ public final class GdsComparison {
 
   static Result run(ComparisonOptions o) throws Exception {
     Files.createDirectories(o.out);
-    List<String> tools = new ArrayList<>(List.of(ToolRunners.N2V, ToolRunners.GDS));
+    List<String> tools =
+        new ArrayList<>(List.of(ToolRunners.N2V, ToolRunners.N2V_NAMED, ToolRunners.GDS));
     if (o.gdsDefaultLearningRate) tools.add(ToolRunners.GDS_DEFAULT_LR);
     List<ToolRun> runs = new ArrayList<>();
     List<Path> embeddings = new ArrayList<>();

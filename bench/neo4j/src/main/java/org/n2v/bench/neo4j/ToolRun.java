@@ -1,5 +1,6 @@
-// One timed run of one tool (n2v.write, or gds.graph.project followed by
-// gds.node2vec.write) with its phases: read (database to the algorithm's
+// One timed run of one tool (n2v.write, n2v.graph.project followed by
+// n2v.write('g', ...), or gds.graph.project followed by gds.node2vec.write)
+// with its phases: read (database to the algorithm's
 // graph), compute (walks and training) and write (vectors back as node
 // properties), all in milliseconds.
 package org.n2v.bench.neo4j;

@@ -1,7 +1,8 @@
 // The GDS comparison end to end on Zachary's karate club: a real sidecar,
 // an embedded Neo4j with both tools' procedures, short walks. Checks that
-// every tool ran through Cypher, wrote one finite vector per node, and that
-// the timings and the JSON report hold what run_gds.py reads.
+// every tool (n2v anonymous and through a named graph, GDS) ran through
+// Cypher, wrote one finite vector per node, and that the timings and the
+// JSON report hold what run_gds.py reads.
 package org.n2v.bench.neo4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,7 +22,7 @@ class GdsComparisonTest {
       "../../../shared/datasets"), "karate", "karate.edgelist");
 
   @Test
-  void bothToolsEmbedTheGraphThroughCypher(@TempDir Path out) throws Exception {
+  void everyToolEmbedsTheGraphThroughCypher(@TempDir Path out) throws Exception {
     String sidecar = System.getProperty("n2v.sidecar");
     ComparisonOptions o = ComparisonOptions.parse(new String[] {"--edges", KARATE.toString(),
         "--sidecar", sidecar, "--out", out.toString(), "--dimensions", "16", "--walks", "4",
@@ -30,11 +31,19 @@ class GdsComparisonTest {
 
     assertEquals(34, r.graph().nodes());
     assertEquals(78, r.graph().relationships());
-    assertEquals(6, r.runs().size(), "3 tools x 2 rounds");
-    assertEquals(Set.of("n2v", "gds", "gds-default-lr"),
+    assertEquals(8, r.runs().size(), "4 tools x 2 rounds");
+    assertEquals(Set.of("n2v", "n2v-named", "gds", "gds-default-lr"),
         r.runs().stream().map(ToolRun::tool).collect(Collectors.toSet()));
     // The order rotates between rounds.
-    assertTrue(!r.runs().get(0).tool().equals(r.runs().get(3).tool()));
+    assertTrue(!r.runs().get(0).tool().equals(r.runs().get(4).tool()));
+    // The named run: every round, its own phases, and in the JSON report.
+    List<ToolRun> named = r.runs().stream().filter(run -> run.tool().equals("n2v-named")).toList();
+    assertEquals(2, named.size());
+    for (ToolRun run : named) {
+      assertTrue(run.readMillis() >= 0 && run.computeMillis() >= 0 && run.writeMillis() >= 0,
+          run.toString());
+      assertTrue(run.wallMillis() >= run.computeMillis() + run.writeMillis(), run.toString());
+    }
     for (int i = 0; i < r.runs().size(); i++) {
       ToolRun run = r.runs().get(i);
       assertEquals(34, run.nodes(), run.tool());
@@ -65,6 +74,8 @@ class GdsComparisonTest {
         "\"memory_estimates\"")) {
       assertTrue(json.contains(key), key);
     }
+    assertTrue(json.contains("\"tool\": \"n2v-named\""), json);
+    assertTrue(json.contains("\"embedding\": \"n2v-named-r2.emb\""), json);
   }
 
   @Test
