@@ -1,0 +1,85 @@
+"""`n2v-mpi embed` under a real mpirun: rank 0 writes the file n2v embed
+writes (every node once, ids ascending, text or binary), --output-parts
+splits it by rank, deterministic runs repeat bit for bit at any --workers,
+and what it refuses it refuses once, naming the flag."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import KARATE, LESMIS_EDGES
+
+
+def read_text(path):
+    lines = Path(path).read_text().splitlines()
+    count, dims = map(int, lines[0].split())
+    rows = {int(l.split()[0]): l.split()[1:] for l in lines[1:]}
+    assert len(rows) == count == len(lines) - 1
+    assert all(len(v) == dims for v in rows.values())
+    return [int(l.split()[0]) for l in lines[1:]], rows, dims
+
+
+def karate_ids():
+    ids = set()
+    for line in KARATE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            ids.update(map(int, line.split()[:2]))
+    return ids
+
+
+@pytest.mark.parametrize("ranks", [1, 2, 4])
+def test_one_file_every_node_once_ascending(mpi, ranks, tmp_path):
+    out = tmp_path / "v.txt"
+    result = mpi(ranks, "embed", "--input", KARATE, "--output", out, "--dimensions", "8",
+                 "--walk-length", "20", "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    order, rows, dims = read_text(out)
+    assert dims == 8 and set(order) == karate_ids() and order == sorted(order)
+    summary = [l for l in result.stderr.splitlines() if l.startswith("n2v-mpi:")]
+    assert len(summary) == 3 and f"on {ranks} ranks" in summary[0]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_output_parts_and_binary(mpi, tmp_path):
+    result = mpi(2, "embed", "--input", LESMIS_EDGES, "--weighted", "--output-parts",
+                 "--output", tmp_path / "part-{rank}.txt", "--dimensions", "8", "--quiet")
+    assert result.returncode == 0, result.stderr
+    parts = [read_text(tmp_path / f"part-{r}.txt")[0] for r in range(2)]
+    assert parts[0] and parts[1] and not set(parts[0]) & set(parts[1])
+    assert len(parts[0]) + len(parts[1]) == 77
+    binary = tmp_path / "v.bin"
+    result = mpi(2, "embed", "--input", LESMIS_EDGES, "--weighted", "--output", binary,
+                 "--format", "binary", "--dimensions", "8", "--quiet")
+    assert result.returncode == 0, result.stderr
+    data = binary.read_bytes()
+    assert data.startswith(b"77 8\n") and len(data) > 77 * 8 * 4
+
+
+def test_deterministic_runs_repeat_bit_for_bit(mpi, tmp_path):
+    outputs = []
+    for run, workers in enumerate(["1", "2", "2"]):
+        out = tmp_path / f"v{run}.txt"
+        result = mpi(2, "embed", "--input", KARATE, "--output", out, "--deterministic",
+                     "--dimensions", "16", "--workers", workers, "--quiet")
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+@pytest.mark.parametrize("flags,code,message", [
+    (["--init", "x.txt"], 2, "--init is not supported by n2v-mpi embed (use n2v embed)"),
+    (["--batch-windows"], 2,
+     "--batch-windows is not supported by n2v-mpi embed (use n2v embed)"),
+    (["--memory-per-rank", "lots"], 2,
+     "--memory-per-rank: expected a size like 512MiB or 8GiB, got 'lots'"),
+    (["--walks-per-wave", "0"], 2, "--walks-per-wave must be between 1 and"),
+    (["--memory-per-rank", "1KiB"], 1,
+     "the largest rank needs 0.00 GiB for its graph and model parts, more than "
+     "--memory-per-rank 1KiB: run on more ranks or lower --dimensions"),
+])
+def test_refusals_are_reported_once(mpi, tmp_path, flags, code, message):
+    result = mpi(2, "embed", "--input", KARATE, "--output", tmp_path / "v.txt", *flags)
+    assert result.returncode == code, result.stderr
+    errors = [l for l in result.stderr.splitlines() if "error:" in l]
+    assert len(errors) == 1 and message in errors[0], result.stderr
+    assert not (tmp_path / "v.txt").exists()
