@@ -650,13 +650,35 @@ def test_sidecar_runtime_packages_cover_the_binaries():
     assert_runtime_covers("Dockerfile.mpi", binaries + mpi)
 
 
+def shared_libraries(path):
+    ldd = subprocess.run(["ldd", path], capture_output=True, text=True, check=True)
+    return set(re.findall(r"=> (/\S+)", ldd.stdout))
+
+
+def without_mpi(libraries, binaries):
+    """The libraries a build without MPI (-DN2V_BUILD_DISTRIBUTED=OFF) loads:
+    less libmpi and what it alone brings (what the MPI-free n2v CLI also
+    loads stays)."""
+    mpi = {l for l in libraries if re.search(r"/libmpi(_cxx)?\.so", l)}
+    if not mpi:
+        return libraries
+    brought = set(mpi)
+    for library in mpi:
+        brought |= shared_libraries(library)
+    cli = shared_libraries(os.environ["N2V_BIN"]) if os.environ.get("N2V_BIN") else set()
+    return libraries - (brought - cli)
+
+
 def assert_runtime_covers(name, binaries):
     base_image = {"libc6", "libstdc++6", "libgcc-s1"}
-    runtime = set(apt_packages(final_stage(dockerfile(name))))
+    instructions = dockerfile(name)
+    runtime = set(apt_packages(final_stage(instructions)))
     libraries = set()
     for binary in binaries:
-        ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True)
-        libraries |= set(re.findall(r"=> (/\S+)", ldd.stdout))
+        libraries |= shared_libraries(binary)
+    build = " ".join(rest for word, rest in instructions if word == "RUN")
+    if "-DN2V_BUILD_DISTRIBUTED=OFF" in build:
+        libraries = without_mpi(libraries, binaries)
     assert libraries
     # One dpkg -S for all: each library by the path ldd found and by its real
     # path (dpkg knows one of them when /lib is a link to /usr/lib). Lines
