@@ -1,8 +1,11 @@
 // The aggregation behind the Cypher projection n2v.graph.project(graphName,
 // sourceNode, targetNode, dataConfig, configuration): each row adds its
 // source node, and its relationship to the target when there is one. The
-// rows are held in compact arrays until the aggregation ends, then the
-// graph goes to the sidecar as a named graph of the caller (GraphCreation).
+// rows are held in compact arrays until the aggregation ends (16 bytes a
+// relationship, 8 a node without one, 8 a property value), then the graph
+// goes to the sidecar as a named graph of the caller (GraphCreation), which
+// visits the arrays twice, to count and to upload: the distinct nodes and
+// their degrees are worked out once, in a hash index (NodeIndex).
 // As in GDS, parallel rows are parallel relationships (node2vec's walks
 // then weigh them as one relationship of the summed weight), and a
 // relationship is undirected when its type is in undirectedRelationshipTypes.
@@ -36,6 +39,8 @@ final class CypherProjection implements ProjectedGraph {
   private final long start = System.nanoTime();
   private String graphName;
   private ProcedureConfig configuration;
+  private long rows;
+  /** Source nodes of rows without a target; the others are in sources and targets. */
   private final Growable nodes = new Growable();
   private final Growable sources = new Growable();
   private final Growable targets = new Growable();
@@ -45,6 +50,8 @@ final class CypherProjection implements ProjectedGraph {
   private final List<double[]> values = new ArrayList<>();
   private final Map<String, TreeSet<String>> nodeSchema = new TreeMap<>();
   private final Map<String, TreeSet<String>> relationshipSchema = new TreeMap<>();
+  /** The distinct nodes and their degrees: worked out at the first visit. */
+  private NodeIndex index;
 
   CypherProjection(GraphDatabaseService db, Transaction tx, TerminationGuard guard, Log log) {
     this.db = db;
@@ -63,14 +70,15 @@ final class CypherProjection implements ProjectedGraph {
       throw new IllegalArgumentException("n2v.graph.project projects one graph per aggregation: "
           + "graphName is '" + this.graphName + "', then '" + graphName + "'");
     }
-    if (nodes.size % 4096 == 0) guard.check();
+    if (rows++ % 4096 == 0) guard.check();
     ProcedureConfig data = CypherProjectionConfig.parseData(dataConfig);
     long s = nodeId(source, "sourceNode");
-    nodes.add(s);
     schema(source, data, "sourceNodeLabels", "sourceNodeProperties");
-    if (target == null) return;
+    if (target == null) {
+      nodes.add(s);
+      return;
+    }
     long t = nodeId(target, "targetNode");
-    nodes.add(t);
     schema(target, data, "targetNodeLabels", "targetNodeProperties");
     String type = data.string("relationshipType").orElse(ALL_TYPES);
     int typeIndex = typeNames.indexOf(type);
@@ -161,36 +169,30 @@ final class CypherProjection implements ProjectedGraph {
   public List<String> properties() { return properties; }
 
   @Override
-  public void visit(Visitor visitor) {
-    long[] ids = distinctNodes();
-    long[] degrees = new long[ids.length];
+  public boolean held() { return true; }
+
+  @Override
+  public void visit(Visitor visitor, boolean bounded) {
     boolean[] undirected = undirectedTypes();
-    for (int r = 0; r < sources.size; r++) {
-      long s = sources.get(r);
-      long t = targets.get(r);
-      degrees[Arrays.binarySearch(ids, s)]++;
-      if (undirected[(int) types.get(r)]) degrees[Arrays.binarySearch(ids, t)]++;
+    if (index == null) {
+      NodeIndex nodes = new NodeIndex(1024);
+      for (int r = 0; r < sources.size; r++) {
+        nodes.degrees[nodes.add(sources.get(r))]++;
+        int target = nodes.add(targets.get(r));
+        if (undirected[(int) types.get(r)]) nodes.degrees[target]++;
+      }
+      for (int i = 0; i < this.nodes.size; i++) nodes.add(this.nodes.get(i));
+      index = nodes;
     }
-    for (int i = 0; i < ids.length; i++) visitor.node(ids[i], degrees[i]);
+    for (int i = 0; i < index.size; i++) visitor.node(index.ids[i], index.degrees[i]);
     double[] row = new double[properties.size()];
     for (int r = 0; r < sources.size; r++) {
       for (int p = 0; p < row.length; p++) {
         double[] column = values.get(p);
         row[p] = r < column.length ? column[r] : Double.NaN;
       }
-      visitor.relationship(sources.get(r), targets.get(r), undirected[(int) types.get(r)],
-          row.clone());
+      visitor.relationship(sources.get(r), targets.get(r), undirected[(int) types.get(r)], row);
     }
-  }
-
-  private long[] distinctNodes() {
-    long[] ids = Arrays.copyOf(nodes.values, nodes.size);
-    Arrays.sort(ids);
-    int n = 0;
-    for (int i = 0; i < ids.length; i++) {
-      if (i == 0 || ids[i] != ids[i - 1]) ids[n++] = ids[i];
-    }
-    return Arrays.copyOf(ids, n);
   }
 
   private boolean[] undirectedTypes() {
@@ -219,10 +221,11 @@ final class CypherProjection implements ProjectedGraph {
     String trackingId = configuration.trackingId();
     Map<String, Object> echo = echo(trackingId);
     try (SidecarClient client = SidecarClient.open(db, caller)) {
+      GraphCreation.checkFree(client, graphName);
       GraphCreation.Created created = GraphCreation.create(client, guard, log,
           new JobRunner.JobTag("n2v.graph.project", trackingId, configuration.logProgress()),
           graphName, this, allUndirected(), echo, nodeSchemaMap(), relationshipSchemaMap(),
-          "The projection is empty.");
+          "The projection is empty.", 0);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("graphName", graphName);
       out.put("nodeCount", created.nodeCount());

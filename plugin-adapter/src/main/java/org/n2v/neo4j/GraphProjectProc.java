@@ -57,7 +57,7 @@ public class GraphProjectProc {
           new JobRunner.JobTag("n2v.graph.project", trackingId, config.logProgress()),
           graphName, reader, projection.undirected(), echo, nodeSchema(projection),
           relationshipSchema(projection), "The projection is empty: no node has any of the "
-              + "labels of the node projection.");
+              + "labels of the node projection.", ProjectionBuffer.limit());
       ProjectRow row = new ProjectRow();
       row.nodeProjection = projection.nodeProjectionMap();
       row.relationshipProjection = projection.relationshipProjectionMap();

@@ -1,9 +1,10 @@
-// What n2v.graph.project learns in its first pass over a projection, before
-// uploading anything: node and relationship counts as GDS reports them
-// (relationshipCount sums the degrees, so an undirected relationship counts
-// twice), the degree distribution, and which relationship properties can
-// weigh node2vec's walks (every value finite and > 0 as a 32-bit float,
-// what the sidecar takes) with the first value that rules one out.
+// What n2v.graph.project learns while it reads a projection, before the
+// sidecar graph's header (which records it) can be sent: node and
+// relationship counts as GDS reports them (relationshipCount sums the
+// degrees, so an undirected relationship counts twice), the degree
+// distribution, and which relationship properties can weigh node2vec's
+// walks (every value finite and > 0 as a 32-bit float, what the sidecar
+// takes) with the first value that rules one out.
 package org.n2v.neo4j;
 
 import java.util.LinkedHashMap;
@@ -23,12 +24,6 @@ final class ProjectionStats implements ProjectedGraph.Visitor {
     this.unusable = new String[properties.size()];
   }
 
-  static ProjectionStats of(ProjectedGraph graph) {
-    ProjectionStats stats = new ProjectionStats(graph.properties());
-    graph.visit(stats);
-    return stats;
-  }
-
   @Override
   public void node(long id, long degree) {
     nodes++;
@@ -41,14 +36,18 @@ final class ProjectionStats implements ProjectedGraph.Visitor {
     for (int i = 0; i < unusable.length; i++) {
       if (unusable[i] != null) continue;
       float weight = (float) values[i];
-      String pair = "the relationship from node " + source + " to node " + target;
       if (Float.isNaN(weight)) {
-        unusable[i] = pair + " has no value for it (give the projection a defaultValue)";
+        unusable[i] = pair(source, target) + " has no value for it (give the projection a "
+            + "defaultValue)";
       } else if (!(weight > 0) || Float.isInfinite(weight)) {
-        unusable[i] = pair + " has " + values[i] + " (weights must be finite and > 0 as 32-bit "
-            + "floats)";
+        unusable[i] = pair(source, target) + " has " + values[i] + " (weights must be finite "
+            + "and > 0 as 32-bit floats)";
       }
     }
+  }
+
+  private static String pair(long source, long target) {
+    return "the relationship from node " + source + " to node " + target;
   }
 
   long nodeCount() { return nodes; }

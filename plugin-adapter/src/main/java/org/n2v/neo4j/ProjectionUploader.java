@@ -1,7 +1,8 @@
-// Uploads a projected graph to the sidecar as a named graph in one pass:
-// the graph itself, unweighted, under its name, and a weighted copy per
-// relationship property that can weigh node2vec (GraphNames), all streamed
-// at once while the projection is read. Undirected relationships in a
+// Uploads a projected graph to the sidecar as a named graph in one visit
+// of it: the graph itself, unweighted, under its name, and a weighted copy
+// per relationship property that can weigh node2vec (GraphNames), all
+// streamed at once while the graph is visited (replayed from the
+// projection buffer, or read from Neo4j). Undirected relationships in a
 // directed graph (a projection that mixes orientations) go as both arcs.
 // If any upload fails, the others are dropped: the catalog gets the whole
 // graph or nothing.
@@ -38,7 +39,7 @@ final class ProjectionUploader implements ProjectedGraph.Visitor {
         uploader.open(client, guard, GraphNames.weighted(graphName, weight),
             graph.properties().indexOf(weight), "{\"weightOf\":" + quote(graphName) + "}");
       }
-      graph.visit(uploader);
+      graph.visit(uploader, false);
       uploader.flush();
     } catch (RuntimeException e) {
       uploader.targets.forEach(t -> t.stream().abort());
