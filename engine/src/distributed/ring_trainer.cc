@@ -39,7 +39,8 @@ void PrefetchRow(const float* row, uint32_t stride) {
 // One centre's work: its window's contexts that are ours, and its output
 // rows (the centre, then its negatives from the held block).
 struct CentreWork {
-  std::vector<float*> inputs;
+  std::vector<float*> inputs;  // room for a whole window; num_inputs used
+  uint32_t num_inputs = 0;
   std::vector<float*> outputs;
   bool sampled = false;  // its loss is computed
 };
@@ -76,7 +77,6 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
   // Fills `work` for centre c: the same draws on every rank (its stream is
   // named by the wave and the centre), whichever contexts are ours.
   auto plan = [&](size_t c, CentreWork& work) {
-    work.inputs.clear();
     work.outputs.clear();
     const Centre& centre = centres[c];
     const uint64_t begin = kept.begin[centre.walk];
@@ -86,12 +86,18 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     const uint32_t reach = o.shrink_window ? 1 + rng.Below(o.window) : o.window;
     const uint32_t lo = centre.position > reach ? centre.position - reach : 0;
     const uint32_t hi = std::min(length, centre.position + reach + 1);
+    // Without branches: which contexts are ours is a coin flip per node.
+    float** inputs = work.inputs.data();
+    uint32_t n = 0;
     for (uint32_t j = lo; j < hi; ++j) {
       const WaveNode& context = kept.nodes[begin + j];
-      if (j == centre.position || context.owner != me) continue;
-      work.inputs.push_back(input_.mutable_data() + size_t{context.row} * stride);
+      const uint32_t ours = (j != centre.position) & (context.owner == me);
+      // Another rank's row number is not ours to point at: row 0 instead.
+      inputs[n] = input_.mutable_data() + size_t{context.row * ours} * stride;
+      n += ours;
     }
-    if (work.inputs.empty()) return;
+    work.num_inputs = n;
+    if (n == 0) return;
     const uint32_t centre_row = kept.nodes[begin + centre.position].row;
     work.outputs.push_back(held_.row(centre_row));
     for (uint32_t k = 0; k < o.negatives; ++k) {
@@ -100,19 +106,19 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     }
     work.sampled = (centre.walk + centre.position) % internal::kLossSampleEvery == 0;
     if (!prefetch) return;
-    for (const float* row : work.inputs) PrefetchRow(row, stride);
+    for (uint32_t i = 0; i < work.num_inputs; ++i) PrefetchRow(work.inputs[i], stride);
     for (const float* row : work.outputs) PrefetchRow(row, stride);
   };
   auto train = [&](size_t c, const CentreWork& work, std::vector<float>& g, LossSum& l) {
-    if (work.inputs.empty()) return;
+    if (work.num_inputs == 0) return;
     const double progress = progress_from + progress_span * c / centres.size();
     const float lr = static_cast<float>(std::max<double>(
         o.min_learning_rate,
         o.initial_learning_rate -
             (static_cast<double>(o.initial_learning_rate) - o.min_learning_rate) *
                 progress));
-    for (float* in : work.inputs) {
-      internal::SgnsPairUpdate(in, const_cast<float* const*>(work.outputs.data()),
+    for (uint32_t i = 0; i < work.num_inputs; ++i) {
+      internal::SgnsPairUpdate(work.inputs[i], const_cast<float* const*>(work.outputs.data()),
                                static_cast<uint32_t>(work.outputs.size()), lr, stride,
                                g.data(), work.sampled ? &l : nullptr);
       ++l.trained_pairs;
@@ -122,6 +128,8 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
                                   kCentresPerChunk);
   auto train_chunk = [&](size_t chunk) {
     CentreWork current, next;
+    current.inputs.resize(2 * size_t{o.window} + 1);
+    next.inputs.resize(2 * size_t{o.window} + 1);
     std::vector<float> g(1 + o.negatives);
     const size_t first = chunk * kCentresPerChunk;
     const size_t end = std::min(centres.size(), first + kCentresPerChunk);

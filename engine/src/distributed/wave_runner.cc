@@ -13,7 +13,12 @@
 #include "n2v/status_macros.h"
 
 namespace n2v::distributed {
+namespace {
 
+// Walkers a task advances in a round.
+constexpr size_t kWalkersPerTask = 256;
+
+}  // namespace
 
 Fragment WaveRunner::Record(const WalkerState& s, uint32_t position,
                             NodeIndex v) const {
@@ -26,13 +31,17 @@ Fragment WaveRunner::Record(const WalkerState& s, uint32_t position,
   return Fragment{s.home_index, position, graph_.local().original_id(v), row, keep};
 }
 
-Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
+Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken,
+                            uint64_t& steps) const {
+  const bool keep = annotations_.assemble;
   const CsrGraph& g = graph_.local();
   const uint32_t walk_length = walker_.params().walk_length;
   WalkerState& s = r.state;
   NodeIndex v = *g.ids().Find(s.cur);
   if (s.arrived) {
-    taken.push_back(Record(s, s.length - 1, v));
+    const Fragment f = Record(s, s.length - 1, v);
+    if (keep) taken.push_back(f);
+    ++steps;
     s.arrived = 0;
   }
   Rng rng = Rng::FromState(s.rng);
@@ -65,7 +74,9 @@ Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
       outcome = Outcome::kMigrate;
       break;
     }
-    taken.push_back(Record(s, s.length - 1, next));
+    const Fragment f = Record(s, s.length - 1, next);
+    if (keep) taken.push_back(f);
+    ++steps;
     t = v;
     v = next;
   }
@@ -75,15 +86,20 @@ Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken) const {
 
 absl::Status WaveRunner::Run(std::vector<Resident> residents) {
   while (true) {
-    std::vector<RoundResult> results(residents.size());
+    const size_t tasks = (residents.size() + kWalkersPerTask - 1) / kWalkersPerTask;
+    RoundResults results;
+    results.outcomes.resize(residents.size());
+    results.taken.assign(tasks, std::vector<std::vector<Fragment>>(comm_.size()));
+    results.steps.assign(tasks, 0);
     internal::RunInArena(threads_, [&] {
-      tbb::parallel_for(tbb::blocked_range<size_t>(0, residents.size(), 64),
-                        [&](const tbb::blocked_range<size_t>& range) {
-                          for (size_t i = range.begin(); i < range.end(); ++i) {
-                            results[i].outcome =
-                                Advance(residents[i], results[i].taken);
-                          }
-                        });
+      tbb::parallel_for(size_t{0}, tasks, [&](size_t task) {
+        const size_t end = std::min(residents.size(), (task + 1) * kWalkersPerTask);
+        for (size_t i = task * kWalkersPerTask; i < end; ++i) {
+          Resident& r = residents[i];
+          results.outcomes[i] =
+              Advance(r, results.taken[task][r.state.home_rank], results.steps[task]);
+        }
+      });
     });
     N2V_ASSIGN_OR_RETURN(residents, Exchange(residents, results));
     ++stats_->rounds;
@@ -94,21 +110,25 @@ absl::Status WaveRunner::Run(std::vector<Resident> residents) {
 }
 
 absl::StatusOr<std::vector<Resident>> WaveRunner::Exchange(
-    std::vector<Resident>& residents, std::vector<RoundResult>& results) {
+    std::vector<Resident>& residents, RoundResults& results) {
   const int ranks = comm_.size();
   // Per destination: walkers, then queries, each section led by its count.
   std::vector<std::string> walkers(ranks), queries(ranks);
   std::vector<Resident> waiting;
+  for (size_t task = 0; task < results.taken.size(); ++task) {
+    stats_->steps += results.steps[task];
+    for (int home = 0; home < ranks; ++home) {
+      const std::vector<Fragment>& taken = results.taken[task][home];
+      fragments_[home].append(reinterpret_cast<const char*>(taken.data()),
+                              taken.size() * sizeof(Fragment));
+    }
+  }
   for (size_t i = 0; i < residents.size(); ++i) {
     Resident& r = residents[i];
-    for (const Fragment& f : results[i].taken) {
-      stats_->steps += f.position > 0;
-      if (annotations_.assemble) AppendPod(fragments_[r.state.home_rank], f);
-    }
-    if (results[i].outcome == Outcome::kMigrate) {
+    if (results.outcomes[i] == Outcome::kMigrate) {
       AppendPod(walkers[graph_.owner(r.state.cur)], r.state);
       ++stats_->migrations;
-    } else if (results[i].outcome == Outcome::kWait) {
+    } else if (results.outcomes[i] == Outcome::kWait) {
       const auto slot = static_cast<uint32_t>(waiting.size());
       AppendPod(queries[graph_.owner(r.state.prev)],
                 Query{slot, 0, r.state.prev,

@@ -66,10 +66,12 @@ struct Resident {
 
 enum class Outcome : uint8_t { kDone, kMigrate, kWait };
 
-// One resident's round: the nodes it took and where it goes next.
-struct RoundResult {
-  Outcome outcome = Outcome::kDone;
-  std::vector<Fragment> taken;
+// A round's results: each resident's outcome, and the nodes taken, by the
+// walks' home rank, gathered per task so they are appended in bulk.
+struct RoundResults {
+  std::vector<Outcome> outcomes;                        // by resident
+  std::vector<std::vector<std::vector<Fragment>>> taken;  // [task][home rank]
+  std::vector<uint64_t> steps;                          // by task
 };
 
 class WaveRunner {
@@ -90,12 +92,13 @@ class WaveRunner {
   bool assembles() const { return annotations_.assemble; }
 
  private:
-  // Steps `r` as far as this rank can take it.
-  Outcome Advance(Resident& r, std::vector<Fragment>& taken) const;
+  // Steps `r` as far as this rank can take it, adding the nodes it takes
+  // to `taken` (when the walks are assembled) and counting them in `steps`.
+  Outcome Advance(Resident& r, std::vector<Fragment>& taken, uint64_t& steps) const;
   // Sends walkers and queries, answers the queries received; returns the
   // next round's residents.
   absl::StatusOr<std::vector<Resident>> Exchange(std::vector<Resident>& residents,
-                                                 std::vector<RoundResult>& results);
+                                                 RoundResults& results);
   absl::Status AnswerQueries(const std::vector<std::string>& in,
                              std::vector<Resident>& waiting,
                              std::vector<Resident>& next);
