@@ -88,12 +88,13 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     const uint32_t hi = std::min(length, centre.position + reach + 1);
     // Without branches: which contexts are ours is a coin flip per node.
     float** inputs = work.inputs.data();
+    float* const rows = input_.mutable_data();
     uint32_t n = 0;
     for (uint32_t j = lo; j < hi; ++j) {
       const WaveNode& context = kept.nodes[begin + j];
       const uint32_t ours = (j != centre.position) & (context.owner == me);
       // Another rank's row number is not ours to point at: row 0 instead.
-      inputs[n] = input_.mutable_data() + size_t{context.row * ours} * stride;
+      inputs[n] = rows + size_t{context.row * ours} * stride;
       n += ours;
     }
     work.num_inputs = n;
