@@ -126,7 +126,7 @@ grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
   absl::StatusOr<JobPlan> plan = PlanJob(
       request->params(), subject.shape,
       subject.snapshot ? PreviousOf(*subject.snapshot) : PreviousEmbedding{},
-      options_.ranks.embed ? options_.ranks.ranks : 1);
+      options_.ranks.usable());
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   *response->mutable_params() = plan->params;
   response->set_graph_bytes(subject.graph_bytes);

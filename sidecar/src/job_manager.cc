@@ -263,6 +263,11 @@ void JobManager::Record::KeepFailure(const absl::Status& status) {
   job.set_memory_bytes(0);
 }
 
+uint32_t RankRunner::usable() const {
+  if (!embed || (lost && lost())) return 1;
+  return ranks;
+}
+
 JobManager::JobManager(MemoryBudget* budget, int max_jobs, RankRunner ranks)
     : budget_(budget), ranks_(std::move(ranks)) {
   for (int i = 0; i < std::max(1, max_jobs); ++i) {
@@ -278,7 +283,7 @@ absl::StatusOr<v1::Job> JobManager::Start(const Caller& caller,
   N2V_ASSIGN_OR_RETURN(
       record->plan,
       PlanJob(request.params, ShapeOf(*request.graph), PreviousOf(*request.graph),
-              ranks_.embed ? ranks_.ranks : 1));
+              ranks_.usable()));
   N2V_ASSIGN_OR_RETURN(
       record->memory,
       budget_->Reserve(record->plan.memory.peak,
@@ -492,9 +497,18 @@ absl::StatusOr<ReembedResult> JobManager::Train(const Record& job,
                    PreviousOf(*job.graph), control, ParamNames());
   }
   // A cold run (PlanJob checked CanRunDistributed): an embedding, no report.
+  absl::StatusOr<EmbedResult> embed =
+      ranks_.embed(job.graph->graph, job.plan.options, control, ParamNames());
+  if (!embed.ok() && ranks_.lost && ranks_.lost()) {
+    Log(LogLevel::kError, "rank_lost",
+        {{"job_id", job.id}, {"error", std::string(embed.status().message())}});
+    return absl::Status(embed.status().code(),
+                        absl::StrCat(embed.status().message(),
+                                     "; later jobs run on rank 0 alone"));
+  }
+  if (!embed.ok()) return embed.status();
   ReembedResult result;
-  N2V_ASSIGN_OR_RETURN(result.embed, ranks_.embed(job.graph->graph, job.plan.options,
-                                                  control, ParamNames()));
+  result.embed = *std::move(embed);
   return result;
 }
 

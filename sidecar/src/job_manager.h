@@ -57,14 +57,20 @@ struct JobRequest {
   std::function<absl::Status(std::shared_ptr<const Embeddings>)> on_success;
 };
 
-// Jobs across the ranks of a sidecar run under mpirun: the ranks, and the
+// Jobs across the ranks of a sidecar run under mpirun: the ranks, the
 // function that runs a cold embedding on all of them
-// (distributed::RankGroup::Embed). Unset: one process.
+// (distributed::RankGroup::Embed), and whether one of them was lost
+// (distributed::RankWatch). Unset: one process.
 struct RankRunner {
   uint32_t ranks = 1;
   std::function<absl::StatusOr<EmbedResult>(const CsrGraph&, const EmbedOptions&,
                                             const EmbedControl&, const OptionNames&)>
       embed;
+  std::function<bool()> lost;
+
+  // The ranks a job may use now: all of them, or 1 without MPI or once a
+  // rank was lost.
+  uint32_t usable() const;
 };
 
 // Every method but Start takes the caller: another owner's job is NotFound
@@ -114,8 +120,9 @@ class JobManager {
 
   // Walk nodes per second measured over finished jobs (0 before any).
   double MeasuredNodesPerSecond() const;
-  // The sidecar's MPI ranks (1 when not under mpirun).
-  uint32_t ranks() const { return ranks_.ranks; }
+  // The sidecar's usable MPI ranks (1 when not under mpirun, or once one
+  // was lost).
+  uint32_t ranks() const { return ranks_.usable(); }
 
  private:
   struct Record;

@@ -40,6 +40,10 @@ ABSL_FLAG(std::string, token_file, "",
           "'authorization: Bearer <token>' (health checks excepted).");
 ABSL_FLAG(std::string, log_level, "info",
           "debug, info, warning or error. Logs are JSON lines on stderr.");
+ABSL_FLAG(absl::Duration, rank_timeout, absl::Seconds(10),
+          "Under mpirun: a rank silent for this long is lost. Its job fails "
+          "naming it; with mpirun --enable-recovery the sidecar stays up and "
+          "runs later jobs on rank 0 alone.");
 ABSL_FLAG(absl::Duration, grace, absl::Seconds(30),
           "On SIGTERM, how long running jobs may take to finish before they "
           "are cancelled.");
@@ -86,6 +90,10 @@ int main(int argc, char** argv) {
   if (!ranks.ok()) return Fail(std::string(ranks.status().message()));
   NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
+  if (*ranks != nullptr) {
+    const absl::Status watched = (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout));
+    if (!watched.ok()) return Fail(absl::StrCat("--rank-timeout: ", watched.message()));
+  }
   if (*ranks != nullptr && !(*ranks)->leader()) {
     const absl::Status followed = (*ranks)->Follow();
     if (!followed.ok()) return Fail(std::string(followed.message()));

@@ -6,14 +6,17 @@
 #ifdef N2V_WITH_MPI
 #include "n2v/distributed/communicator.h"
 #include "n2v/distributed/rank_group.h"
+#include "n2v/distributed/rank_watch.h"
 #endif
 
 namespace n2v::sidecar {
 
 #ifdef N2V_WITH_MPI
 
+// Destroyed in reverse: the group, then the watch, then the session.
 struct MpiRanks::State {
   std::unique_ptr<distributed::MpiSession> session;
+  std::shared_ptr<distributed::RankWatch> watch;
   std::unique_ptr<distributed::RankGroup> group;
 };
 
@@ -41,6 +44,16 @@ absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int* argc,
   return std::unique_ptr<MpiRanks>(new MpiRanks(std::move(state)));
 }
 
+absl::Status MpiRanks::Watch(absl::Duration timeout) {
+  const distributed::Communicator world = distributed::Communicator::World();
+  auto watch = distributed::RankWatch::Start(world, {.timeout = timeout});
+  if (!watch.ok()) return watch.status();
+  state_->watch = std::move(*watch);
+  state_->group =
+      std::make_unique<distributed::RankGroup>(world.Watched(state_->watch->loss()));
+  return absl::OkStatus();
+}
+
 bool MpiRanks::leader() const { return state_->group->leader(); }
 int MpiRanks::ranks() const { return state_->group->ranks(); }
 absl::Status MpiRanks::Follow() { return state_->group->Follow(); }
@@ -48,15 +61,19 @@ absl::Status MpiRanks::Follow() { return state_->group->Follow(); }
 RankRunner MpiRanks::Runner() {
   if (ranks() <= 1) return {};
   distributed::RankGroup* group = state_->group.get();
+  std::shared_ptr<distributed::RankWatch> watch = state_->watch;
   return {.ranks = static_cast<uint32_t>(ranks()),
           .embed = [group](const CsrGraph& graph, const EmbedOptions& options,
                            const EmbedControl& control, const OptionNames& names) {
             return group->Embed(graph, options, control, names);
-          }};
+          },
+          .lost = [watch] { return watch != nullptr && watch->loss()->happened(); }};
 }
 
 void MpiRanks::Stop() {
-  if (leader()) (void)state_->group->Stop();
+  if (!leader()) return;
+  (void)state_->group->Stop();
+  if (state_->watch != nullptr) state_->watch->Stop();
 }
 
 #else  // !N2V_WITH_MPI
@@ -66,6 +83,7 @@ struct MpiRanks::State {};
 absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int*, char***) {
   return nullptr;
 }
+absl::Status MpiRanks::Watch(absl::Duration) { return absl::OkStatus(); }
 bool MpiRanks::leader() const { return true; }
 int MpiRanks::ranks() const { return 1; }
 absl::Status MpiRanks::Follow() { return absl::OkStatus(); }

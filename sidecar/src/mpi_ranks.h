@@ -1,5 +1,6 @@
 // The sidecar under mpirun (`mpirun -np N n2v-sidecar ...`): rank 0 serves
-// and the other ranks take part in its jobs (distributed::RankGroup). Built
+// and the other ranks take part in its jobs (distributed::RankGroup), while
+// a distributed::RankWatch looks out for a rank that stops answering. Built
 // only with MPI (N2V_WITH_MPI); without it, or when not started by mpirun,
 // the sidecar is one process.
 #ifndef N2V_SIDECAR_MPI_RANKS_H_
@@ -8,6 +9,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "job_manager.h"
 
 namespace n2v::sidecar {
@@ -20,11 +22,18 @@ class MpiRanks {
                                                                   char*** argv);
   ~MpiRanks();
 
+  // Collective, once the flags are read: starts the heartbeats. A rank
+  // silent for `timeout` is lost: the job that needs it fails naming it,
+  // and later jobs run on the leader alone (when mpirun lets the other
+  // ranks live on; otherwise the MPI runtime ends them all).
+  absl::Status Watch(absl::Duration timeout);
+
   bool leader() const;
   int ranks() const;
   // Followers: take part in the leader's jobs until it stops them.
   absl::Status Follow();
-  // Leader: runs cold jobs on every rank (for ServiceOptions::ranks).
+  // Leader: runs cold jobs on every rank (for ServiceOptions::ranks) until
+  // a rank is lost.
   RankRunner Runner();
   // Leader: ends the followers (at shutdown).
   void Stop();

@@ -27,7 +27,8 @@ class RankFailurePrinter : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  auto session = n2v::distributed::MpiSession::Start(&argc, &argv);
+  auto session = n2v::distributed::MpiSession::Start(
+      &argc, &argv, n2v::distributed::MpiSession::Threads::kSerialized);
   if (!session.ok()) return 1;
   const auto comm = n2v::distributed::Communicator::World();
   if (comm.rank() != 0) {

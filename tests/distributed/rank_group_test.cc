@@ -1,6 +1,8 @@
 // RankGroup: the leader's jobs run on every rank and give what
 // EmbedDistributed gives on the same graph; a cancelled job ends on every
-// rank and the group goes on to the next; Stop ends the followers.
+// rank and the group goes on to the next; Stop ends the followers. On a
+// communicator a RankWatch watches, the same job gives the same bits and
+// no rank is reported lost. (A rank that dies: rank_loss_main.cc.)
 #include "n2v/distributed/rank_group.h"
 
 #include <atomic>
@@ -9,6 +11,7 @@
 #include "distributed_test_util.h"
 #include "n2v/distributed/distributed_embed.h"
 #include "n2v/distributed/gather_rows.h"
+#include "n2v/distributed/rank_watch.h"
 #include "test_util.h"
 
 namespace n2v::testing {
@@ -88,6 +91,48 @@ TEST(RankGroupTest, LeaderJobsRunOnEveryRankAndMatchEmbedDistributed) {
             0);
   EXPECT_TRUE(group.Stop().ok());
   EXPECT_EQ(group.Embed(whole, o, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(RankGroupTest, AWatchedGroupGivesTheSameBitsAndLosesNoRank) {
+  const Communicator world = Communicator::World();
+  EXPECT_EQ(distributed::RankWatch::Start(world, {.timeout = absl::Milliseconds(10)})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  const EdgeList edges = RandomEdges(300, /*weighted=*/false, 5);
+  const EmbedOptions o = JobOptions();
+  const CsrGraph whole = WholeOrDie(edges, false);
+  // The unwatched group's vectors, then the watched group's.
+  std::vector<std::vector<float>> runs;
+  for (bool watched : {false, true}) {
+    std::unique_ptr<distributed::RankWatch> watch;
+    Communicator comm = world;
+    if (watched) {
+      auto started = distributed::RankWatch::Start(world, {.timeout = absl::Seconds(30)});
+      ASSERT_TRUE(started.ok()) << started.status();
+      watch = *std::move(started);
+      comm = world.Watched(watch->loss());
+    }
+    RankGroup group(comm);
+    if (!group.leader()) {
+      EXPECT_TRUE(group.Follow().ok());
+    } else {
+      absl::StatusOr<EmbedResult> result = group.Embed(whole, o, {});
+      ASSERT_TRUE(result.ok()) << result.status();
+      runs.emplace_back(result->embeddings.data(),
+                        result->embeddings.data() +
+                            whole.num_nodes() * result->embeddings.stride());
+      EXPECT_TRUE(group.Stop().ok());
+    }
+    if (watch != nullptr) {
+      watch->Stop();
+      EXPECT_FALSE(watch->loss()->happened()) << watch->loss()->status();
+    }
+  }
+  if (world.rank() == 0) {
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_EQ(runs[0], runs[1]);
+  }
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 """n2v-sidecar under a real mpirun: rank 0 serves n2v.v1 as one process
 does, cold jobs run on every rank (Job.ranks, Estimate.memory_per_rank_bytes),
-warm starts run on rank 0, progress and cancel work, and when a rank dies
-the whole job ends, so the orchestrator restarts it, and no result is half
-delivered."""
+warm starts run on rank 0, progress and cancel work, and when a rank dies:
+under a plain mpirun the whole MPI job ends, so the orchestrator restarts
+it; under mpirun --enable-recovery the job that used the rank fails naming
+it and the sidecar stays up, running later jobs on rank 0 alone. Either way
+no result is half delivered."""
 
 import os
 import signal
@@ -29,12 +31,26 @@ def read_edges(path):
     return (np.array([int(r[0]) for r in rows]), np.array([int(r[1]) for r in rows]))
 
 
+def sidecar_binary():
+    return built_binary("N2V_SIDECAR", "n2v-sidecar", "build/sidecar/n2v-sidecar",
+                        "tests/mpi")
+
+
 @pytest.fixture
 def sidecar(mpi, tmp_path):
-    binary = built_binary("N2V_SIDECAR", "n2v-sidecar", "build/sidecar/n2v-sidecar",
-                          "tests/mpi")
-    with SidecarProcess(binary, tmp_path, launcher=[mpi.mpirun, "-np", "2",
-                                                    "--oversubscribe"],
+    with SidecarProcess(sidecar_binary(), tmp_path,
+                        launcher=[mpi.mpirun, "-np", "2", "--oversubscribe"],
+                        env=mpi.env) as process:
+        yield process
+
+
+@pytest.fixture
+def recovering_sidecar(mpi, tmp_path):
+    """Three ranks under mpirun --enable-recovery: the others live on when
+    one dies."""
+    with SidecarProcess(sidecar_binary(), tmp_path, args=["--rank-timeout", "2s"],
+                        launcher=[mpi.mpirun, "-np", "3", "--oversubscribe",
+                                  "--enable-recovery"],
                         env=mpi.env) as process:
         yield process
 
@@ -133,3 +149,52 @@ def test_a_dead_rank_ends_the_sidecar_and_no_result_is_delivered(sidecar):
     assert sidecar.proc.wait(timeout=120) != 0
     with pytest.raises(n2v_client.Unavailable):
         client.get_job(job.job_id)
+
+
+def wait_for_state(client, job_id, states, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = client.get_job(job_id)
+        if job.state in states:
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job.state}"
+        time.sleep(0.1)
+
+
+def test_a_dead_rank_fails_its_job_by_name_and_the_sidecar_stays_up(recovering_sidecar):
+    sidecar = recovering_sidecar
+    client = n2v_client.Client(sidecar.target)
+    assert client.estimate(client.upload_graph(*read_edges(KARATE)).snapshot_id,
+                           embedding_dimension=8).ranks == 3
+    sources, targets = read_edges(DATASETS / "blogcatalog" / "blogcatalog.edgelist")
+    snapshot = client.upload_graph(sources, targets)
+    job = client.start_job(snapshot.snapshot_id, walks_per_node=50, iterations=5)
+    assert job.ranks == 3
+    deadline = time.monotonic() + 300
+    while client.get_job(job.job_id).progress.overall_fraction == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    pid = rank_pid(sidecar.proc.pid, 2)
+    assert pid is not None, "rank 2 not found"
+    os.kill(pid, signal.SIGKILL)
+    failed = wait_for_state(client, job.job_id, (n2v_client.JobState.FAILED,
+                                                 n2v_client.JobState.SUCCEEDED), 60)
+    assert failed.state == n2v_client.JobState.FAILED
+    assert "rank 2 of 3 stopped answering" in failed.error, failed.error
+    assert "rank 0 alone" in failed.error, failed.error
+    with pytest.raises(n2v_client.N2vError):
+        client.fetch_embeddings(job.job_id)
+    # Still serving: later jobs plan and run on rank 0 alone.
+    assert sidecar.proc.poll() is None
+    small = client.upload_graph(*read_edges(KARATE))
+    assert client.estimate(small.snapshot_id, embedding_dimension=8).ranks == 1
+    done = client.run_job(small.snapshot_id, embedding_dimension=8)
+    assert done.state == n2v_client.JobState.SUCCEEDED, done.error
+    assert done.ranks == 1
+    ids, vectors = client.fetch_embeddings(done.job_id)
+    assert vectors.shape == (34, 8) and np.isfinite(vectors).all()
+    # The surviving follower heard its leader go quiet and left; the
+    # leader still stops cleanly on SIGTERM.
+    assert sidecar.stop() is not None
+    log = sidecar.log()
+    assert "rank_lost" in log, log

@@ -10,9 +10,13 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "mpi_turn.h"
 
 namespace n2v::distributed {
 namespace {
+
+// Set once any RankLoss of this process is reported.
+std::atomic<bool> any_rank_lost{false};
 
 std::string MpiReason(int code) {
   char text[MPI_MAX_ERROR_STRING];
@@ -21,7 +25,36 @@ std::string MpiReason(int code) {
   return std::string(text, length);
 }
 
+const char* ThreadLevelName(int level) {
+  switch (level) {
+    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
+    default: return "MPI_THREAD_FUNNELED";
+  }
+}
+
 }  // namespace
+
+struct Communicator::Requests {
+  MPI_Request r[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+  int n = 0;
+  MPI_Request* next() { return &r[n++]; }
+};
+
+absl::Status RankLoss::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void RankLoss::Report(int rank, int ranks, std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (happened_.load(std::memory_order_relaxed)) return;
+  status_ = absl::UnavailableError(absl::StrCat("rank ", rank, " of ", ranks,
+                                                " stopped answering: ", std::string(reason)));
+  any_rank_lost.store(true, std::memory_order_release);
+  happened_.store(true, std::memory_order_release);
+}
+
+bool AnyRankLost() { return any_rank_lost.load(std::memory_order_acquire); }
 
 absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
                                                                char*** argv,
@@ -36,14 +69,15 @@ absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   if (provided < wanted) {
     MPI_Finalize();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "this MPI library does not support ",
-        threads == Threads::kSerialized ? "MPI_THREAD_SERIALIZED" : "MPI_THREAD_FUNNELED"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("this MPI library does not support ", ThreadLevelName(wanted)));
   }
   return std::unique_ptr<MpiSession>(new MpiSession());
 }
 
-MpiSession::~MpiSession() { MPI_Finalize(); }
+MpiSession::~MpiSession() {
+  if (!AnyRankLost()) MPI_Finalize();
+}
 
 void AbortJob(int exit_code) {
   MPI_Abort(MPI_COMM_WORLD, exit_code);
@@ -55,6 +89,43 @@ Communicator Communicator::World() {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   return Communicator(rank, size);
+}
+
+Communicator Communicator::Watched(std::shared_ptr<const RankLoss> loss) const {
+  Communicator watched = *this;
+  watched.loss_ = std::move(loss);
+  return watched;
+}
+
+absl::Status Communicator::Lost() const {
+  if (loss_ != nullptr && loss_->happened()) return loss_->status();
+  return absl::OkStatus();
+}
+
+absl::Status Communicator::Call(std::string_view name, absl::FunctionRef<int()> blocking,
+                                absl::FunctionRef<int(Requests&)> start) const {
+  if (loss_ == nullptr) return Check(blocking(), name);
+  if (absl::Status lost = Lost(); !lost.ok()) return lost;
+  Requests requests;
+  {
+    MpiTurn turn;
+    if (absl::Status s = Check(start(requests), name); !s.ok()) return s;
+  }
+  while (true) {
+    int done = 0;
+    {
+      MpiTurn turn;
+      if (absl::Status s = Check(MPI_Testall(requests.n, requests.r, &done,
+                                             MPI_STATUSES_IGNORE),
+                                 name);
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (done) return absl::OkStatus();
+    if (absl::Status lost = Lost(); !lost.ok()) return lost;
+    MpiTurn::GiveWay();
+  }
 }
 
 absl::Status Communicator::Check(int code, std::string_view call) const {
@@ -77,10 +148,16 @@ absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
     if (r != rank_) *bytes_sent_ += out[r].size();
   }
   std::vector<int> recv_counts(size_);
-  if (absl::Status s = Check(MPI_Alltoall(send_counts.data(), 1, MPI_INT,
-                                          recv_counts.data(), 1, MPI_INT,
-                                          MPI_COMM_WORLD),
-                             "MPI_Alltoall");
+  if (absl::Status s = Call(
+          "MPI_Alltoall",
+          [&] {
+            return MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
+                                MPI_INT, MPI_COMM_WORLD);
+          },
+          [&](Requests& r) {
+            return MPI_Ialltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
+                                 MPI_INT, MPI_COMM_WORLD, r.next());
+          });
       !s.ok()) {
     return s;
   }
@@ -106,11 +183,19 @@ absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
         " bytes in one exchange (at most 2 GiB)"));
   }
   std::string recv(received, '\0');
-  if (absl::Status s = Check(
-          MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(),
-                        MPI_BYTE, recv.data(), recv_counts.data(),
-                        recv_offsets.data(), MPI_BYTE, MPI_COMM_WORLD),
-          "MPI_Alltoallv");
+  if (absl::Status s = Call(
+          "MPI_Alltoallv",
+          [&] {
+            return MPI_Alltoallv(send.data(), send_counts.data(), send_offsets.data(),
+                                 MPI_BYTE, recv.data(), recv_counts.data(),
+                                 recv_offsets.data(), MPI_BYTE, MPI_COMM_WORLD);
+          },
+          [&](Requests& r) {
+            return MPI_Ialltoallv(send.data(), send_counts.data(), send_offsets.data(),
+                                  MPI_BYTE, recv.data(), recv_counts.data(),
+                                  recv_offsets.data(), MPI_BYTE, MPI_COMM_WORLD,
+                                  r.next());
+          });
       !s.ok()) {
     return s;
   }
@@ -129,9 +214,16 @@ absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
   }
   int size = static_cast<int>(mine.size());
   std::vector<int> sizes(size_);
-  if (absl::Status s = Check(MPI_Allgather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT,
-                                           MPI_COMM_WORLD),
-                             "MPI_Allgather");
+  if (absl::Status s = Call(
+          "MPI_Allgather",
+          [&] {
+            return MPI_Allgather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT,
+                                 MPI_COMM_WORLD);
+          },
+          [&](Requests& r) {
+            return MPI_Iallgather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT,
+                                  MPI_COMM_WORLD, r.next());
+          });
       !s.ok()) {
     return s;
   }
@@ -146,30 +238,58 @@ absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
   for (int r = 0; r < size_; ++r) displacements[r] = static_cast<int>((*offsets)[r]);
   all->resize(offsets->back());
   *bytes_sent_ += mine.size() * (size_ - 1);
-  return Check(MPI_Allgatherv(mine.data(), size, MPI_BYTE, all->data(), sizes.data(),
-                              displacements.data(), MPI_BYTE, MPI_COMM_WORLD),
-               "MPI_Allgatherv");
+  return Call(
+      "MPI_Allgatherv",
+      [&] {
+        return MPI_Allgatherv(mine.data(), size, MPI_BYTE, all->data(), sizes.data(),
+                              displacements.data(), MPI_BYTE, MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Iallgatherv(mine.data(), size, MPI_BYTE, all->data(), sizes.data(),
+                               displacements.data(), MPI_BYTE, MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::Status Communicator::SumAll(std::span<uint64_t> values) const {
-  return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
-                             static_cast<int>(values.size()), MPI_UINT64_T,
-                             MPI_SUM, MPI_COMM_WORLD),
-               "MPI_Allreduce");
+  return Call(
+      "MPI_Allreduce",
+      [&] {
+        return MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
+                             MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Iallreduce(MPI_IN_PLACE, values.data(),
+                              static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM,
+                              MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::Status Communicator::SumAll(std::span<double> values) const {
-  return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
-                             static_cast<int>(values.size()), MPI_DOUBLE,
-                             MPI_SUM, MPI_COMM_WORLD),
-               "MPI_Allreduce");
+  return Call(
+      "MPI_Allreduce",
+      [&] {
+        return MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
+                             MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Iallreduce(MPI_IN_PLACE, values.data(),
+                              static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
+                              MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::Status Communicator::MaxAll(std::span<uint64_t> values) const {
-  return Check(MPI_Allreduce(MPI_IN_PLACE, values.data(),
-                             static_cast<int>(values.size()), MPI_UINT64_T,
-                             MPI_MAX, MPI_COMM_WORLD),
-               "MPI_Allreduce");
+  return Call(
+      "MPI_Allreduce",
+      [&] {
+        return MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
+                             MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Iallreduce(MPI_IN_PLACE, values.data(),
+                              static_cast<int>(values.size()), MPI_UINT64_T, MPI_MAX,
+                              MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::Status Communicator::DeterministicSum(std::span<float> values) const {
@@ -195,24 +315,31 @@ absl::Status Communicator::DeterministicSum(std::span<float> values) const {
     offsets[r] = static_cast<int>(slice_begin(r));
   }
   *bytes_sent_ += mine.size() * sizeof(float) * (size_ - 1);
-  return Check(MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()),
-                              MPI_FLOAT, values.data(), counts.data(),
-                              offsets.data(), MPI_FLOAT, MPI_COMM_WORLD),
-               "MPI_Allgatherv");
+  return Call(
+      "MPI_Allgatherv",
+      [&] {
+        return MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_FLOAT,
+                              values.data(), counts.data(), offsets.data(), MPI_FLOAT,
+                              MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Iallgatherv(mine.data(), static_cast<int>(mine.size()), MPI_FLOAT,
+                               values.data(), counts.data(), offsets.data(), MPI_FLOAT,
+                               MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::Status Communicator::Broadcast(std::string* bytes, int root) const {
   uint64_t size = bytes->size();
-  if (absl::Status s = Check(MPI_Bcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD),
-                             "MPI_Bcast");
+  if (absl::Status s = Call(
+          "MPI_Bcast", [&] { return MPI_Bcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD); },
+          [&](Requests& r) {
+            return MPI_Ibcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD, r.next());
+          });
       !s.ok()) {
     return s;
   }
-  bytes->resize(size);
-  if (rank_ == root) *bytes_sent_ += size * (size_ - 1);
-  return Check(MPI_Bcast(bytes->data(), static_cast<int>(size), MPI_BYTE, root,
-                         MPI_COMM_WORLD),
-               "MPI_Bcast");
+  return BroadcastBody(bytes, size, root);
 }
 
 absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
@@ -234,11 +361,7 @@ absl::Status Communicator::ShiftInto(std::span<const char> bytes, int to, int fr
   constexpr int kShiftTag = 7001;
   constexpr uint64_t kPiece = uint64_t{1} << 30;
   uint64_t size = bytes.size(), incoming = 0;
-  if (absl::Status s = Check(MPI_Sendrecv(&size, 1, MPI_UINT64_T, to, kShiftTag,
-                                          &incoming, 1, MPI_UINT64_T, from, kShiftTag,
-                                          MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-                             "MPI_Sendrecv");
-      !s.ok()) {
+  if (absl::Status s = SendReceive(&size, 8, &incoming, 8, to, from, kShiftTag); !s.ok()) {
     return s;
   }
   char* into = receive(incoming);
@@ -249,11 +372,9 @@ absl::Status Communicator::ShiftInto(std::span<const char> bytes, int to, int fr
     const int send = static_cast<int>(std::min(kPiece, size > at ? size - at : 0));
     const int recv =
         static_cast<int>(std::min(kPiece, incoming > at ? incoming - at : 0));
-    if (absl::Status s = Check(
-            MPI_Sendrecv(bytes.data() + std::min<uint64_t>(at, size), send, MPI_BYTE, to,
-                         kShiftTag, into + std::min<uint64_t>(at, incoming), recv,
-                         MPI_BYTE, from, kShiftTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-            "MPI_Sendrecv");
+    if (absl::Status s = SendReceive(bytes.data() + std::min<uint64_t>(at, size), send,
+                                     into + std::min<uint64_t>(at, incoming), recv, to,
+                                     from, kShiftTag);
         !s.ok()) {
       return s;
     }
@@ -263,50 +384,75 @@ absl::Status Communicator::ShiftInto(std::span<const char> bytes, int to, int fr
 }
 
 absl::Status Communicator::BroadcastPatiently(std::string* bytes, int root) const {
+  if (absl::Status lost = Lost(); !lost.ok()) return lost;
   uint64_t size = bytes->size();
   MPI_Request request;
-  if (absl::Status s = Check(MPI_Ibcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD,
-                                        &request),
-                             "MPI_Ibcast");
-      !s.ok()) {
-    return s;
+  int code = MPI_SUCCESS;
+  {
+    MpiTurn turn;
+    code = MPI_Ibcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD, &request);
   }
+  if (absl::Status s = Check(code, "MPI_Ibcast"); !s.ok()) return s;
   while (true) {
     int done = 0;
-    if (absl::Status s = Check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-        !s.ok()) {
-      return s;
+    {
+      MpiTurn turn;
+      code = MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     }
+    if (absl::Status s = Check(code, "MPI_Test"); !s.ok()) return s;
     if (done) break;
+    if (absl::Status lost = Lost(); !lost.ok()) return lost;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  bytes->resize(size);
-  if (rank_ == root) *bytes_sent_ += size * (size_ - 1);
-  return Check(MPI_Bcast(bytes->data(), static_cast<int>(size), MPI_BYTE, root,
-                         MPI_COMM_WORLD),
-               "MPI_Bcast");
+  return BroadcastBody(bytes, size, root);
 }
 
 absl::Status Communicator::Send(int to, int tag, std::string_view bytes) const {
   *bytes_sent_ += bytes.size();
-  return Check(MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE,
-                        to, tag, MPI_COMM_WORLD),
-               "MPI_Send");
+  return Call(
+      "MPI_Send",
+      [&] {
+        return MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, tag,
+                        MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, to, tag,
+                         MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::StatusOr<std::string> Communicator::Receive(int from, int tag) const {
   MPI_Status status;
-  if (absl::Status s = Check(MPI_Probe(from, tag, MPI_COMM_WORLD, &status),
-                             "MPI_Probe");
-      !s.ok()) {
-    return s;
+  if (loss_ == nullptr) {
+    if (absl::Status s = Check(MPI_Probe(from, tag, MPI_COMM_WORLD, &status), "MPI_Probe");
+        !s.ok()) {
+      return s;
+    }
+  } else {
+    for (int found = 0; !found;) {
+      if (absl::Status lost = Lost(); !lost.ok()) return lost;
+      int code = MPI_SUCCESS;
+      {
+        MpiTurn turn;
+        code = MPI_Iprobe(from, tag, MPI_COMM_WORLD, &found, &status);
+      }
+      if (absl::Status s = Check(code, "MPI_Iprobe"); !s.ok()) return s;
+      MpiTurn::GiveWay();
+    }
   }
   int count = 0;
   MPI_Get_count(&status, MPI_BYTE, &count);
   std::string bytes(count, '\0');
-  if (absl::Status s = Check(MPI_Recv(bytes.data(), count, MPI_BYTE, from, tag,
-                                      MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-                             "MPI_Recv");
+  if (absl::Status s = Call(
+          "MPI_Recv",
+          [&] {
+            return MPI_Recv(bytes.data(), count, MPI_BYTE, from, tag, MPI_COMM_WORLD,
+                            MPI_STATUS_IGNORE);
+          },
+          [&](Requests& r) {
+            return MPI_Irecv(bytes.data(), count, MPI_BYTE, from, tag, MPI_COMM_WORLD,
+                             r.next());
+          });
       !s.ok()) {
     return s;
   }
@@ -314,7 +460,39 @@ absl::StatusOr<std::string> Communicator::Receive(int from, int tag) const {
 }
 
 absl::Status Communicator::Barrier() const {
-  return Check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  return Call(
+      "MPI_Barrier", [&] { return MPI_Barrier(MPI_COMM_WORLD); },
+      [&](Requests& r) { return MPI_Ibarrier(MPI_COMM_WORLD, r.next()); });
+}
+
+absl::Status Communicator::BroadcastBody(std::string* bytes, uint64_t size,
+                                         int root) const {
+  bytes->resize(size);
+  if (rank_ == root) *bytes_sent_ += size * (size_ - 1);
+  const int count = static_cast<int>(size);
+  return Call(
+      "MPI_Bcast",
+      [&] { return MPI_Bcast(bytes->data(), count, MPI_BYTE, root, MPI_COMM_WORLD); },
+      [&](Requests& r) {
+        return MPI_Ibcast(bytes->data(), count, MPI_BYTE, root, MPI_COMM_WORLD, r.next());
+      });
+}
+
+absl::Status Communicator::SendReceive(const void* send, int send_bytes, void* receive,
+                                       int receive_bytes, int to, int from,
+                                       int tag) const {
+  return Call(
+      "MPI_Sendrecv",
+      [&] {
+        return MPI_Sendrecv(send, send_bytes, MPI_BYTE, to, tag, receive, receive_bytes,
+                            MPI_BYTE, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      },
+      [&](Requests& r) {
+        const int code =
+            MPI_Irecv(receive, receive_bytes, MPI_BYTE, from, tag, MPI_COMM_WORLD, r.next());
+        if (code != MPI_SUCCESS) return code;
+        return MPI_Isend(send, send_bytes, MPI_BYTE, to, tag, MPI_COMM_WORLD, r.next());
+      });
 }
 
 absl::Status AgreeOnStatus(const Communicator& comm, const absl::Status& mine,

@@ -127,11 +127,13 @@ absl::Status RankGroup::Follow() {
     uint32_t kind = 0;
     if (command.size() >= sizeof kind) std::memcpy(&kind, command.data(), sizeof kind);
     if (kind != static_cast<uint32_t>(Command::kEmbed)) return absl::OkStatus();
-    // A job's failure is the leader's to report; MPI failures end the group.
+    // A job's failure is the leader's to report; MPI failures and a lost
+    // rank end the group.
     absl::StatusOr<DistributedEmbedStats> job = RunJob(
         comm_, nullptr, DecodeEmbed(command), {}, {},
         [](const Embeddings&) { return absl::OkStatus(); });
-    if (!job.ok() && job.status().code() == absl::StatusCode::kInternal) {
+    if (!job.ok() && (job.status().code() == absl::StatusCode::kInternal ||
+                      job.status().code() == absl::StatusCode::kUnavailable)) {
       return job.status();
     }
   }

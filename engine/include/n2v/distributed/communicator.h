@@ -5,15 +5,21 @@
 // Errors: MPI is told to return errors (MPI_ERRORS_RETURN) rather than
 // abort, and each failure comes back as Internal naming the call, the rank
 // and MPI's reason. A rank that dies usually makes the MPI runtime end the
-// whole job; what survives reports it this way.
+// whole job. Where the runtime lets the others go on (Open MPI's mpirun
+// --enable-recovery), MPI itself never reports the loss: a watched
+// communicator (Watched, with a RankWatch) waits on every call in a way
+// that ends with the loss's status (Unavailable, naming the rank) as soon
+// as the watch sees one.
 //
 // Thread safety: one thread at a time per process (see MpiSession).
 #ifndef N2V_DISTRIBUTED_COMMUNICATOR_H_
 #define N2V_DISTRIBUTED_COMMUNICATOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,10 +36,13 @@ namespace n2v::distributed {
 class MpiSession {
  public:
   // kFunneled: MPI from the main thread only (the n2v-mpi commands);
-  // kSerialized: from any thread, one at a time (the sidecar's jobs).
+  // kSerialized: from any thread, one at a time (the sidecar's jobs, and
+  // the RankWatch beside them: they take turns, see mpi_turn.h).
   enum class Threads { kFunneled, kSerialized };
   static absl::StatusOr<std::unique_ptr<MpiSession>> Start(
       int* argc, char*** argv, Threads threads = Threads::kFunneled);
+  // MPI_Finalize, unless a rank was lost (RankLoss): MPI_Finalize waits
+  // for every rank, so a process that lost one just exits.
   ~MpiSession();
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
@@ -46,10 +55,38 @@ class MpiSession {
 // that cannot go on while the others may be waiting for it.
 [[noreturn]] void AbortJob(int exit_code);
 
+// The first rank found lost in a job, shared by a RankWatch (which
+// reports it) and the communicators it watches (which fail with it).
+// Thread safety: all methods may be called concurrently.
+class RankLoss {
+ public:
+  bool happened() const { return happened_.load(std::memory_order_acquire); }
+  // Unavailable "rank r of N stopped answering: <reason>"; OK before.
+  absl::Status status() const;
+  // The first report wins; later ones are ignored.
+  void Report(int rank, int ranks, std::string_view reason);
+
+ private:
+  std::atomic<bool> happened_{false};
+  mutable std::mutex mu_;
+  absl::Status status_;  // guarded by mu_
+};
+
+// Whether any RankLoss of this process has been reported.
+bool AnyRankLost();
+
 class Communicator {
  public:
   // All processes of the job.
   static Communicator World();
+  // This communicator, failing with `loss` once it is reported. Its calls
+  // then wait by polling MPI (MPI_Test), taking turns at MPI with the
+  // watch's thread, rather than blocking in MPI, so a call that waits on
+  // a lost rank returns. It leaves its request and buffers to MPI, and the
+  // process must make no further MPI call but MPI_Abort (every later call
+  // of a watched communicator returns the loss without calling MPI).
+  // While a RankWatch runs, use only the communicators it watches.
+  Communicator Watched(std::shared_ptr<const RankLoss> loss) const;
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -92,11 +129,25 @@ class Communicator {
   uint64_t bytes_sent() const { return *bytes_sent_; }
 
  private:
+  struct Requests;  // MPI requests of one call (communicator.cc)
   Communicator(int rank, int size) : rank_(rank), size_(size) {}
   absl::Status Check(int code, std::string_view call) const;
+  // Runs one MPI call: `blocking` when unwatched; otherwise `start` (its
+  // nonblocking form, which fills Requests) and a polled wait that ends
+  // with the loss's status if a rank is lost first.
+  absl::Status Call(std::string_view name, absl::FunctionRef<int()> blocking,
+                    absl::FunctionRef<int(Requests&)> start) const;
+  // The loss, when watched and one was reported; OK otherwise.
+  absl::Status Lost() const;
+  // The second step of a broadcast: `size` bytes from `root`.
+  absl::Status BroadcastBody(std::string* bytes, uint64_t size, int root) const;
+  // MPI_Sendrecv of bytes.
+  absl::Status SendReceive(const void* send, int send_bytes, void* receive,
+                           int receive_bytes, int to, int from, int tag) const;
 
   int rank_ = 0;
   int size_ = 1;
+  std::shared_ptr<const RankLoss> loss_;
   std::shared_ptr<uint64_t> bytes_sent_ = std::make_shared<uint64_t>(0);
 };
 

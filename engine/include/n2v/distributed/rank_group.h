@@ -5,9 +5,13 @@
 // from the leader (PartitionedGraph::FromWhole), trained with
 // EmbedDistributed, and the vectors are collected on the leader.
 //
+// A group on a watched communicator (Communicator::Watched) ends a job
+// with the RankWatch's loss when a rank stops answering: the leader's
+// Embed returns it (Unavailable, naming the rank) and Follow returns it.
+//
 // Thread safety: the leader's methods may be called from any thread; jobs
-// run one at a time (MPI is called from one thread at a time, which
-// MpiSession::Start(..., kSerialized) provides).
+// run one at a time (the group's own MPI calls come from one thread at a
+// time; MpiSession kSerialized suffices, kMultiple with a RankWatch).
 #ifndef N2V_DISTRIBUTED_RANK_GROUP_H_
 #define N2V_DISTRIBUTED_RANK_GROUP_H_
 
@@ -29,7 +33,7 @@ class RankGroup {
 
   // Followers: take part in the leader's jobs until it calls Stop. Waiting
   // for the next job sleeps rather than spins. Returns OK after Stop, or
-  // the communicator's error.
+  // the communicator's error or loss.
   absl::Status Follow();
 
   // Leader: node2vec on `graph` across every rank. The vectors of every

@@ -1,0 +1,74 @@
+// RankWatch: finds a rank that stopped answering, for jobs whose MPI
+// runtime lets the other ranks go on when one dies (Open MPI's mpirun
+// --enable-recovery). MPI itself never reports such a loss: a collective
+// with a dead rank simply never ends. So the leader (rank 0) and every
+// other rank exchange heartbeats on a communicator of their own, from a
+// thread of their own; the leader watches every follower and each
+// follower watches the leader. When one is silent for longer than the
+// timeout, the watch reports it (RankLoss) and stops calling MPI, and
+// every communicator it watches (Communicator::Watched) fails its calls
+// with that loss. A follower whose leader goes silent, because the leader
+// died or lost another rank, finds it the same way.
+//
+// Needs MPI from any thread (MpiSession::Threads::kSerialized): the watch
+// and the job take turns at MPI.
+// Thread safety: Stop and loss may be called from any thread.
+#ifndef N2V_DISTRIBUTED_RANK_WATCH_H_
+#define N2V_DISTRIBUTED_RANK_WATCH_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "n2v/distributed/communicator.h"
+
+namespace n2v::distributed {
+
+struct RankWatchOptions {
+  // A rank silent for this long is lost.
+  absl::Duration timeout = absl::Seconds(10);
+  // How often each rank sends a heartbeat (a tenth of the timeout when 0).
+  absl::Duration interval = absl::ZeroDuration();
+};
+
+class RankWatch {
+ public:
+  // Collective: every rank of `comm` starts its watch at the same point.
+  // InvalidArgument for a timeout under 100 ms or an interval that is not
+  // below it; MPI's errors as Internal.
+  static absl::StatusOr<std::unique_ptr<RankWatch>> Start(const Communicator& comm,
+                                                          RankWatchOptions options);
+  ~RankWatch();
+  RankWatch(const RankWatch&) = delete;
+  RankWatch& operator=(const RankWatch&) = delete;
+
+  // Ends the heartbeats. Every rank stops its watch when the ranks part
+  // normally; a leader stops after telling the followers to stop.
+  void Stop();
+  // Where the loss is reported, for Communicator::Watched.
+  std::shared_ptr<const RankLoss> loss() const { return loss_; }
+
+ private:
+  struct Channel;  // the MPI side (rank_watch.cc)
+  RankWatch(const Communicator& comm, RankWatchOptions options,
+            std::unique_ptr<Channel> channel);
+  // The watch thread: heartbeats until stopped or a rank is lost.
+  void Run();
+
+  const int rank_;
+  const int ranks_;
+  const RankWatchOptions options_;
+  std::unique_ptr<Channel> channel_;
+  const std::shared_ptr<RankLoss> loss_ = std::make_shared<RankLoss>();
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace n2v::distributed
+
+#endif  // N2V_DISTRIBUTED_RANK_WATCH_H_
