@@ -65,6 +65,12 @@ final class PluginHarness implements AutoCloseable {
   static PluginHarness start(List<String> sidecarArgs, Map<Setting<?>, Object> settings,
       String grpcToken, Class<?>... moreProcedures) throws Exception {
     SidecarProcess sidecar = SidecarProcess.start(sidecarArgs.toArray(String[]::new));
+    return around(sidecar, settings, grpcToken, moreProcedures);
+  }
+
+  /** A harness around a sidecar the caller started (and this harness will stop). */
+  static PluginHarness around(SidecarProcess sidecar, Map<Setting<?>, Object> settings,
+      String grpcToken, Class<?>... moreProcedures) throws Exception {
     Neo4j neo4j = neo4j(sidecar.address(), settings, moreProcedures);
     boolean auth = Boolean.TRUE.equals(settings.get(GraphDatabaseSettings.auth_enabled));
     if (auth) setInitialPassword(neo4j);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 public final class SidecarProcess implements AutoCloseable {
@@ -48,6 +49,15 @@ public final class SidecarProcess implements AutoCloseable {
    */
   public static SidecarProcess start(Path binary, String... flags)
       throws IOException, InterruptedException {
+    return start(List.of(), Map.of(), binary, flags);
+  }
+
+  /**
+   * As start(binary, flags), with `launcher` before the binary (e.g. mpirun -np 3) and
+   * `environment` added to the launcher's.
+   */
+  public static SidecarProcess start(List<String> launcher, Map<String, String> environment,
+      Path binary, String... flags) throws IOException, InterruptedException {
     if (!Files.isExecutable(binary)) {
       throw new IllegalStateException("n2v-sidecar binary not found at '" + binary
           + "': build it (scripts/build.sh)");
@@ -55,11 +65,14 @@ public final class SidecarProcess implements AutoCloseable {
     Path dir = Files.createTempDirectory("n2v-sidecar");
     Path portFile = dir.resolve("port");
     Path log = dir.resolve("sidecar.log");
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "--listen",
-        "127.0.0.1:0", "--port-file", portFile.toString()));
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(List.of(binary.toString(), "--listen", "127.0.0.1:0", "--port-file",
+        portFile.toString()));
     command.addAll(List.of(flags));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
     while (!Files.exists(portFile) || Files.readString(portFile).isBlank()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -73,6 +86,9 @@ public final class SidecarProcess implements AutoCloseable {
   }
 
   public int port() { return port; }
+
+  /** The launcher's process (mpirun's, under one). */
+  public long pid() { return process.pid(); }
 
   public String address() { return "127.0.0.1:" + port; }
 

@@ -1,0 +1,142 @@
+// A sidecar of three MPI ranks under `mpirun --enable-recovery`, and a rank
+// that dies while n2v.write runs on all three: the Cypher call fails naming
+// the rank, nothing is written, and the sidecar goes on serving, so the
+// next n2v.write runs on rank 0 alone and writes every node.
+package org.n2v.neo4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.n2v.grpc.v1.GetJobRequest;
+import org.n2v.grpc.v1.Job;
+import org.n2v.grpc.v1.JobState;
+import org.neo4j.driver.Record;
+import org.neo4j.driver.Session;
+
+@Timeout(600)
+class DeadRankTest {
+  /** Minutes of work at least: the job is still running when its rank dies. */
+  private static final String LONG = "nodeLabels: 'Big', walksPerNode: 100, walkLength: 200, "
+      + "iterations: 1000, concurrency: 1";
+  /** Only against a hang, never a measure of speed. */
+  private static final long HANG_GUARD_SECONDS = 120;
+  /** Marks this test's ranks among the machine's processes. */
+  private static final String TAG = UUID.randomUUID().toString();
+  private static PluginHarness h;
+
+  @BeforeAll
+  static void start() throws Exception {
+    List<String> mpirun = List.of("mpirun", "-np", "3", "--oversubscribe",
+        "--enable-recovery", "-x", "N2V_TEST_TAG");
+    Map<String, String> environment = Map.of("N2V_TEST_TAG", TAG,
+        "OMPI_ALLOW_RUN_AS_ROOT", "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    SidecarProcess sidecar = SidecarProcess.start(mpirun, environment,
+        SidecarProcess.binary(), "--memory-budget", "2GiB", "--rank-timeout", "2s");
+    h = PluginHarness.around(sidecar, Map.of(), null);
+    h.run("UNWIND range(0, 2999) AS i CREATE (:Big {i: i})");
+    h.run("MATCH (n:Big) WITH collect(n) AS nodes "
+        + "UNWIND range(0, 14999) AS k "
+        + "WITH nodes[k % 3000] AS a, nodes[(k * 7919 + 13) % 3000] AS b "
+        + "CREATE (a)-[:LINK]->(b)");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (h != null) h.close();
+  }
+
+  @Test
+  void aDeadRankFailsTheCallByNameWritesNothingAndTheNextCallRuns() throws Exception {
+    CompletableFuture<Void> call = CompletableFuture.runAsync(() -> {
+      try (Session session = h.driver.session()) {
+        session.run("CALL n2v.write({" + LONG + ", writeProperty: 'lost'})").consume();
+      }
+    });
+    Job running = awaitRunningOnEveryRank();
+    assertEquals(3, running.getRanks());
+    long rank2 = rankPid(2);
+    assertTrue(ProcessHandle.of(rank2).orElseThrow().destroyForcibly());
+
+    Throwable failure = failureOf(call);
+    assertTrue(failure.getMessage().contains("rank 2 of 3 stopped answering"),
+        failure.getMessage());
+    assertEquals(JobState.JOB_STATE_FAILED, job(running.getJobId()).getProgress().getState());
+    assertEquals(0, h.single("MATCH (n) WHERE n.lost IS NOT NULL RETURN count(n) AS n")
+        .get("n").asLong(), "nothing is written");
+
+    Record after = h.single("CALL n2v.write({nodeLabels: 'Big', writeProperty: 'after', "
+        + "walksPerNode: 2, walkLength: 10, embeddingDimension: 8}) "
+        + "YIELD nodePropertiesWritten RETURN nodePropertiesWritten");
+    assertEquals(3000, after.get("nodePropertiesWritten").asLong());
+    assertEquals(3000, h.single("MATCH (n:Big) WHERE size(n.after) = 8 RETURN count(n) AS n")
+        .get("n").asLong());
+    assertTrue(h.sidecar.logText().contains("\"rank_lost\""), h.sidecar.logText());
+  }
+
+  private static Job job(String id) {
+    return h.grpc.getJob(GetJobRequest.newBuilder().setJobId(id).build());
+  }
+
+  /** The n2v.write job once it runs and has made progress. */
+  private static Job awaitRunningOnEveryRank() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(HANG_GUARD_SECONDS);
+    while (System.nanoTime() < deadline) {
+      for (Record r : h.run("CALL n2v.jobs() YIELD jobId, label, state "
+          + "WHERE label = 'n2v.write' AND state = 'RUNNING' RETURN jobId")) {
+        Job job = job(r.get("jobId").asString());
+        if (job.getProgress().getOverallFraction() > 0) return job;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no n2v.write job made progress");
+  }
+
+  /** The pid of this test's MPI rank `rank`, from the processes' environments. */
+  private static long rankPid(int rank) throws IOException {
+    String tag = "N2V_TEST_TAG=" + TAG;
+    String rankVariable = "OMPI_COMM_WORLD_RANK=" + rank;
+    try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) processes::iterator) {
+        if (!p.getFileName().toString().matches("[0-9]+")) continue;
+        String environ;
+        try {
+          environ = new String(Files.readAllBytes(p.resolve("environ")),
+              StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          continue;  // gone, or not ours to read
+        }
+        List<String> variables = List.of(environ.split("\0"));
+        if (variables.contains(tag) && variables.contains(rankVariable)) {
+          return Long.parseLong(p.getFileName().toString());
+        }
+      }
+    }
+    throw new AssertionError("rank " + rank + " of this test's sidecar not found");
+  }
+
+  private static Throwable failureOf(CompletableFuture<Void> call) throws Exception {
+    try {
+      call.get(HANG_GUARD_SECONDS, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      assertNotNull(e.getCause());
+      return e.getCause();
+    }
+    throw new AssertionError("n2v.write succeeded although a rank died");
+  }
+}
