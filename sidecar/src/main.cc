@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   if (*ranks != nullptr) {
     const absl::Status watched = (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout));
+    // Every rank fails alike; rank 0 alone says why.
+    if (!watched.ok() && !(*ranks)->leader()) return 2;
     if (!watched.ok()) return Fail(absl::StrCat("--rank-timeout: ", watched.message()));
   }
   if (*ranks != nullptr && !(*ranks)->leader()) {
