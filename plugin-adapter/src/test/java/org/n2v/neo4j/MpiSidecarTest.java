@@ -1,7 +1,9 @@
-// A sidecar of three MPI ranks under `mpirun --enable-recovery`, and a rank
-// that dies while n2v.write runs on all three: the Cypher call fails naming
-// the rank, nothing is written, and the sidecar goes on serving, so the
-// next n2v.write runs on rank 0 alone and writes every node.
+// The plugin against a sidecar of three MPI ranks under `mpirun
+// --enable-recovery`: a named graph streams and writes through jobs that
+// run on every rank, as with one process. Then a rank dies while n2v.write
+// runs on all three: the Cypher call fails naming the rank, nothing is
+// written, and the sidecar goes on serving, so the next n2v.write runs on
+// rank 0 alone and writes every node.
 package org.n2v.neo4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,7 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.n2v.grpc.v1.GetJobRequest;
 import org.n2v.grpc.v1.Job;
@@ -30,7 +35,8 @@ import org.neo4j.driver.Record;
 import org.neo4j.driver.Session;
 
 @Timeout(600)
-class DeadRankTest {
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MpiSidecarTest {
   /** Minutes of work at least: the job is still running when its rank dies. */
   private static final String LONG = "nodeLabels: 'Big', walksPerNode: 100, walkLength: 200, "
       + "iterations: 1000, concurrency: 1";
@@ -62,6 +68,29 @@ class DeadRankTest {
   }
 
   @Test
+  @Order(1)
+  void aNamedGraphStreamsAndWritesThroughJobsOnEveryRank() throws Exception {
+    h.run("CALL n2v.graph.project('big', 'Big', {LINK: {orientation: 'UNDIRECTED'}})");
+    List<Record> rows = h.run("CALL n2v.stream('big', {walksPerNode: 2, walkLength: 10, "
+        + "embeddingDimension: 8, randomSeed: 5}) YIELD nodeId, embedding "
+        + "RETURN nodeId, embedding");
+    assertEquals(3000, rows.size());
+    for (Record r : rows) assertEquals(8, r.get("embedding").asList().size());
+    Record written = h.single("CALL n2v.write('big', {walksPerNode: 2, walkLength: 10, "
+        + "embeddingDimension: 8, writeProperty: 'everyRank'}) "
+        + "YIELD nodePropertiesWritten RETURN nodePropertiesWritten");
+    assertEquals(3000, written.get("nodePropertiesWritten").asLong());
+    assertEquals(3000, h.single("MATCH (n:Big) WHERE size(n.everyRank) = 8 "
+        + "RETURN count(n) AS n").get("n").asLong());
+    // The write's job ran on all three ranks (the stream's is gone once streamed).
+    Record writeJob = h.single("CALL n2v.jobs() YIELD jobId, label, state "
+        + "WHERE label = 'n2v.write' AND state = 'SUCCEEDED' RETURN jobId");
+    assertEquals(3, job(writeJob.get("jobId").asString()).getRanks());
+    h.run("CALL n2v.graph.drop('big')");
+  }
+
+  @Test
+  @Order(2)
   void aDeadRankFailsTheCallByNameWritesNothingAndTheNextCallRuns() throws Exception {
     CompletableFuture<Void> call = CompletableFuture.runAsync(() -> {
       try (Session session = h.driver.session()) {
