@@ -48,7 +48,7 @@ def sidecar(mpi, tmp_path):
 def recovering_sidecar(mpi, tmp_path):
     """Three ranks under mpirun --enable-recovery: the others live on when
     one dies."""
-    with SidecarProcess(sidecar_binary(), tmp_path, args=["--rank-timeout", "2s"],
+    with SidecarProcess(sidecar_binary(), tmp_path, args=["--rank-timeout", "4s"],
                         launcher=[mpi.mpirun, "-np", "3", "--oversubscribe",
                                   "--enable-recovery"],
                         env=mpi.env) as process:

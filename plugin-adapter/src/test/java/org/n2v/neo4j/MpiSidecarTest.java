@@ -53,7 +53,7 @@ class MpiSidecarTest {
     Map<String, String> environment = Map.of("N2V_TEST_TAG", TAG,
         "OMPI_ALLOW_RUN_AS_ROOT", "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
     SidecarProcess sidecar = SidecarProcess.start(mpirun, environment,
-        SidecarProcess.binary(), "--memory-budget", "2GiB", "--rank-timeout", "2s");
+        SidecarProcess.binary(), "--memory-budget", "2GiB", "--rank-timeout", "4s");
     h = PluginHarness.around(sidecar, Map.of(), null);
     h.run("UNWIND range(0, 2999) AS i CREATE (:Big {i: i})");
     h.run("MATCH (n:Big) WITH collect(n) AS nodes "
