@@ -18,6 +18,8 @@ namespace {
 // Set once any RankLoss of this process is reported.
 std::atomic<bool> any_rank_lost{false};
 
+bool AnyRankLost() { return any_rank_lost.load(std::memory_order_acquire); }
+
 std::string MpiReason(int code) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
@@ -53,8 +55,6 @@ void RankLoss::Report(int rank, int ranks, std::string_view reason) {
   any_rank_lost.store(true, std::memory_order_release);
   happened_.store(true, std::memory_order_release);
 }
-
-bool AnyRankLost() { return any_rank_lost.load(std::memory_order_acquire); }
 
 absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
                                                                char*** argv,

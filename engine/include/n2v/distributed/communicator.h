@@ -72,9 +72,6 @@ class RankLoss {
   absl::Status status_;  // guarded by mu_
 };
 
-// Whether any RankLoss of this process has been reported.
-bool AnyRankLost();
-
 class Communicator {
  public:
   // All processes of the job.
