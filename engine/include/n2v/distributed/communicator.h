@@ -79,10 +79,12 @@ class Communicator {
   // This communicator, failing with `loss` once it is reported. Its calls
   // then wait by polling MPI (MPI_Test), taking turns at MPI with the
   // watch's thread, rather than blocking in MPI, so a call that waits on
-  // a lost rank returns. It leaves its request and buffers to MPI, and the
-  // process must make no further MPI call but MPI_Abort (every later call
-  // of a watched communicator returns the loss without calling MPI).
-  // While a RankWatch runs, use only the communicators it watches.
+  // a lost rank returns. It abandons its request and frees its buffers.
+  // That is safe because nothing progresses the request afterwards: every
+  // later call of a watched communicator returns the loss without calling
+  // MPI, the watch stops calling MPI, and the process must make no other
+  // MPI call but MPI_Abort. While a RankWatch runs, use only the
+  // communicators it watches.
   Communicator Watched(std::shared_ptr<const RankLoss> loss) const;
 
   int rank() const { return rank_; }
