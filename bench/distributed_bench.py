@@ -10,8 +10,9 @@ Interleaved rounds (single, then distributed, per round; medians quoted):
     bytes it sent per walk step and per trained pair;
   * a capped run: n2v-mpi with --memory-per-rank below what one process
     needs for the whole model, refused on 1 rank and run on R.
-With --scaling "1x4,2x4,4x4" it times n2v-mpi alone at each ranks x threads
-(parallel efficiency against the first), for a machine with the cores.
+With --scaling "1x4,2x4,4x4" it times n2v-mpi alone at each ranks x threads,
+interleaved (parallel efficiency against the first), for a machine with the
+cores.
 
 Writes bench/results/distributed-<date>.json and .md. R-MAT graphs are
 generated once into --workdir by bench/peers/run_peers.py's generator.
@@ -150,12 +151,17 @@ def scaling(args, env: dict, out: Path) -> list:
     rows = []
     for name in args.graphs.split(","):
         graph = graph_path(name, Path(args.workdir))
-        for shape in args.scaling.split(","):
-            ranks, threads = map(int, shape.split("x"))
-            _, mpi_cmd = commands(args, graph, out, ranks, threads)
-            times = [timed(mpi_cmd, env)[0] for _ in range(args.rounds)]
+        shapes = [tuple(map(int, shape.split("x"))) for shape in args.scaling.split(",")]
+        times = {shape: [] for shape in shapes}
+        # Interleaved: each round runs every shape once.
+        for _ in range(args.rounds):
+            for ranks, threads in shapes:
+                _, mpi_cmd = commands(args, graph, out, ranks, threads)
+                times[(ranks, threads)].append(timed(mpi_cmd, env)[0])
+        for ranks, threads in shapes:
             rows.append({"graph": name, "ranks": ranks, "threads": threads,
-                         "seconds_median": statistics.median(times)})
+                         "seconds": times[(ranks, threads)],
+                         "seconds_median": statistics.median(times[(ranks, threads)])})
     for row in rows:
         base = next(r for r in rows if r["graph"] == row["graph"])
         cores = row["ranks"] * row["threads"]
@@ -165,6 +171,8 @@ def scaling(args, env: dict, out: Path) -> list:
 
 
 def markdown(report: dict) -> str:
+    if "comparisons" not in report:
+        return scaling_markdown(report)
     lines = [f"# n2v-mpi against n2v, {report['date']}", "",
              f"Machine: {report['machine']}. Flags: `--num-walks {report['walks']} "
              f"--walk-length {report['length']}` (d 128, window 10, 1 epoch), seed 3. "
@@ -190,11 +198,19 @@ def markdown(report: dict) -> str:
                   f"(peak RSS per rank, MPI runtime included: "
                   f"{', '.join(f'{m:.0f}' for m in cap['rss_mib_per_rank'])} MiB; one process "
                   f"peaks at {cap['single_rss_mib']:.0f} MiB)."]
-    if report.get("scaling"):
-        lines += ["", "| graph | ranks x threads | seconds | efficiency |", "|---|---|---|---|"]
-        for r in report["scaling"]:
-            lines.append(f"| {r['graph']} | {r['ranks']}x{r['threads']} | "
-                         f"{r['seconds_median']:.2f} | {r['efficiency']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def scaling_markdown(report: dict) -> str:
+    lines = [f"# n2v-mpi scaling, {report['date']}", "",
+             f"Machine: {report['machine']}. Flags: `--num-walks {report['walks']} "
+             f"--walk-length {report['length']}` (d 128, window 10, 1 epoch), seed 3. "
+             f"Medians of {report['rounds']} interleaved rounds; wall time of the whole "
+             "command. Efficiency: the first shape's core-seconds over each shape's.", "",
+             "| graph | ranks x threads | seconds | efficiency |", "|---|---|---|---|"]
+    for r in report["scaling"]:
+        lines.append(f"| {r['graph']} | {r['ranks']}x{r['threads']} | "
+                     f"{r['seconds_median']:.2f} | {r['efficiency']:.2f} |")
     return "\n".join(lines) + "\n"
 
 
