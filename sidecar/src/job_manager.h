@@ -45,16 +45,16 @@ enum class VectorKind {
 
 // What to run and for whom.
 struct JobRequest {
-  std::string snapshot_id;
-  std::shared_ptr<const GraphHolder> graph;
-  v1::Node2VecParams params;
-  std::string label;
-  std::string tracking_id;      // the caller's id for it (GDS's jobId)
-  std::string graph_name;       // the named graph it runs on, if any
-  std::string mutate_property;  // the property on_success stores
+  std::string snapshot_id = {};
+  std::shared_ptr<const GraphHolder> graph = {};
+  v1::Node2VecParams params = {};
+  std::string label = {};
+  std::string tracking_id = {};      // the caller's id for it (GDS's jobId)
+  std::string graph_name = {};       // the named graph it runs on, if any
+  std::string mutate_property = {};  // the property on_success stores
   // Called with the vectors once training succeeded, before the job counts
   // as SUCCEEDED; an error fails the job with it.
-  std::function<absl::Status(std::shared_ptr<const Embeddings>)> on_success;
+  std::function<absl::Status(std::shared_ptr<const Embeddings>)> on_success = {};
 };
 
 // Jobs across the ranks of a sidecar run under mpirun: the ranks, the

@@ -52,8 +52,8 @@ struct NodeProperty {
 
 // Which snapshot a request means: an id, or a graph name of the caller's.
 struct SnapshotRef {
-  std::string id;
-  std::string graph_name;
+  std::string id = {};
+  std::string graph_name = {};
 };
 
 class SnapshotStore {
