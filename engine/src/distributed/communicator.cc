@@ -10,15 +10,13 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "abandoned_requests.h"
 #include "mpi_turn.h"
 
 namespace n2v::distributed {
 namespace {
 
-// Set once any RankLoss of this process is reported.
-std::atomic<bool> any_rank_lost{false};
-
-bool AnyRankLost() { return any_rank_lost.load(std::memory_order_acquire); }
+std::atomic<bool> requests_abandoned{false};
 
 std::string MpiReason(int code) {
   char text[MPI_MAX_ERROR_STRING];
@@ -36,6 +34,9 @@ const char* ThreadLevelName(int level) {
 
 }  // namespace
 
+void MarkRequestsAbandoned() { requests_abandoned.store(true, std::memory_order_release); }
+bool RequestsAbandoned() { return requests_abandoned.load(std::memory_order_acquire); }
+
 struct Communicator::Requests {
   MPI_Request r[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
   int n = 0;
@@ -52,7 +53,6 @@ void RankLoss::Report(int rank, int ranks, std::string_view reason) {
   if (happened_.load(std::memory_order_relaxed)) return;
   status_ = absl::UnavailableError(absl::StrCat("rank ", rank, " of ", ranks,
                                                 " stopped answering: ", std::string(reason)));
-  any_rank_lost.store(true, std::memory_order_release);
   happened_.store(true, std::memory_order_release);
 }
 
@@ -76,7 +76,7 @@ absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
 }
 
 MpiSession::~MpiSession() {
-  if (!AnyRankLost()) MPI_Finalize();
+  if (!RequestsAbandoned()) MPI_Finalize();
 }
 
 void AbortJob(int exit_code) {
@@ -123,7 +123,10 @@ absl::Status Communicator::Call(std::string_view name, absl::FunctionRef<int()> 
       }
     }
     if (done) return absl::OkStatus();
-    if (absl::Status lost = Lost(); !lost.ok()) return lost;
+    if (absl::Status lost = Lost(); !lost.ok()) {
+      MarkRequestsAbandoned();
+      return lost;
+    }
     MpiTurn::GiveWay();
   }
 }
@@ -401,7 +404,10 @@ absl::Status Communicator::BroadcastPatiently(std::string* bytes, int root) cons
     }
     if (absl::Status s = Check(code, "MPI_Test"); !s.ok()) return s;
     if (done) break;
-    if (absl::Status lost = Lost(); !lost.ok()) return lost;
+    if (absl::Status lost = Lost(); !lost.ok()) {
+      MarkRequestsAbandoned();
+      return lost;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return BroadcastBody(bytes, size, root);

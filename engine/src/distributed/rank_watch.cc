@@ -7,6 +7,7 @@
 #include <chrono>
 #include <vector>
 
+#include "abandoned_requests.h"
 #include "absl/strings/str_cat.h"
 #include "mpi_turn.h"
 
@@ -151,7 +152,10 @@ void RankWatch::Run() {
                                    " (its process ended, or its machine or network failed)"));
       }
       // From here on this process makes no MPI call (Communicator::Watched).
-      if (loss_->happened()) return;
+      if (loss_->happened()) {
+        MarkRequestsAbandoned();
+        return;
+      }
     }
     lock.lock();
     wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.interval),

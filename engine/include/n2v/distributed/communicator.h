@@ -41,8 +41,9 @@ class MpiSession {
   enum class Threads { kFunneled, kSerialized };
   static absl::StatusOr<std::unique_ptr<MpiSession>> Start(
       int* argc, char*** argv, Threads threads = Threads::kFunneled);
-  // MPI_Finalize, unless a rank was lost (RankLoss): MPI_Finalize waits
-  // for every rank, so a process that lost one just exits.
+  // MPI_Finalize, unless requests were abandoned to a lost rank (see
+  // Communicator::Watched): MPI_Finalize would wait for that rank, so the
+  // process just exits.
   ~MpiSession();
   MpiSession(const MpiSession&) = delete;
   MpiSession& operator=(const MpiSession&) = delete;
