@@ -211,6 +211,17 @@ absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
 
 absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
                                      std::vector<size_t>* offsets) const {
+  return AllGatherInto({mine.data(), mine.size()},
+                       [&](uint64_t total) {
+                         all->resize(total);
+                         return all->data();
+                       },
+                       offsets);
+}
+
+absl::Status Communicator::AllGatherInto(std::span<const char> mine,
+                                         absl::FunctionRef<char*(uint64_t total)> receive,
+                                         std::vector<size_t>* offsets) const {
   if (mine.size() > static_cast<size_t>(INT_MAX)) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "rank ", rank_, " would share ", mine.size(), " bytes at once (at most 2 GiB)"));
@@ -239,16 +250,16 @@ absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
         " bytes in one exchange (at most 2 GiB)"));
   }
   for (int r = 0; r < size_; ++r) displacements[r] = static_cast<int>((*offsets)[r]);
-  all->resize(offsets->back());
+  char* all = receive(offsets->back());
   *bytes_sent_ += mine.size() * (size_ - 1);
   return Call(
       "MPI_Allgatherv",
       [&] {
-        return MPI_Allgatherv(mine.data(), size, MPI_BYTE, all->data(), sizes.data(),
+        return MPI_Allgatherv(mine.data(), size, MPI_BYTE, all, sizes.data(),
                               displacements.data(), MPI_BYTE, MPI_COMM_WORLD);
       },
       [&](Requests& r) {
-        return MPI_Iallgatherv(mine.data(), size, MPI_BYTE, all->data(), sizes.data(),
+        return MPI_Iallgatherv(mine.data(), size, MPI_BYTE, all, sizes.data(),
                                displacements.data(), MPI_BYTE, MPI_COMM_WORLD, r.next());
       });
 }

@@ -199,12 +199,10 @@ absl::StatusOr<Embeddings> TrainPartitioned(
           stats.share_bytes_sent += comm.bytes_sent() - sent_before;
           stats.share_seconds += Seconds(phase);
           phase = std::chrono::steady_clock::now();
-          const KeptWalks kept = Subsample(shared, o.seed, wave, o.subsample > 0);
-          shared = {};
-          const auto centres = CentresByOwner(kept, comm.size());
+          const KeptWalks kept =
+              Subsample(std::move(shared), o.seed, wave, o.subsample > 0);
           stats.prepare_seconds += Seconds(phase);
-          N2V_RETURN_IF_ERROR(
-              trainer.TrainWave(kept, centres, wave, o.epochs * block.waves, loss));
+          N2V_RETURN_IF_ERROR(trainer.TrainWave(kept, wave, o.epochs * block.waves, loss));
           ReportProgress(options.control, wave + 1, o.epochs * block.waves, epoch, loss,
                          stats, started);
           return CheckCancelled(comm, options.control);

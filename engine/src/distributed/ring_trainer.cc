@@ -47,14 +47,17 @@ struct CentreWork {
 
 }  // namespace
 
-absl::Status RingTrainer::TrainWave(const KeptWalks& kept,
-                                    const std::vector<std::vector<Centre>>& centres,
-                                    uint64_t wave, uint64_t waves, LossSum& loss) {
+absl::Status RingTrainer::TrainWave(const KeptWalks& kept, uint64_t wave,
+                                    uint64_t waves, LossSum& loss) {
   const int ranks = comm_.size();
   for (int step = 0; step < ranks; ++step) {
     const double from = (wave + static_cast<double>(step) / ranks) / waves;
     auto started = std::chrono::steady_clock::now();
-    TrainBlock(kept, centres[held_.owner()], wave, from, 1.0 / ranks / waves, loss);
+    // One block's centres at a time: a wave's list is never held whole.
+    const std::vector<Centre> centres = CentresOf(kept, held_.owner());
+    stats_.prepare_seconds += Seconds(started);
+    started = std::chrono::steady_clock::now();
+    TrainBlock(kept, centres, wave, from, 1.0 / ranks / waves, loss);
     stats_.update_seconds += Seconds(started);
     started = std::chrono::steady_clock::now();
     const uint64_t sent_before = comm_.bytes_sent();

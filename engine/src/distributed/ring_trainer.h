@@ -30,9 +30,8 @@ class RingTrainer {
 
   // One wave: P steps, after which every block is home again. `wave` of
   // `waves` (over all epochs) sets the learning rate.
-  absl::Status TrainWave(const KeptWalks& kept,
-                         const std::vector<std::vector<Centre>>& centres,
-                         uint64_t wave, uint64_t waves, internal::LossSum& loss);
+  absl::Status TrainWave(const KeptWalks& kept, uint64_t wave, uint64_t waves,
+                         internal::LossSum& loss);
 
  private:
   // The pairs of `centres` (all in the held block) whose context is ours.

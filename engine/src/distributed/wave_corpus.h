@@ -34,10 +34,13 @@ struct Centre {
   uint32_t position;
 };
 
-// Every rank's walks of a wave in one buffer, rank r's from offsets[r].
+// Every rank's walks of a wave, on every rank, in rank order: rank r's
+// walks are lengths[walks_before[r], walks_before[r + 1]), and their nodes
+// follow one another in `nodes`.
 struct SharedWave {
-  std::string bytes;
-  std::vector<size_t> offsets;
+  std::vector<uint32_t> lengths;
+  std::vector<size_t> walks_before;
+  std::vector<WaveNode> nodes;
 };
 
 // Collective. Every rank's walks of the wave (`mine` here), on every rank;
@@ -46,13 +49,13 @@ absl::StatusOr<SharedWave> ShareWave(const Communicator& comm,
                                      const DistributedWalkBlock& mine);
 
 // Subsamples the shared walks, with a random stream per walk named by the
-// wave (`wave_key`), its home rank and its place there.
-KeptWalks Subsample(const SharedWave& shared, uint64_t seed, uint64_t wave_key,
-                    bool subsample);
+// wave (`wave_key`), its home rank and its place there. The kept nodes
+// take the place of the shared ones, so a wave is held once.
+KeptWalks Subsample(SharedWave shared, uint64_t seed, uint64_t wave_key, bool subsample);
 
-// The centres of the kept walks, by the rank that owns their context
-// vectors (the block they are trained with).
-std::vector<std::vector<Centre>> CentresByOwner(const KeptWalks& kept, int ranks);
+// The centres of the kept walks whose context vectors `owner` owns (the
+// block they are trained with), in walk order.
+std::vector<Centre> CentresOf(const KeptWalks& kept, int owner);
 
 }  // namespace n2v::distributed
 

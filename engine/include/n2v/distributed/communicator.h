@@ -99,6 +99,11 @@ class Communicator {
   // (*all)[offsets[r], offsets[r + 1]). All of it must stay below 2 GiB.
   absl::Status AllGather(std::string_view mine, std::string* all,
                          std::vector<size_t>* offsets) const;
+  // AllGather into a buffer the caller provides once it knows the total:
+  // `receive(total)` returns where the `total` bytes go.
+  absl::Status AllGatherInto(std::span<const char> mine,
+                             absl::FunctionRef<char*(uint64_t total)> receive,
+                             std::vector<size_t>* offsets) const;
   // Element-wise sums (in place) and maxima over every rank.
   absl::Status SumAll(std::span<uint64_t> values) const;
   absl::Status SumAll(std::span<double> values) const;
