@@ -113,9 +113,11 @@ EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
 uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
                                uint32_t dimensions) {
   const uint64_t row_bytes = uint64_t{PaddedDimension(dimensions)} * sizeof(float);
-  // The block in hand and the one arriving (see distributed/context_block.h).
-  return owned_rows * (row_bytes + sizeof(uint64_t) + sizeof(float)) +
-         2 * (64 + largest_rows * (row_bytes + sizeof(float) + sizeof(uint32_t)));
+  // One block with room for the largest, refilled in place, and the piece
+  // in transit (see distributed/context_block.h).
+  const uint64_t block = 64 + largest_rows * (row_bytes + sizeof(float) + sizeof(uint32_t));
+  return owned_rows * (row_bytes + sizeof(uint64_t) + sizeof(float)) + block +
+         std::min(block, kRingPieceBytes);
 }
 
 uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,

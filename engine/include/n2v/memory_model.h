@@ -47,10 +47,16 @@ EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
                                   const ReembedOptions& reembed,
                                   uint64_t previous_rows);
 
+// Bytes of a context block in transit at once while blocks move around
+// the ring of a distributed run: it arrives in pieces of this size.
+inline constexpr uint64_t kRingPieceBytes = uint64_t{4} << 20;
+
 // A distributed run (n2v/distributed/): the model bytes a rank holding
 // `owned_rows` nodes needs when the largest rank holds `largest_rows`: its
-// input rows, counts and keep probabilities, the context block it holds
-// and the one arriving while blocks move around the ring.
+// input rows, counts and keep probabilities, and the context block it
+// holds, with room for the largest block, refilled in place a piece at a
+// time (kRingPieceBytes, or the whole block when smaller) as blocks move
+// around the ring.
 uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
                                uint32_t dimensions);
 

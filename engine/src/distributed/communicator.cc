@@ -8,6 +8,7 @@
 #include <thread>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "abandoned_requests.h"
@@ -395,6 +396,41 @@ absl::Status Communicator::ShiftInto(std::span<const char> bytes, int to, int fr
   }
   if (to != rank_) *bytes_sent_ += size;
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Communicator::ShiftInPlace(char* buffer, uint64_t capacity,
+                                                     uint64_t size, int to, int from,
+                                                     uint64_t piece) const {
+  constexpr int kShiftTag = 7002;
+  uint64_t incoming = 0;
+  if (absl::Status s = SendReceive(&size, 8, &incoming, 8, to, from, kShiftTag); !s.ok()) {
+    return s;
+  }
+  // The same number of pieces on every rank, so each send has its receive.
+  std::vector<uint64_t> agreed = {std::max(size, incoming), incoming > capacity ? 1u : 0u};
+  if (absl::Status s = MaxAll(std::span<uint64_t>(agreed)); !s.ok()) return s;
+  if (agreed[1] != 0) {
+    return absl::InternalError(absl::StrCat(
+        "a shifted buffer outgrew its room (rank ", rank_, ": ", incoming,
+        " bytes arriving, room for ", capacity, ")"));
+  }
+  piece = std::clamp<uint64_t>(piece, 1, INT_MAX);
+  std::vector<char> arriving(std::min(piece, incoming));
+  for (uint64_t at = 0; at < agreed[0]; at += piece) {
+    const uint64_t send = size > at ? std::min(piece, size - at) : 0;
+    const uint64_t recv = incoming > at ? std::min(piece, incoming - at) : 0;
+    if (absl::Status s = SendReceive(buffer + std::min(at, size), static_cast<int>(send),
+                                     arriving.data(), static_cast<int>(recv), to, from,
+                                     kShiftTag);
+        !s.ok()) {
+      return s;
+    }
+    // Our bytes here have left; the rest of ours lie beyond `at + recv`
+    // unless we have no more to send.
+    if (recv > 0) std::memcpy(buffer + at, arriving.data(), recv);
+  }
+  if (to != rank_) *bytes_sent_ += size;
+  return incoming;
 }
 
 absl::Status Communicator::BroadcastPatiently(std::string* bytes, int root) const {

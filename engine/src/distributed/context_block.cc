@@ -33,9 +33,11 @@ uint64_t ContextBlock::BytesFor(uint64_t rows, uint32_t stride) {
   return (kHeaderFloats + rows * stride + 2 * rows) * sizeof(float);
 }
 
-ContextBlock::ContextBlock(int owner, uint32_t stride, std::span<const double> noise) {
+ContextBlock::ContextBlock(int owner, uint32_t stride, std::span<const double> noise,
+                           uint64_t room_rows) {
   const auto rows = static_cast<uint32_t>(noise.size());
-  storage_ = AlignedFloats(BytesFor(rows, stride) / sizeof(float));
+  storage_ = AlignedFloats(BytesFor(std::max<uint64_t>(rows, room_rows), stride) /
+                           sizeof(float));
   std::fill(storage_.data(), storage_.data() + storage_.size(), 0.0f);
   const Header header{owner, rows, stride, 0};
   std::memcpy(storage_.data(), &header, sizeof header);
@@ -70,12 +72,14 @@ uint32_t ContextBlock::SampleNegative(Rng& rng) const {
 }
 
 std::span<const char> ContextBlock::bytes() const {
-  return {reinterpret_cast<const char*>(storage_.data()),
-          storage_.size() * sizeof(float)};
+  return {reinterpret_cast<const char*>(storage_.data()), BytesFor(rows(), stride_)};
 }
 
-AlignedFloats ContextBlock::Room(uint64_t size) {
-  return AlignedFloats((size + sizeof(float) - 1) / sizeof(float));
+AlignedFloats ContextBlock::TakeStorage() && {
+  vectors_ = nullptr;
+  prob_ = nullptr;
+  alias_ = nullptr;
+  return std::move(storage_);
 }
 
 absl::StatusOr<ContextBlock> ContextBlock::FromBytes(AlignedFloats storage,
@@ -84,7 +88,7 @@ absl::StatusOr<ContextBlock> ContextBlock::FromBytes(AlignedFloats storage,
     return absl::InternalError(absl::StrCat("context block: ", size, " bytes"));
   }
   const Header h = HeaderOf(storage);
-  if (size != BytesFor(h.rows, h.stride)) {
+  if (size != BytesFor(h.rows, h.stride) || size > storage.size() * sizeof(float)) {
     return absl::InternalError(absl::StrCat("context block of rank ", h.owner, ": ", size,
                                             " bytes, expected ",
                                             BytesFor(h.rows, h.stride)));

@@ -1,8 +1,9 @@
 // ContextBlock: one rank's context (output) vectors with the noise law of
 // its nodes, the unit that travels around the ring in distributed
-// training. It lives in one aligned buffer that is sent as it is, so a
-// rank holds at most two blocks: the one it trains with (and sends on) and
-// the one arriving.
+// training. It lives in one aligned buffer, with room for the largest
+// block of the ring, that is sent as it is and refilled in place by the
+// block arriving (Communicator::ShiftInPlace), so a rank holds one block
+// and one piece in transit.
 #ifndef N2V_DISTRIBUTED_CONTEXT_BLOCK_H_
 #define N2V_DISTRIBUTED_CONTEXT_BLOCK_H_
 
@@ -19,8 +20,10 @@ class ContextBlock {
  public:
   ContextBlock() = default;
   // Zero vectors for noise.size() nodes of rank `owner`, negatives drawn
-  // in proportion to `noise` (uniformly when it sums to 0).
-  ContextBlock(int owner, uint32_t stride, std::span<const double> noise);
+  // in proportion to `noise` (uniformly when it sums to 0), with room for
+  // a block of `room_rows` rows (at least noise.size()).
+  ContextBlock(int owner, uint32_t stride, std::span<const double> noise,
+               uint64_t room_rows);
 
   int owner() const;
   uint32_t rows() const;
@@ -30,9 +33,10 @@ class ContextBlock {
 
   // The whole block, as sent.
   std::span<const char> bytes() const;
-  // Room for a block of `size` bytes, to receive into, and the block made
-  // of what arrived there. Internal when the bytes are not a block.
-  static AlignedFloats Room(uint64_t size);
+  // Its buffer, to receive the next block into; the block is left empty.
+  AlignedFloats TakeStorage() &&;
+  // The block that arrived in the first `size` bytes of `storage`.
+  // Internal when the bytes are not a block.
   static absl::StatusOr<ContextBlock> FromBytes(AlignedFloats storage, uint64_t size);
   // Bytes a block of `rows` rows of `stride` floats takes.
   static uint64_t BytesFor(uint64_t rows, uint32_t stride);

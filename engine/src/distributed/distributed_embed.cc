@@ -184,8 +184,11 @@ absl::StatusOr<Embeddings> TrainPartitioned(
   N2V_ASSIGN_OR_RETURN(NodeIdIndex ids, NodeIdIndex::Create(std::move(own_ids)));
   Embeddings input =
       InitialInputRows(graph, o, std::make_shared<const NodeIdIndex>(std::move(ids)));
-  RingTrainer trainer(comm, o, input, ContextBlock(comm.rank(), input.stride(), noise),
-                      stats);
+  // Every block's room: the ring's largest.
+  std::vector<uint64_t> largest = {graph.owned().size()};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
+  RingTrainer trainer(comm, o, input,
+                      ContextBlock(comm.rank(), input.stride(), noise, largest[0]), stats);
   for (uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     LossSum loss;
     DistributedWalkStats epoch_walks;

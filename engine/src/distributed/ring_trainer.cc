@@ -12,6 +12,7 @@
 
 #include "internal/parallel.h"
 #include "internal/train_context.h"
+#include "n2v/memory_model.h"
 #include "n2v/random.h"
 #include "n2v/status_macros.h"
 
@@ -157,15 +158,15 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
 
 absl::Status RingTrainer::PassBlockOn() {
   const int ranks = comm_.size();
-  AlignedFloats arriving;
-  uint64_t arriving_size = 0;
-  N2V_RETURN_IF_ERROR(comm_.ShiftInto(held_.bytes(), (comm_.rank() + ranks - 1) % ranks,
-                                      (comm_.rank() + 1) % ranks, [&](uint64_t size) {
-                                        arriving_size = size;
-                                        arriving = ContextBlock::Room(size);
-                                        return reinterpret_cast<char*>(arriving.data());
-                                      }));
-  N2V_ASSIGN_OR_RETURN(held_, ContextBlock::FromBytes(std::move(arriving), arriving_size));
+  const uint64_t size = held_.bytes().size();
+  AlignedFloats storage = std::move(held_).TakeStorage();
+  N2V_ASSIGN_OR_RETURN(
+      const uint64_t arrived,
+      comm_.ShiftInPlace(reinterpret_cast<char*>(storage.data()),
+                         storage.size() * sizeof(float), size,
+                         (comm_.rank() + ranks - 1) % ranks, (comm_.rank() + 1) % ranks,
+                         kRingPieceBytes));
+  N2V_ASSIGN_OR_RETURN(held_, ContextBlock::FromBytes(std::move(storage), arrived));
   return absl::OkStatus();
 }
 

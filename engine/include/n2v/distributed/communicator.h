@@ -125,6 +125,13 @@ class Communicator {
   // `receive(size)` returns where `size` bytes from rank `from` go.
   absl::Status ShiftInto(std::span<const char> bytes, int to, int from,
                          absl::FunctionRef<char*(uint64_t size)> receive) const;
+  // Shift within one buffer: sends its first `size` bytes to rank `to`
+  // and puts what rank `from` sends in their place, `piece` bytes at a
+  // time, so the buffer is held once with one piece beside it. Returns
+  // the size that arrived. Internal on every rank when any rank's arrival
+  // exceeds its `capacity`.
+  absl::StatusOr<uint64_t> ShiftInPlace(char* buffer, uint64_t capacity, uint64_t size,
+                                        int to, int from, uint64_t piece) const;
   // Point to point, for a rank that serves another's requests.
   absl::Status Send(int to, int tag, std::string_view bytes) const;
   absl::StatusOr<std::string> Receive(int from, int tag) const;
