@@ -2,6 +2,7 @@
 #include "n2v/distributed/partitioned_graph.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -12,9 +13,12 @@
 namespace n2v::distributed {
 namespace {
 
-// Arcs per routing exchange: its buffers (about 100 MiB at 24 bytes an arc,
-// in four copies) stay small next to the graph part being built.
-constexpr size_t kArcsPerExchange = size_t{1} << 20;
+// Edges read (Route) or arcs sent (Scatter) per routing exchange. Its
+// buffers stay small next to the graph part being built: 24 bytes an arc,
+// up to two arcs an edge, in about five copies (packed by owner,
+// AllToAll's send and receive buffers, the parts it returns), so about
+// 60 MiB.
+constexpr size_t kArcsPerExchange = size_t{1} << 18;
 
 struct Arc {
   int64_t source;
@@ -59,6 +63,41 @@ void AppendArc(std::vector<std::string>& out, int owner, int64_t u, int64_t v,
   AppendPod(out[owner], Arc{u, v, w});
 }
 
+// The arcs packed in `bytes`, appended to `mine` as they are read.
+void AppendArcs(std::string_view bytes, bool weighted, EdgeList& mine) {
+  for (size_t at = 0; at + sizeof(Arc) <= bytes.size(); at += sizeof(Arc)) {
+    Arc arc;
+    std::memcpy(&arc, bytes.data() + at, sizeof arc);
+    mine.sources.push_back(arc.source);
+    mine.targets.push_back(arc.target);
+    if (weighted) mine.weights.push_back(arc.weight);
+  }
+}
+
+// Collective: room in `mine` for every arc and node that `share` and the
+// other ranks' shares will send here, so it is filled without regrowing
+// (a vector that doubles holds up to three times its arcs meanwhile).
+absl::Status ReserveRouted(const Communicator& comm, const EdgeList& share,
+                           bool directed, bool weighted, EdgeList& mine) {
+  const int ranks = comm.size();
+  // Per owner: arcs, then nodes.
+  std::vector<uint64_t> counts(2 * ranks, 0);
+  for (size_t i = 0; i < share.sources.size(); ++i) {
+    const int64_t u = share.sources[i], v = share.targets[i];
+    ++counts[OwnerOf(u, ranks)];
+    if (!directed && u != v) ++counts[OwnerOf(v, ranks)];
+    if (directed) ++counts[ranks + OwnerOf(v, ranks)];
+  }
+  for (int64_t id : share.nodes) ++counts[ranks + OwnerOf(id, ranks)];
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(counts)));
+  const uint64_t arcs = counts[comm.rank()], nodes = counts[ranks + comm.rank()];
+  mine.sources.reserve(arcs);
+  mine.targets.reserve(arcs);
+  if (weighted) mine.weights.reserve(arcs);
+  mine.nodes.reserve(nodes);
+  return absl::OkStatus();
+}
+
 // Sends each arc (both ways when undirected) and each node to its owner,
 // a bounded number of arcs per exchange.
 absl::StatusOr<EdgeList> Route(const Communicator& comm, EdgeList share,
@@ -68,6 +107,7 @@ absl::StatusOr<EdgeList> Route(const Communicator& comm, EdgeList share,
       (share.sources.size() + kArcsPerExchange - 1) / kArcsPerExchange + 1};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(rounds)));
   EdgeList mine;
+  N2V_RETURN_IF_ERROR(ReserveRouted(comm, share, directed, weighted, mine));
   for (uint64_t round = 0; round < rounds[0]; ++round) {
     std::vector<std::string> arcs(ranks), nodes(ranks);
     const size_t begin = std::min(share.sources.size(), round * kArcsPerExchange);
@@ -86,11 +126,8 @@ absl::StatusOr<EdgeList> Route(const Communicator& comm, EdgeList share,
     N2V_RETURN_IF_ERROR(comm.AllToAll(arcs, &in_arcs));
     N2V_RETURN_IF_ERROR(comm.AllToAll(nodes, &in_nodes));
     for (int r = 0; r < ranks; ++r) {
-      for (const Arc& arc : ReadPods<Arc>(in_arcs[r])) {
-        mine.sources.push_back(arc.source);
-        mine.targets.push_back(arc.target);
-        if (weighted) mine.weights.push_back(arc.weight);
-      }
+      AppendArcs(in_arcs[r], weighted, mine);
+      in_arcs[r] = std::string();
       for (int64_t id : ReadPods<int64_t>(in_nodes[r])) mine.nodes.push_back(id);
     }
   }
@@ -127,11 +164,7 @@ absl::StatusOr<EdgeList> Scatter(const Communicator& comm, const CsrGraph* whole
     }
     N2V_RETURN_IF_ERROR(comm.AllToAll(arcs, &in_arcs));
     N2V_RETURN_IF_ERROR(comm.AllToAll(nodes, &in_nodes));
-    for (const Arc& arc : ReadPods<Arc>(in_arcs[root])) {
-      mine.sources.push_back(arc.source);
-      mine.targets.push_back(arc.target);
-      if (weighted) mine.weights.push_back(arc.weight);
-    }
+    AppendArcs(in_arcs[root], weighted, mine);
     for (int64_t id : ReadPods<int64_t>(in_nodes[root])) mine.nodes.push_back(id);
   }
   return mine;

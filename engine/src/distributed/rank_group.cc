@@ -12,8 +12,9 @@
 namespace n2v::distributed {
 namespace {
 
-// Rows per piece when the vectors come back to the leader.
-constexpr uint64_t kRowsPerPiece = 1 << 16;
+// Rows per piece when the vectors come back to the leader (each piece is
+// held a few times there while it is merged).
+constexpr uint64_t kRowsPerPiece = 1 << 13;
 
 enum class Command : uint32_t { kStop = 1, kEmbed = 2 };
 
