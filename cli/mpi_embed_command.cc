@@ -124,9 +124,17 @@ absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
   if (writes) status = output.Open(PathOfRank(f.embed.output, comm.rank()));
   std::string text;
   if (f.output_parts) {
-    text = io::EmbeddingHeader(mine.size(), mine.dimensions());
-    io::AppendEmbeddingRows(mine, 0, mine.size(), format, text);
-    if (status.ok()) status = output.Write(text);
+    // Formatted and written a piece at a time, never the whole part.
+    if (status.ok()) {
+      status = output.Write(io::EmbeddingHeader(mine.size(), mine.dimensions()));
+    }
+    for (size_t begin = 0; status.ok() && begin < mine.size();
+         begin += kRowsPerOutputPiece) {
+      const size_t end = std::min<size_t>(mine.size(), begin + kRowsPerOutputPiece);
+      text.clear();
+      io::AppendEmbeddingRows(mine, begin, end, format, text);
+      status = output.Write(text);
+    }
     return output.Finish(comm, status);
   }
   if (writes && status.ok()) {
