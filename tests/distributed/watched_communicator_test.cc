@@ -38,7 +38,8 @@ TEST(WatchedCommunicatorTest, AReportedLossFailsEveryCallWithoutMpi) {
   std::string bytes = "x";
   EXPECT_EQ(comm.Broadcast(&bytes, 0), loss->status());
   EXPECT_EQ(comm.BroadcastPatiently(&bytes, 0), loss->status());
-  EXPECT_EQ(comm.Shift("x", 0, 0).status(), loss->status());
+  char buffer[1] = {'x'};
+  EXPECT_EQ(comm.ShiftInPlace(buffer, 1, 1, 0, 0, 1).status(), loss->status());
   EXPECT_EQ(comm.Send(0, 1, "x"), loss->status());
   EXPECT_EQ(comm.Receive(0, 1).status(), loss->status());
   EXPECT_EQ(comm.Barrier(), loss->status());

@@ -26,12 +26,9 @@ std::string MpiReason(int code) {
   return std::string(text, length);
 }
 
-const char* ThreadLevelName(int level) {
-  switch (level) {
-    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
-    default: return "MPI_THREAD_FUNNELED";
-  }
-}
+// MPI's type for the elements of an in-place reduction.
+MPI_Datatype TypeOf(const uint64_t*) { return MPI_UINT64_T; }
+MPI_Datatype TypeOf(const double*) { return MPI_DOUBLE; }
 
 }  // namespace
 
@@ -70,8 +67,9 @@ absl::StatusOr<std::unique_ptr<MpiSession>> MpiSession::Start(int* argc,
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   if (provided < wanted) {
     MPI_Finalize();
-    return absl::FailedPreconditionError(
-        absl::StrCat("this MPI library does not support ", ThreadLevelName(wanted)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this MPI library does not support ",
+        threads == Threads::kSerialized ? "MPI_THREAD_SERIALIZED" : "MPI_THREAD_FUNNELED"));
   }
   return std::unique_ptr<MpiSession>(new MpiSession());
 }
@@ -265,46 +263,32 @@ absl::Status Communicator::AllGatherInto(std::span<const char> mine,
       });
 }
 
-absl::Status Communicator::SumAll(std::span<uint64_t> values) const {
+template <typename T>
+absl::Status Communicator::ReduceInPlace(std::span<T> values, bool maximum) const {
+  const MPI_Datatype type = TypeOf(values.data());
+  const MPI_Op op = maximum ? MPI_MAX : MPI_SUM;
+  const int count = static_cast<int>(values.size());
   return Call(
       "MPI_Allreduce",
       [&] {
-        return MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                             MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+        return MPI_Allreduce(MPI_IN_PLACE, values.data(), count, type, op, MPI_COMM_WORLD);
       },
       [&](Requests& r) {
-        return MPI_Iallreduce(MPI_IN_PLACE, values.data(),
-                              static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM,
-                              MPI_COMM_WORLD, r.next());
+        return MPI_Iallreduce(MPI_IN_PLACE, values.data(), count, type, op, MPI_COMM_WORLD,
+                              r.next());
       });
+}
+
+absl::Status Communicator::SumAll(std::span<uint64_t> values) const {
+  return ReduceInPlace(values, /*maximum=*/false);
 }
 
 absl::Status Communicator::SumAll(std::span<double> values) const {
-  return Call(
-      "MPI_Allreduce",
-      [&] {
-        return MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                             MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-      },
-      [&](Requests& r) {
-        return MPI_Iallreduce(MPI_IN_PLACE, values.data(),
-                              static_cast<int>(values.size()), MPI_DOUBLE, MPI_SUM,
-                              MPI_COMM_WORLD, r.next());
-      });
+  return ReduceInPlace(values, /*maximum=*/false);
 }
 
 absl::Status Communicator::MaxAll(std::span<uint64_t> values) const {
-  return Call(
-      "MPI_Allreduce",
-      [&] {
-        return MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()),
-                             MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
-      },
-      [&](Requests& r) {
-        return MPI_Iallreduce(MPI_IN_PLACE, values.data(),
-                              static_cast<int>(values.size()), MPI_UINT64_T, MPI_MAX,
-                              MPI_COMM_WORLD, r.next());
-      });
+  return ReduceInPlace(values, /*maximum=*/true);
 }
 
 absl::Status Communicator::DeterministicSum(std::span<float> values) const {
@@ -357,51 +341,10 @@ absl::Status Communicator::Broadcast(std::string* bytes, int root) const {
   return BroadcastBody(bytes, size, root);
 }
 
-absl::StatusOr<std::string> Communicator::Shift(std::string_view bytes, int to,
-                                                int from) const {
-  std::string received;
-  if (absl::Status s = ShiftInto({bytes.data(), bytes.size()}, to, from,
-                                      [&](uint64_t size) {
-                                        received.resize(size);
-                                        return received.data();
-                                      });
-      !s.ok()) {
-    return s;
-  }
-  return received;
-}
-
-absl::Status Communicator::ShiftInto(std::span<const char> bytes, int to, int from,
-                                     absl::FunctionRef<char*(uint64_t size)> receive) const {
-  constexpr int kShiftTag = 7001;
-  constexpr uint64_t kPiece = uint64_t{1} << 30;
-  uint64_t size = bytes.size(), incoming = 0;
-  if (absl::Status s = SendReceive(&size, 8, &incoming, 8, to, from, kShiftTag); !s.ok()) {
-    return s;
-  }
-  char* into = receive(incoming);
-  // The same number of pieces on every rank, so each send has its receive.
-  std::vector<uint64_t> largest = {std::max(size, incoming)};
-  if (absl::Status s = MaxAll(std::span<uint64_t>(largest)); !s.ok()) return s;
-  for (uint64_t at = 0; at == 0 || at < largest[0]; at += kPiece) {
-    const int send = static_cast<int>(std::min(kPiece, size > at ? size - at : 0));
-    const int recv =
-        static_cast<int>(std::min(kPiece, incoming > at ? incoming - at : 0));
-    if (absl::Status s = SendReceive(bytes.data() + std::min<uint64_t>(at, size), send,
-                                     into + std::min<uint64_t>(at, incoming), recv, to,
-                                     from, kShiftTag);
-        !s.ok()) {
-      return s;
-    }
-  }
-  if (to != rank_) *bytes_sent_ += size;
-  return absl::OkStatus();
-}
-
 absl::StatusOr<uint64_t> Communicator::ShiftInPlace(char* buffer, uint64_t capacity,
                                                      uint64_t size, int to, int from,
                                                      uint64_t piece) const {
-  constexpr int kShiftTag = 7002;
+  constexpr int kShiftTag = 7001;
   uint64_t incoming = 0;
   if (absl::Status s = SendReceive(&size, 8, &incoming, 8, to, from, kShiftTag); !s.ok()) {
     return s;

@@ -118,18 +118,11 @@ class Communicator {
   // they sleep between checks instead of spinning on a core. Matches only
   // BroadcastPatiently on the other ranks.
   absl::Status BroadcastPatiently(std::string* bytes, int root) const;
-  // Collective around a ring: sends `bytes` to rank `to` and returns what
-  // rank `from` sent this rank (any size; large buffers go in pieces).
-  absl::StatusOr<std::string> Shift(std::string_view bytes, int to, int from) const;
-  // Shift into a buffer the caller provides once it knows the size:
-  // `receive(size)` returns where `size` bytes from rank `from` go.
-  absl::Status ShiftInto(std::span<const char> bytes, int to, int from,
-                         absl::FunctionRef<char*(uint64_t size)> receive) const;
-  // Shift within one buffer: sends its first `size` bytes to rank `to`
-  // and puts what rank `from` sends in their place, `piece` bytes at a
-  // time, so the buffer is held once with one piece beside it. Returns
-  // the size that arrived. Internal on every rank when any rank's arrival
-  // exceeds its `capacity`.
+  // Collective around a ring, within one buffer: sends its first `size`
+  // bytes to rank `to` and puts what rank `from` sends in their place,
+  // `piece` bytes at a time, so the buffer is held once with one piece
+  // beside it. Returns the size that arrived. Internal on every rank when
+  // any rank's arrival exceeds its `capacity`.
   absl::StatusOr<uint64_t> ShiftInPlace(char* buffer, uint64_t capacity, uint64_t size,
                                         int to, int from, uint64_t piece) const;
   // Point to point, for a rank that serves another's requests.
@@ -151,6 +144,9 @@ class Communicator {
                     absl::FunctionRef<int(Requests&)> start) const;
   // The loss, when watched and one was reported; OK otherwise.
   absl::Status Lost() const;
+  // SumAll and MaxAll: MPI_Allreduce in place (communicator.cc).
+  template <typename T>
+  absl::Status ReduceInPlace(std::span<T> values, bool maximum) const;
   // The second step of a broadcast: `size` bytes from `root`.
   absl::Status BroadcastBody(std::string* bytes, uint64_t size, int root) const;
   // MPI_Sendrecv of bytes.
