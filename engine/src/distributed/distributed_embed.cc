@@ -168,13 +168,22 @@ WalksOptions WalksOf(const EmbedOptions& o) {
           .walk_from = o.walk_from};
 }
 
+// Collective: the most nodes any rank owns (the ring's largest block).
+absl::StatusOr<uint64_t> LargestOwnedRows(const Communicator& comm,
+                                          const PartitionedGraph& graph) {
+  std::vector<uint64_t> largest = {graph.owned().size()};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
+  return largest[0];
+}
+
 // The partitioned training pass: waves shared with every rank and trained
-// around the ring. Returns this rank's own input rows.
+// around the ring, whose blocks have room for `largest_rows` rows. Returns
+// this rank's own input rows.
 absl::StatusOr<Embeddings> TrainPartitioned(
     const Communicator& comm, const PartitionedGraph& graph,
     const DistributedEmbedOptions& options, const OptionNames& names,
-    const std::vector<uint64_t>& counts, uint64_t total, DistributedEmbedStats& stats,
-    std::chrono::steady_clock::time_point started) {
+    const std::vector<uint64_t>& counts, uint64_t total, uint64_t largest_rows,
+    DistributedEmbedStats& stats, std::chrono::steady_clock::time_point started) {
   const EmbedOptions& o = options.embed;
   std::vector<double> noise;
   std::vector<float> keep;
@@ -184,11 +193,8 @@ absl::StatusOr<Embeddings> TrainPartitioned(
   N2V_ASSIGN_OR_RETURN(NodeIdIndex ids, NodeIdIndex::Create(std::move(own_ids)));
   Embeddings input =
       InitialInputRows(graph, o, std::make_shared<const NodeIdIndex>(std::move(ids)));
-  // Every block's room: the ring's largest.
-  std::vector<uint64_t> largest = {graph.owned().size()};
-  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
   RingTrainer trainer(comm, o, input,
-                      ContextBlock(comm.rank(), input.stride(), noise, largest[0]), stats);
+                      ContextBlock(comm.rank(), input.stride(), noise, largest_rows), stats);
   for (uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     LossSum loss;
     DistributedWalkStats epoch_walks;
@@ -219,10 +225,9 @@ absl::StatusOr<Embeddings> TrainPartitioned(
 
 // Collective: this rank's model bytes and the largest rank's.
 absl::Status CountModelBytes(const Communicator& comm, const PartitionedGraph& graph,
-                             const EmbedOptions& o, DistributedEmbedStats& stats) {
-  std::vector<uint64_t> largest = {graph.owned().size()};
-  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
-  stats.model_bytes = DistributedModelBytes(graph.owned().size(), largest[0], o.dimensions);
+                             uint64_t largest_rows, const EmbedOptions& o,
+                             DistributedEmbedStats& stats) {
+  stats.model_bytes = DistributedModelBytes(graph.owned().size(), largest_rows, o.dimensions);
   std::vector<uint64_t> max_model = {stats.model_bytes};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(max_model)));
   stats.max_model_bytes = max_model[0];
@@ -248,16 +253,17 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(total)));
   stats.walk_nodes = total[0];
   stats.count_seconds = Seconds(started);
+  N2V_ASSIGN_OR_RETURN(const uint64_t largest_rows, LargestOwnedRows(comm, graph));
   started = std::chrono::steady_clock::now();
-  absl::StatusOr<Embeddings> input =
-      TrainPartitioned(comm, graph, options, names, counts, total[0], stats, started);
+  absl::StatusOr<Embeddings> input = TrainPartitioned(
+      comm, graph, options, names, counts, total[0], largest_rows, stats, started);
   N2V_RETURN_IF_ERROR(input.status());
   stats.train_seconds = Seconds(started);
   ZeroIsolatedRows(graph, o, counts, *input);
   std::vector<uint64_t> diverged = {internal::AllFinite(*input) ? 0u : 1u};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
   if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
-  N2V_RETURN_IF_ERROR(CountModelBytes(comm, graph, o, stats));
+  N2V_RETURN_IF_ERROR(CountModelBytes(comm, graph, largest_rows, o, stats));
   stats.bytes_sent = comm.bytes_sent() - bytes_before;
   result.embeddings = *std::move(input);
   return result;
