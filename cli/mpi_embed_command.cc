@@ -122,18 +122,21 @@ absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
   RankOutput output;
   absl::Status status = absl::OkStatus();
   if (writes) status = output.Open(PathOfRank(f.embed.output, comm.rank()));
+  // Rows are formatted and written a piece at a time, never all at once.
   std::string text;
+  auto write_rows = [&](const Embeddings& rows, size_t begin, size_t end) {
+    text.clear();
+    io::AppendEmbeddingRows(rows, begin, end, format, text);
+    return output.Write(text);
+  };
   if (f.output_parts) {
-    // Formatted and written a piece at a time, never the whole part.
     if (status.ok()) {
       status = output.Write(io::EmbeddingHeader(mine.size(), mine.dimensions()));
     }
     for (size_t begin = 0; status.ok() && begin < mine.size();
          begin += kRowsPerOutputPiece) {
-      const size_t end = std::min<size_t>(mine.size(), begin + kRowsPerOutputPiece);
-      text.clear();
-      io::AppendEmbeddingRows(mine, begin, end, format, text);
-      status = output.Write(text);
+      status = write_rows(mine, begin,
+                          std::min<size_t>(mine.size(), begin + kRowsPerOutputPiece));
     }
     return output.Finish(comm, status);
   }
@@ -143,9 +146,7 @@ absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
   absl::Status gathered = distributed::GatherRows(
       comm, mine, kRowsPerOutputPiece, 0, [&](const Embeddings& piece) {
         if (!status.ok()) return status;
-        text.clear();
-        io::AppendEmbeddingRows(piece, 0, piece.size(), format, text);
-        return output.Write(text);
+        return write_rows(piece, 0, piece.size());
       });
   if (status.ok()) status = gathered;
   return output.Finish(comm, status);
