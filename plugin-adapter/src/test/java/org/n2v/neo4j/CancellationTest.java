@@ -45,11 +45,7 @@ class CancellationTest {
   @BeforeAll
   static void start() throws Exception {
     h = PluginHarness.start();
-    h.run("UNWIND range(0, 2999) AS i CREATE (:Big {i: i})");
-    h.run("MATCH (n:Big) WITH collect(n) AS nodes "
-        + "UNWIND range(0, 14999) AS k "
-        + "WITH nodes[k % 3000] AS a, nodes[(k * 7919 + 13) % 3000] AS b "
-        + "CREATE (a)-[:LINK]->(b)");
+    h.createBigGraph();
   }
 
   @AfterAll

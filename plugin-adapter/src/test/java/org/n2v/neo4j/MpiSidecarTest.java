@@ -55,11 +55,7 @@ class MpiSidecarTest {
     SidecarProcess sidecar = SidecarProcess.start(mpirun, environment,
         SidecarProcess.binary(), "--memory-budget", "2GiB", "--rank-timeout", "4s");
     h = PluginHarness.around(sidecar, Map.of(), null);
-    h.run("UNWIND range(0, 2999) AS i CREATE (:Big {i: i})");
-    h.run("MATCH (n:Big) WITH collect(n) AS nodes "
-        + "UNWIND range(0, 14999) AS k "
-        + "WITH nodes[k % 3000] AS a, nodes[(k * 7919 + 13) % 3000] AS b "
-        + "CREATE (a)-[:LINK]->(b)");
+    h.createBigGraph();
   }
 
   @AfterAll

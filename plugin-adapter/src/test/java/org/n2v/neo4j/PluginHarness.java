@@ -244,6 +244,18 @@ final class PluginHarness implements AutoCloseable {
         + "CREATE (a)-[:APPEARS_WITH {weight: e[2]}]->(b)", Map.of("edges", lesmis));
   }
 
+  /**
+   * 3000 :Big nodes (property i) and 15000 :LINK relationships spread over them: enough
+   * for jobs that run a while.
+   */
+  void createBigGraph() {
+    run("UNWIND range(0, 2999) AS i CREATE (:Big {i: i})");
+    run("MATCH (n:Big) WITH collect(n) AS nodes "
+        + "UNWIND range(0, 14999) AS k "
+        + "WITH nodes[k % 3000] AS a, nodes[(k * 7919 + 13) % 3000] AS b "
+        + "CREATE (a)-[:LINK]->(b)");
+  }
+
   /** Karate's edges as [u, v] pairs, 1-based, in file order. */
   static List<long[]> karateEdges() throws IOException {
     List<long[]> edges = new ArrayList<>();
