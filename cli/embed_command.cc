@@ -20,6 +20,7 @@
 #include "n2v/status_macros.h"
 #include "output_file.h"
 #include "progress_line.h"
+#include "reembed_report.h"
 #include "report.h"
 #include "walks_flags.h"
 
@@ -66,32 +67,6 @@ PreviousEmbedding AsPrevious(const PreviousFiles& files) {
   return {.vectors = pointer(files.vectors),
           .context = pointer(files.context),
           .align_to = pointer(files.align_to)};
-}
-
-void PrintWarmStart(const EmbedFlags& f, const ReembedResult& result,
-                    const EmbedOptions& resolved) {
-  if (!result.report.warm_started) return;
-  const EmbedStats& st = result.embed.stats;
-  std::fprintf(stderr,
-               "n2v: warm start from %s: %llu nodes from their vectors, %llu "
-               "from their neighbours'; learning rate %g to %g\n",
-               f.init.c_str(),
-               static_cast<unsigned long long>(st.warm_started_nodes),
-               static_cast<unsigned long long>(st.neighbour_started_nodes),
-               resolved.initial_learning_rate, resolved.min_learning_rate);
-}
-
-void PrintDrift(const EmbedFlags& f, const ReembedReport& report) {
-  if (!report.aligned) return;
-  const DriftStats& d = report.drift;
-  std::fprintf(stderr,
-               "n2v: aligned to %s: %llu shared nodes (%llu added, %llu "
-               "removed), drift mean %.4f, p95 %.4f, max %.4f\n",
-               (f.align_to.empty() ? f.init : f.align_to).c_str(),
-               static_cast<unsigned long long>(d.shared_nodes),
-               static_cast<unsigned long long>(d.added_nodes),
-               static_cast<unsigned long long>(d.removed_nodes), d.mean, d.p95,
-               d.max);
 }
 
 absl::Status WriteOutputs(const EmbedFlags& f, const EmbedResult& result) {
@@ -168,9 +143,12 @@ absl::Status Run(EmbedFlags& f, const FlagSet& flags) {
                        Reembed(graph, f.options, reembed, previous, control,
                                FlagNames()));
   if (!f.quiet) {
-    PrintWarmStart(f, result,
-                   ResolveReembedOptions(f.options, reembed, previous));
-    PrintDrift(f, result.report);
+    if (result.report.warm_started) {
+      PrintWarmStart("n2v", f.init, result.embed.stats.warm_started_nodes,
+                     result.embed.stats.neighbour_started_nodes,
+                     ResolveReembedOptions(f.options, reembed, previous));
+    }
+    PrintDrift("n2v", f.align_to.empty() ? f.init : f.align_to, result.report);
   }
   const auto write_started = Clock::now();
   N2V_RETURN_IF_ERROR(WriteOutputs(f, result.embed));

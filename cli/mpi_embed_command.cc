@@ -1,11 +1,14 @@
 // `n2v-mpi embed`: `n2v embed` for a graph split across the ranks of an MPI
 // job, the graph and the model partitioned (n2v/distributed/). The flags
-// are n2v embed's, less the re-embedding ones, plus how the work is split:
-// rank 0 writes one embedding file (ascending id, as n2v embed writes it),
-// or with --output-parts each rank writes its own nodes' vectors.
+// are n2v embed's (less --batch-windows), plus how the work is split: rank
+// 0 writes one embedding file (ascending id, as n2v embed writes it), or
+// with --output-parts each rank writes its own nodes' vectors. A warm start
+// (--init, --init-context, --align-to) reads each rank's share of the
+// previous vectors, and re-embeds by the engine's rules (ReembedDistributed).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <oneapi/tbb/info.h>
@@ -19,6 +22,7 @@
 #include "mpi_report.h"
 #include "n2v/byte_size.h"
 #include "n2v/distributed/distributed_embed.h"
+#include "n2v/distributed/distributed_reembed.h"
 #include "n2v/distributed/gather_rows.h"
 #include "n2v/distributed/partitioned_graph.h"
 #include "n2v/io/edge_list_reader.h"
@@ -26,6 +30,7 @@
 #include "n2v/status_macros.h"
 #include "output_file.h"
 #include "rank_output.h"
+#include "reembed_report.h"
 #include "walks_flags.h"
 
 namespace n2v::cli {
@@ -58,15 +63,11 @@ void RegisterFlags(FlagSet& flags, MpiEmbedFlags& f) {
                   "a plan that needs more is refused before training");
 }
 
-// The re-embedding flags run on one machine (n2v embed).
+// Distributed training is pair by pair.
 absl::Status RefuseSingleMachineFlags(const FlagSet& flags) {
-  for (const char* name :
-       {"init", "init-context", "context-output", "align-to", "no-align",
-        "batch-windows"}) {
-    if (flags.WasSet(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", name, " is not supported by n2v-mpi embed (use n2v embed)"));
-    }
+  if (flags.WasSet("batch-windows")) {
+    return absl::InvalidArgumentError(
+        "--batch-windows is not supported by n2v-mpi embed (use n2v embed)");
   }
   return absl::OkStatus();
 }
@@ -77,6 +78,11 @@ absl::Status Validate(MpiEmbedFlags& f, const FlagSet& flags) {
   if (f.output_parts && f.embed.output.find("{rank}") == std::string::npos) {
     return absl::InvalidArgumentError(
         "--output-parts needs --output with '{rank}' in the file name");
+  }
+  if (f.output_parts && !f.embed.context_output.empty() &&
+      f.embed.context_output.find("{rank}") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--output-parts needs --context-output with '{rank}' in the file name");
   }
   if (f.walks_per_wave < 1 || f.walks_per_wave > UINT32_MAX) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -114,14 +120,17 @@ absl::Status AdmitPlan(const Communicator& comm,
   return absl::OkStatus();
 }
 
+// Writes every rank's rows to `path`: merged by rank 0, or one part per
+// rank with --output-parts.
 absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
-                          const Embeddings& mine, uint64_t total_rows) {
+                          const std::string& path, const Embeddings& mine,
+                          uint64_t total_rows) {
   const auto format = f.embed.format == "binary" ? io::EmbeddingFormat::kBinary
                                                  : io::EmbeddingFormat::kText;
   const bool writes = f.output_parts || comm.rank() == 0;
   RankOutput output;
   absl::Status status = absl::OkStatus();
-  if (writes) status = output.Open(PathOfRank(f.embed.output, comm.rank()));
+  if (writes) status = output.Open(PathOfRank(path, comm.rank()));
   // Rows are formatted and written a piece at a time, never all at once.
   std::string text;
   auto write_rows = [&](const Embeddings& rows, size_t begin, size_t end) {
@@ -198,7 +207,76 @@ void PrintSummary(const Communicator& comm, const distributed::PartitionedGraph&
                                     : static_cast<double>(sums[4] + sums[5]) / s.trained_pairs);
 }
 
-absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
+// The files that write on this rank: its parts, or on rank 0 the merged
+// files. Collective.
+absl::Status CheckOutputPaths(const Communicator& comm, const MpiEmbedFlags& f) {
+  absl::Status status = absl::OkStatus();
+  if (comm.rank() == 0 || f.output_parts) {
+    for (const std::string* path : {&f.embed.output, &f.embed.context_output}) {
+      if (status.ok() && !path->empty()) {
+        status = CheckOutputPath(PathOfRank(*path, comm.rank()));
+      }
+    }
+  }
+  return distributed::AgreeOnStatus(comm, status, "checking the output files");
+}
+
+// This rank's share of the previous vectors `flag` names: the rows of the
+// nodes it owns. Collective; errors start with the flag.
+absl::StatusOr<std::optional<Embeddings>> ReadShare(const Communicator& comm,
+                                                    const char* flag,
+                                                    const std::string& path) {
+  std::optional<Embeddings> share;
+  absl::Status status = absl::OkStatus();
+  if (!path.empty()) {
+    absl::StatusOr<Embeddings> read = io::ReadEmbeddings(path, [&](int64_t id) {
+      return distributed::OwnerOf(id, comm.size()) == comm.rank();
+    });
+    if (read.ok()) {
+      share = std::move(*read);
+    } else {
+      status = absl::Status(read.status().code(),
+                            absl::StrCat(flag, ": ", read.status().message()));
+    }
+  }
+  N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, status, flag));
+  return share;
+}
+
+struct PreviousShares {
+  std::optional<Embeddings> vectors, context, align_to;
+  distributed::DistributedPrevious pointers() const {
+    auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
+    return {.vectors = pointer(vectors),
+            .context = pointer(context),
+            .align_to = pointer(align_to)};
+  }
+};
+
+absl::StatusOr<PreviousShares> ReadPreviousShares(const Communicator& comm,
+                                                  const EmbedFlags& f) {
+  PreviousShares shares;
+  N2V_ASSIGN_OR_RETURN(shares.vectors, ReadShare(comm, "--init", f.init));
+  N2V_ASSIGN_OR_RETURN(shares.context, ReadShare(comm, "--init-context", f.init_context));
+  N2V_ASSIGN_OR_RETURN(shares.align_to, ReadShare(comm, "--align-to", f.align_to));
+  return shares;
+}
+
+// Rank 0's lines about the warm start and the alignment.
+void PrintReembedReport(const Communicator& comm, const MpiEmbedFlags& f,
+                        const distributed::DistributedReembedResult& result,
+                        const EmbedOptions& resolved) {
+  if (comm.rank() != 0 || f.embed.quiet) return;
+  const auto& stats = result.embed.stats;
+  if (result.report.warm_started) {
+    PrintWarmStart("n2v-mpi", f.embed.init, stats.warm_started_nodes,
+                   stats.neighbour_started_nodes, resolved);
+  }
+  PrintDrift("n2v-mpi", f.embed.align_to.empty() ? f.embed.init : f.embed.align_to,
+             result.report);
+}
+
+absl::Status Run(const Communicator& comm, MpiEmbedFlags& f, const FlagSet& flags) {
   const auto started = std::chrono::steady_clock::now();
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
@@ -209,12 +287,8 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
   o.num_threads = f.embed.workers;
   o.isolated_nodes = f.embed.isolated == "zero" ? IsolatedNodePolicy::kZero
                                                 : IsolatedNodePolicy::kRandom;
-  if (comm.rank() == 0 || f.output_parts) {
-    N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(
-        comm, CheckOutputPath(PathOfRank(f.embed.output, comm.rank())), "checking --output"));
-  } else {
-    N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, absl::OkStatus(), ""));
-  }
+  o.keep_context = !f.embed.context_output.empty();
+  N2V_RETURN_IF_ERROR(CheckOutputPaths(comm, f));
   N2V_RETURN_IF_ERROR(
       distributed::AgreeOnStatus(comm, ReadWalkFrom(f.embed.walk_from, &o.walk_from),
                                  "reading --walk-from"));
@@ -228,14 +302,23 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f) {
           f.embed.workers));
   const double load_seconds = seconds();
   N2V_RETURN_IF_ERROR(AdmitPlan(comm, graph, f));
+  N2V_ASSIGN_OR_RETURN(const PreviousShares previous, ReadPreviousShares(comm, f.embed));
+  const ReembedOptions reembed = ReembedOptionsOf(f.embed, flags);
   N2V_ASSIGN_OR_RETURN(
-      distributed::DistributedEmbedResult result,
-      distributed::EmbedDistributed(
+      distributed::DistributedReembedResult result,
+      distributed::ReembedDistributed(
           comm, graph, {.embed = o, .walks_per_wave = f.walks_per_wave, .control = {}},
-          FlagNames()));
+          reembed, previous.pointers(), FlagNames()));
+  PrintReembedReport(comm, f, result,
+                     ResolveReembedOptions(o, reembed, {}, {.vectors = true}));
+  const uint64_t nodes = graph.stats().num_nodes;
   N2V_RETURN_IF_ERROR(
-      WriteVectors(comm, f, result.embeddings, graph.stats().num_nodes));
-  PrintSummary(comm, graph, result.stats, f, load_seconds, seconds());
+      WriteVectors(comm, f, f.embed.output, result.embed.embeddings, nodes));
+  if (!f.embed.context_output.empty()) {
+    N2V_RETURN_IF_ERROR(WriteVectors(comm, f, f.embed.context_output,
+                                     result.embed.context, nodes));
+  }
+  PrintSummary(comm, graph, result.embed.stats, f, load_seconds, seconds());
   return absl::OkStatus();
 }
 
@@ -252,7 +335,7 @@ int RunMpiEmbed(const Communicator& comm, int argc, char** argv) {
   }
   if (s.ok()) s = Validate(f, flags);
   if (!s.ok()) return FinishCommand(comm, "embed", s, kExitUsage);
-  return FinishCommand(comm, "embed", Run(comm, f), kExitFailure);
+  return FinishCommand(comm, "embed", Run(comm, f, flags), kExitFailure);
 }
 
 }  // namespace n2v::cli

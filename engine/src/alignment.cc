@@ -100,21 +100,16 @@ Matrix OrthonormalColumns(const Matrix& w, uint32_t d) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<double>> ProcrustesRotation(
-    const Embeddings& moving, const Embeddings& reference) {
+std::vector<double> CrossCovariance(const Embeddings& moving,
+                                    const Embeddings& reference,
+                                    uint64_t* shared) {
   const uint32_t d = moving.dimensions();
-  if (reference.dimensions() != d) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot align: the embeddings have ", d, " and ",
-        reference.dimensions(), " dimensions"));
-  }
-  // M = A^T B over shared ids.
   Matrix m(size_t{d} * d, 0.0);
-  uint64_t shared = 0;
+  *shared = 0;
   for (size_t r = 0; r < moving.size(); ++r) {
     const auto other = reference.Find(moving.id(r));
     if (!other) continue;
-    ++shared;
+    ++*shared;
     const auto a = moving.row(r);
     const auto b = reference.row(*other);
     for (uint32_t i = 0; i < d; ++i) {
@@ -122,16 +117,16 @@ absl::StatusOr<std::vector<double>> ProcrustesRotation(
       for (uint32_t j = 0; j < d; ++j) m[size_t{i} * d + j] += ai * b[j];
     }
   }
-  if (shared == 0) {
-    return absl::InvalidArgumentError(
-        "cannot align: the embeddings share no node id");
-  }
+  return m;
+}
+
+std::vector<double> RotationFromCrossCovariance(std::vector<double> m,
+                                                uint32_t d) {
   // M = U S V^T  ->  R = U V^T.
   Matrix v(size_t{d} * d, 0.0);
   for (uint32_t i = 0; i < d; ++i) v[size_t{i} * d + i] = 1.0;
-  Matrix w = m;
-  HestenesSweeps(w, v, d);
-  const Matrix u = OrthonormalColumns(w, d);
+  HestenesSweeps(m, v, d);
+  const Matrix u = OrthonormalColumns(m, d);
   Matrix rotation(size_t{d} * d, 0.0);
   for (uint32_t i = 0; i < d; ++i) {
     for (uint32_t k = 0; k < d; ++k) {
@@ -142,6 +137,23 @@ absl::StatusOr<std::vector<double>> ProcrustesRotation(
     }
   }
   return rotation;
+}
+
+absl::StatusOr<std::vector<double>> ProcrustesRotation(
+    const Embeddings& moving, const Embeddings& reference) {
+  const uint32_t d = moving.dimensions();
+  if (reference.dimensions() != d) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot align: the embeddings have ", d, " and ",
+        reference.dimensions(), " dimensions"));
+  }
+  uint64_t shared = 0;
+  Matrix m = CrossCovariance(moving, reference, &shared);
+  if (shared == 0) {
+    return absl::InvalidArgumentError(
+        "cannot align: the embeddings share no node id");
+  }
+  return RotationFromCrossCovariance(std::move(m), d);
 }
 
 void Rotate(Embeddings& embeddings, const std::vector<double>& rotation) {
@@ -156,6 +168,19 @@ void Rotate(Embeddings& embeddings, const std::vector<double>& rotation) {
     }
     for (uint32_t j = 0; j < d; ++j) row[j] = static_cast<float>(out[j]);
   }
+}
+
+double RowDrift(std::span<const float> a, std::span<const float> b) {
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (double{a[i]} - b[i]) * (double{a[i]} - b[i]);
+    norm += double{b[i]} * b[i];
+  }
+  return norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+}
+
+uint64_t P95Rank(uint64_t count) {
+  return std::min(count - 1, static_cast<uint64_t>(0.95 * count));
 }
 
 absl::StatusOr<DriftStats> MeasureDrift(const Embeddings& current,
@@ -177,14 +202,7 @@ absl::StatusOr<DriftStats> MeasureDrift(const Embeddings& current,
     }
     ++stats.shared_nodes;
     if (!only.empty() && !only.contains(current.id(r))) continue;
-    const auto a = current.row(r);
-    const auto b = reference.row(*other);
-    double diff = 0, norm = 0;
-    for (uint32_t i = 0; i < a.size(); ++i) {
-      diff += (double{a[i]} - b[i]) * (double{a[i]} - b[i]);
-      norm += double{b[i]} * b[i];
-    }
-    drift.push_back(norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff));
+    drift.push_back(RowDrift(current.row(r), reference.row(*other)));
   }
   stats.removed_nodes = reference.size() - stats.shared_nodes;
   if (!drift.empty()) {
@@ -193,8 +211,7 @@ absl::StatusOr<DriftStats> MeasureDrift(const Embeddings& current,
     stats.mean = sum / drift.size();
     std::sort(drift.begin(), drift.end());
     stats.max = drift.back();
-    stats.p95 = drift[std::min(drift.size() - 1,
-                               static_cast<size_t>(0.95 * drift.size()))];
+    stats.p95 = drift[P95Rank(drift.size())];
   }
   return stats;
 }

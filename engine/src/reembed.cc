@@ -131,11 +131,20 @@ void AlignOntoPrevious(const Embeddings& target,
 EmbedOptions ResolveReembedOptions(const EmbedOptions& options,
                                    const ReembedOptions& reembed,
                                    const PreviousEmbedding& previous) {
+  return ResolveReembedOptions(
+      options, reembed, previous,
+      {.vectors = Known(previous.vectors), .context = Known(previous.context)});
+}
+
+EmbedOptions ResolveReembedOptions(const EmbedOptions& options,
+                                   const ReembedOptions& reembed,
+                                   const PreviousEmbedding& previous,
+                                   PreviousKnown known) {
   EmbedOptions resolved = options;
   if (reembed.warm_start) resolved.keep_context = true;
-  if (!reembed.warm_start || !Known(previous.vectors)) return resolved;
+  if (!reembed.warm_start || !known.vectors) return resolved;
   resolved.initial = previous.vectors;
-  resolved.initial_context = Known(previous.context) ? previous.context : nullptr;
+  resolved.initial_context = known.context ? previous.context : nullptr;
   if (!reembed.learning_rate_chosen) {
     resolved.initial_learning_rate = kWarmLearningRate;
     if (!reembed.min_learning_rate_chosen) {

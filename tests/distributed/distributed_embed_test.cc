@@ -46,25 +46,6 @@ distributed::DistributedEmbedOptions SmallOptions() {
   return o;
 }
 
-// Every rank's rows, merged on rank 0 (empty elsewhere).
-Embeddings GatherAll(const Communicator& comm, const Embeddings& mine) {
-  std::vector<int64_t> ids;
-  std::vector<float> values;
-  const absl::Status s = distributed::GatherRows(
-      comm, mine, 64, 0, [&](const Embeddings& piece) {
-        for (size_t r = 0; r < piece.size(); ++r) {
-          ids.push_back(piece.id(r));
-          values.insert(values.end(), piece.row(r).begin(), piece.row(r).end());
-        }
-        return absl::OkStatus();
-      });
-  EXPECT_TRUE(s.ok()) << s;
-  if (comm.rank() != 0) return Embeddings();
-  auto all = Embeddings::FromRows(std::move(ids), mine.dimensions(), values);
-  EXPECT_TRUE(all.ok()) << all.status();
-  return *std::move(all);
-}
-
 distributed::DistributedEmbedResult EmbedOrDie(const Communicator& comm,
                                                const distributed::PartitionedGraph& g,
                                                const distributed::DistributedEmbedOptions& o) {
@@ -133,11 +114,6 @@ TEST(DistributedEmbedTest, RefusesWhatItDoesNotDo) {
   o.embed.batch_windows = true;
   auto r = distributed::EmbedDistributed(comm, part, o);
   EXPECT_EQ(Message(r.status()), "distributed runs train pair by pair (no batch_windows)");
-  o = SmallOptions();
-  const Embeddings previous;
-  o.embed.initial = &previous;
-  r = distributed::EmbedDistributed(comm, part, o);
-  EXPECT_EQ(Message(r.status()), "distributed runs do not warm start");
   o = SmallOptions();
   o.embed.dimensions = 0;
   r = distributed::EmbedDistributed(comm, part, o, {.dimensions = "--dimensions"});

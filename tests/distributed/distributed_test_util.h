@@ -1,6 +1,6 @@
 // Helpers for the distributed suites: random graphs given as edge lists
 // (every rank makes the same one), a rank's share of them, and the whole
-// graph built on one machine for comparison.
+// graph built on one machine for comparison, and a rank's rows gathered.
 #ifndef N2V_TESTS_DISTRIBUTED_TEST_UTIL_H_
 #define N2V_TESTS_DISTRIBUTED_TEST_UTIL_H_
 
@@ -9,7 +9,9 @@
 
 #include "gtest/gtest.h"
 #include "n2v/distributed/communicator.h"
+#include "n2v/distributed/gather_rows.h"
 #include "n2v/distributed/partitioned_graph.h"
+#include "n2v/embeddings.h"
 #include "n2v/graph.h"
 #include "n2v/random.h"
 
@@ -74,6 +76,25 @@ inline CsrGraph WholeOrDie(EdgeList all, bool directed) {
     std::abort();
   }
   return *std::move(graph);
+}
+
+// Every rank's rows, merged on rank 0 (empty elsewhere).
+inline Embeddings GatherAll(const distributed::Communicator& comm, const Embeddings& mine) {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+  const absl::Status s = distributed::GatherRows(
+      comm, mine, 64, 0, [&](const Embeddings& piece) {
+        for (size_t r = 0; r < piece.size(); ++r) {
+          ids.push_back(piece.id(r));
+          values.insert(values.end(), piece.row(r).begin(), piece.row(r).end());
+        }
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(s.ok()) << s;
+  if (comm.rank() != 0) return Embeddings();
+  auto all = Embeddings::FromRows(std::move(ids), mine.dimensions(), values);
+  EXPECT_TRUE(all.ok()) << all.status();
+  return *std::move(all);
 }
 
 }  // namespace n2v::testing

@@ -1,13 +1,17 @@
 """`n2v-mpi embed` under a real mpirun: rank 0 writes the file n2v embed
 writes (every node once, ids ascending, text or binary), --output-parts
 splits it by rank, deterministic runs repeat bit for bit at any --workers,
-and what it refuses it refuses once, naming the flag."""
+a warm start re-embeds as n2v embed does (same rows copied and seeded, the
+same drift to within noise, context vectors written for the next one), and
+what it refuses it refuses once, naming the flag."""
+
+import re
 
 from pathlib import Path
 
 import pytest
 
-from conftest import KARATE, LESMIS_EDGES
+from conftest import CORA, KARATE, LESMIS_EDGES
 
 
 def read_text(path):
@@ -67,7 +71,9 @@ def test_deterministic_runs_repeat_bit_for_bit(mpi, tmp_path):
 
 
 @pytest.mark.parametrize("flags,code,message", [
-    (["--init", "x.txt"], 2, "--init is not supported by n2v-mpi embed (use n2v embed)"),
+    (["--init", "missing.txt"], 1, "--init: "),
+    (["--output-parts", "--output", "v-{rank}.txt", "--context-output", "c.txt"], 2,
+     "--output-parts needs --context-output with '{rank}' in the file name"),
     (["--batch-windows"], 2,
      "--batch-windows is not supported by n2v-mpi embed (use n2v embed)"),
     (["--memory-per-rank", "lots"], 2,
@@ -78,8 +84,52 @@ def test_deterministic_runs_repeat_bit_for_bit(mpi, tmp_path):
      "--memory-per-rank 1KiB: run on more ranks or lower --dimensions"),
 ])
 def test_refusals_are_reported_once(mpi, tmp_path, flags, code, message):
-    result = mpi(2, "embed", "--input", KARATE, "--output", tmp_path / "v.txt", *flags)
+    result = mpi(2, "embed", "--input", KARATE, "--output", tmp_path / "v.txt",
+                 *[str(tmp_path / f) if f.endswith(".txt") else f for f in flags])
     assert result.returncode == code, result.stderr
     errors = [l for l in result.stderr.splitlines() if "error:" in l]
     assert len(errors) == 1 and message in errors[0], result.stderr
     assert not (tmp_path / "v.txt").exists()
+
+
+def warm_lines(stderr, program):
+    """(copied, seeded, drift mean) from a warm run's report lines."""
+    warm = re.search(program + r": warm start from .*: (\d+) nodes from their vectors, "
+                     r"(\d+) from their neighbours'", stderr)
+    drift = re.search(program + r": aligned to .*: (\d+) shared nodes .* drift mean "
+                      r"([0-9.]+)", stderr)
+    assert warm and drift, stderr
+    return int(warm.group(1)), int(warm.group(2)), float(drift.group(2))
+
+
+def test_warm_start_re_embeds_as_n2v_embed_does(mpi, tmp_path):
+    flags = ["--dimensions", "32", "--walk-length", "40", "--num-walks", "5", "--seed", "3"]
+    previous, previous_context = tmp_path / "prev.txt", tmp_path / "prev-context.txt"
+    result = mpi.single("embed", "--input", CORA, "--output", previous,
+                        "--context-output", previous_context, *flags, "--quiet")
+    assert result.returncode == 0, result.stderr
+    # The graph a day later: 1% more edges, three of them to new nodes.
+    lines = [l for l in CORA.read_text().splitlines() if l.strip()]
+    grown = tmp_path / "cora-grown.edgelist"
+    added = [f"{lines[i].split()[0]} {lines[-i - 1].split()[1]}" for i in range(50)]
+    added += [f"{900000 + k} {lines[k].split()[0]}" for k in range(3)]
+    grown.write_text("\n".join(lines + added) + "\n")
+    warm = ["--input", grown, "--init", previous, "--init-context", previous_context, *flags]
+    single = mpi.single("embed", *warm, "--output", tmp_path / "single.txt")
+    assert single.returncode == 0, single.stderr
+    out, context = tmp_path / "warm.txt", tmp_path / "warm-context.txt"
+    result = mpi(2, "embed", *warm, "--output", out, "--context-output", context)
+    assert result.returncode == 0, result.stderr
+    copied, seeded, drift = warm_lines(result.stderr, "n2v-mpi")
+    single_copied, single_seeded, single_drift = warm_lines(single.stderr, "n2v")
+    assert (copied, seeded) == (single_copied, single_seeded) and seeded == 3
+    assert drift < 0.25 and abs(drift - single_drift) < 0.05, (drift, single_drift)
+    ids, _, _ = read_text(out)
+    context_ids, _, _ = read_text(context)
+    assert ids == context_ids and len(ids) == copied + seeded
+    # The next warm start chains from these files, at another rank count.
+    again = mpi(3, "embed", "--input", grown, "--init", out, "--init-context", context,
+                *flags, "--output-parts", "--output", tmp_path / "next-{rank}.txt")
+    assert again.returncode == 0, again.stderr
+    assert warm_lines(again.stderr, "n2v-mpi")[:2] == (len(ids), 0)
+    assert sum(len(read_text(tmp_path / f"next-{r}.txt")[0]) for r in range(3)) == len(ids)

@@ -8,6 +8,7 @@
 #define N2V_ALIGNMENT_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +32,21 @@ struct DriftStats {
 // shared.
 absl::StatusOr<std::vector<double>> ProcrustesRotation(const Embeddings& moving,
                                                        const Embeddings& reference);
+
+// The steps of ProcrustesRotation, for a run whose rows are spread over
+// several processes (which sum the d x d matrix before rotating):
+// M = A^T B over the ids `moving` shares with `reference` (row-major,
+// d x d; `shared` gets how many), and R = U V^T for the SVD U S V^T of M.
+std::vector<double> CrossCovariance(const Embeddings& moving,
+                                    const Embeddings& reference,
+                                    uint64_t* shared);
+std::vector<double> RotationFromCrossCovariance(std::vector<double> m,
+                                                uint32_t d);
+
+// One node's drift: |a - b| / |b| (|a - b| when b is zero).
+double RowDrift(std::span<const float> a, std::span<const float> b);
+// Which of `count` sorted drifts (count > 0) MeasureDrift reports as p95.
+uint64_t P95Rank(uint64_t count);
 
 // Rotates every row of `embeddings` by `rotation` (d x d, row-major).
 void Rotate(Embeddings& embeddings, const std::vector<double>& rotation);

@@ -80,6 +80,19 @@ EmbedOptions ResolveReembedOptions(const EmbedOptions& options,
                                    const ReembedOptions& reembed,
                                    const PreviousEmbedding& previous);
 
+// Whether a previous run's input and context vectors are known. A
+// distributed run decides it over every rank: one rank's share of them may
+// be empty while another's is not.
+struct PreviousKnown {
+  bool vectors = false;
+  bool context = false;
+};
+// ResolveReembedOptions with what is known given apart from the pointers.
+EmbedOptions ResolveReembedOptions(const EmbedOptions& options,
+                                   const ReembedOptions& reembed,
+                                   const PreviousEmbedding& previous,
+                                   PreviousKnown known);
+
 struct ReembedReport {
   bool warm_started = false;       // the previous vectors were the start
   bool incremental = false;        // walks started only from some nodes

@@ -13,6 +13,7 @@
 #include "distributed/context_block.h"
 #include "distributed/ring_trainer.h"
 #include "distributed/wave_corpus.h"
+#include "distributed/warm_start_rows.h"
 #include "internal/divergence.h"
 #include "internal/initial_rows.h"
 #include "internal/option_rules.h"
@@ -35,12 +36,6 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 absl::Status CheckSupported(const DistributedEmbedOptions& o) {
   const EmbedOptions& e = o.embed;
-  if (e.initial != nullptr || e.initial_context != nullptr) {
-    return absl::InvalidArgumentError("distributed runs do not warm start");
-  }
-  if (e.keep_context) {
-    return absl::InvalidArgumentError("distributed runs do not return context vectors");
-  }
   if (e.batch_windows) {
     return absl::InvalidArgumentError("distributed runs train pair by pair (no batch_windows)");
   }
@@ -176,14 +171,49 @@ absl::StatusOr<uint64_t> LargestOwnedRows(const Communicator& comm,
   return largest[0];
 }
 
+// Collective: the warm start's input rows (copied, else neighbour means)
+// and context rows (copied), when the options name previous vectors.
+absl::Status WarmStart(const Communicator& comm, const PartitionedGraph& graph,
+                       const EmbedOptions& o, Embeddings& input, ContextBlock& context,
+                       DistributedEmbedStats& stats) {
+  if (o.initial != nullptr) {
+    N2V_ASSIGN_OR_RETURN(internal::WarmStartCounts counts,
+                         WarmStartOwnRows(comm, graph, *o.initial, input));
+    stats.warm_started_nodes = counts.copied;
+    stats.neighbour_started_nodes = counts.seeded;
+  }
+  if (o.initial_context == nullptr) return absl::OkStatus();
+  absl::Status dims = absl::OkStatus();
+  if (o.initial_context->size() > 0 && o.initial_context->dimensions() != o.dimensions) {
+    dims = absl::InvalidArgumentError(absl::StrCat(
+        "initial context vectors have ", o.initial_context->dimensions(),
+        " dimensions but dimensions is ", o.dimensions));
+  }
+  N2V_RETURN_IF_ERROR(AgreeOnStatus(comm, dims, "checking the initial context vectors"));
+  CopyOwnRows(graph, *o.initial_context, context.row(0), input.stride());
+  return absl::OkStatus();
+}
+
+// This rank's context rows, from its own block (home after the last wave).
+Embeddings OwnContextRows(ContextBlock& block, const Embeddings& input) {
+  Embeddings context(input.shared_ids(), input.dimensions());
+  for (size_t k = 0; k < context.size(); ++k) {
+    std::copy_n(block.row(static_cast<uint32_t>(k)), context.dimensions(),
+                context.mutable_row(k).data());
+  }
+  return context;
+}
+
 // The partitioned training pass: waves shared with every rank and trained
 // around the ring, whose blocks have room for `largest_rows` rows. Returns
-// this rank's own input rows.
+// this rank's own input rows, and its context rows into `context` when
+// the options keep them.
 absl::StatusOr<Embeddings> TrainPartitioned(
     const Communicator& comm, const PartitionedGraph& graph,
     const DistributedEmbedOptions& options, const OptionNames& names,
     const std::vector<uint64_t>& counts, uint64_t total, uint64_t largest_rows,
-    DistributedEmbedStats& stats, std::chrono::steady_clock::time_point started) {
+    DistributedEmbedStats& stats, std::chrono::steady_clock::time_point started,
+    Embeddings* context) {
   const EmbedOptions& o = options.embed;
   std::vector<double> noise;
   std::vector<float> keep;
@@ -193,8 +223,9 @@ absl::StatusOr<Embeddings> TrainPartitioned(
   N2V_ASSIGN_OR_RETURN(NodeIdIndex ids, NodeIdIndex::Create(std::move(own_ids)));
   Embeddings input =
       InitialInputRows(graph, o, std::make_shared<const NodeIdIndex>(std::move(ids)));
-  RingTrainer trainer(comm, o, input,
-                      ContextBlock(comm.rank(), input.stride(), noise, largest_rows), stats);
+  ContextBlock own(comm.rank(), input.stride(), noise, largest_rows);
+  N2V_RETURN_IF_ERROR(WarmStart(comm, graph, o, input, own, stats));
+  RingTrainer trainer(comm, o, input, std::move(own), stats);
   for (uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     LossSum loss;
     DistributedWalkStats epoch_walks;
@@ -220,6 +251,7 @@ absl::StatusOr<Embeddings> TrainPartitioned(
     AddEpochWalks(epoch_walks, stats.walks);
     N2V_RETURN_IF_ERROR(AddEpochLoss(comm, loss, stats));
   }
+  if (o.keep_context) *context = OwnContextRows(trainer.held(), input);
   return input;
 }
 
@@ -256,7 +288,8 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
   N2V_ASSIGN_OR_RETURN(const uint64_t largest_rows, LargestOwnedRows(comm, graph));
   started = std::chrono::steady_clock::now();
   absl::StatusOr<Embeddings> input = TrainPartitioned(
-      comm, graph, options, names, counts, total[0], largest_rows, stats, started);
+      comm, graph, options, names, counts, total[0], largest_rows, stats, started,
+      &result.context);
   N2V_RETURN_IF_ERROR(input.status());
   stats.train_seconds = Seconds(started);
   ZeroIsolatedRows(graph, o, counts, *input);

@@ -32,6 +32,8 @@ class RingTrainer {
   // `waves` (over all epochs) sets the learning rate.
   absl::Status TrainWave(const KeptWalks& kept, uint64_t wave, uint64_t waves,
                          internal::LossSum& loss);
+  // The block held now: this rank's own between waves.
+  ContextBlock& held() { return held_; }
 
  private:
   // The pairs of `centres` (all in the held block) whose context is ours.

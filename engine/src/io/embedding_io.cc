@@ -157,11 +157,10 @@ bool FirstRowIsText(std::string_view body, uint32_t dims) {
 
 absl::StatusOr<Embeddings> ReadText(std::string_view body,
                                     const std::string& path, uint64_t count,
-                                    uint32_t dims) {
+                                    uint32_t dims, IdFilter keep) {
   std::vector<int64_t> ids;
   std::vector<float> values;
-  ids.reserve(count);
-  values.reserve(count * dims);
+  uint64_t rows = 0;
   uint64_t line_no = 1;
   while (!body.empty()) {
     ++line_no;
@@ -172,6 +171,7 @@ absl::StatusOr<Embeddings> ReadText(std::string_view body,
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     size_t i = 0, field = 0;
+    bool kept = true;
     while (i < line.size()) {
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
       if (i == line.size()) break;
@@ -183,8 +183,10 @@ absl::StatusOr<Embeddings> ReadText(std::string_view body,
         if (auto e = internal::ParseId(token, id)) {
           return Malformed(path, line_no, *e);
         }
-        ids.push_back(id);
-      } else if (field <= dims) {
+        ++rows;
+        kept = keep(id);
+        if (kept) ids.push_back(id);
+      } else if (field <= dims && kept) {
         float v;
         auto [end, ec] =
             std::from_chars(token.data(), token.data() + token.size(), v);
@@ -202,19 +204,19 @@ absl::StatusOr<Embeddings> ReadText(std::string_view body,
                                     " values, found ", field, " fields"));
     }
   }
-  if (ids.size() != count) {
+  if (rows != count) {
     return Malformed(path, line_no,
                      absl::StrCat("header announces ", count, " rows, found ",
-                                  ids.size()));
+                                  rows));
   }
   return Embeddings::FromRows(std::move(ids), dims, values);
 }
 
 absl::StatusOr<Embeddings> ReadBinary(std::string_view body,
                                       const std::string& path, uint64_t count,
-                                      uint32_t dims) {
-  std::vector<int64_t> ids(count);
-  std::vector<float> values(count * dims);
+                                      uint32_t dims, IdFilter keep) {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
   size_t at = 0;
   for (uint64_t r = 0; r < count; ++r) {
     while (at < body.size() && (body[at] == '\n' || body[at] == '\r')) ++at;
@@ -224,12 +226,17 @@ absl::StatusOr<Embeddings> ReadBinary(std::string_view body,
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": row ", r + 1, " of ", count, " is truncated"));
     }
-    if (auto e = internal::ParseId(body.substr(at, space - at), ids[r])) {
+    int64_t id;
+    if (auto e = internal::ParseId(body.substr(at, space - at), id)) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": row ", r + 1, ": ", *e));
     }
-    std::memcpy(values.data() + r * dims, body.data() + space + 1,
-                size_t{dims} * sizeof(float));
+    if (keep(id)) {
+      ids.push_back(id);
+      const char* row = body.data() + space + 1;
+      values.resize(values.size() + dims);
+      std::memcpy(values.data() + values.size() - dims, row, size_t{dims} * sizeof(float));
+    }
     at = space + 1 + size_t{dims} * sizeof(float);
   }
   if (body.find_first_not_of("\r\n", at) != std::string_view::npos) {
@@ -243,14 +250,18 @@ absl::StatusOr<Embeddings> ReadBinary(std::string_view body,
 }  // namespace
 
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path) {
+  return ReadEmbeddings(path, [](int64_t) { return true; });
+}
+
+absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep) {
   N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
   uint64_t count = 0;
   uint32_t dims = 0;
   N2V_ASSIGN_OR_RETURN(size_t body_start, ParseHeader(text, path, count, dims));
   std::string_view body = std::string_view(text).substr(body_start);
   absl::StatusOr<Embeddings> result =
-      FirstRowIsText(body, dims) ? ReadText(body, path, count, dims)
-                                 : ReadBinary(body, path, count, dims);
+      FirstRowIsText(body, dims) ? ReadText(body, path, count, dims, keep)
+                                 : ReadBinary(body, path, count, dims, keep);
   if (!result.ok() && result.status().message().find(path) != 0) {
     return absl::Status(result.status().code(),
                         absl::StrCat(path, ": ", result.status().message()));

@@ -13,7 +13,7 @@
 // P steps every block is home again.
 //
 // Counting pass, subsampling, noise law (count^exponent), learning-rate
-// decay and initial vectors follow Embed (the same rules, in
+// decay and initial vectors (random, or a warm start's) follow Embed (the same rules, in
 // internal/sampling_rules.h and internal/initial_rows.h); negatives are
 // drawn per centre and shared by its contexts, and pairs are trained one
 // at a time. Walks are those of GenerateWalks; training differs from
@@ -38,9 +38,14 @@
 namespace n2v::distributed {
 
 struct DistributedEmbedOptions {
-  // The run's settings, checked by ValidateEmbedOptions. Warm starts
-  // (initial, initial_context), keep_context and batch_windows are not
-  // supported here (InvalidArgument).
+  // The run's settings, checked by ValidateEmbedOptions; batch_windows is
+  // not supported here (InvalidArgument). A warm start's `initial` and
+  // `initial_context` hold this rank's share of the previous vectors: at
+  // least its own nodes' rows (others are ignored). Own nodes without a
+  // previous input row start from the mean of their neighbours', which
+  // their owners send. With keep_context the result holds the context rows.
+  // Reembed's rules for these (n2v/reembed.h) are applied by
+  // ReembedDistributed (distributed_reembed.h).
   EmbedOptions embed;
   // Walks in flight at once per rank (bounds a wave's memory).
   uint64_t walks_per_wave = uint64_t{1} << 14;
@@ -54,6 +59,10 @@ struct DistributedEmbedStats {
   DistributedWalkStats walks;   // this rank, training pass, all epochs
   uint64_t walk_nodes = 0;      // all ranks, one epoch
   uint64_t trained_pairs = 0;   // all ranks, all epochs
+  // A warm start's rows (all ranks): copied from the previous vectors, and
+  // seeded from their neighbours' (as EmbedStats counts them).
+  uint64_t warm_started_nodes = 0;
+  uint64_t neighbour_started_nodes = 0;
   // Mean sampled skip-gram loss of a pair, per epoch (all ranks).
   std::vector<double> loss_per_epoch;
   double count_seconds = 0;
@@ -78,6 +87,8 @@ struct DistributedEmbedStats {
 struct DistributedEmbedResult {
   // The vectors of this rank's own nodes, in ascending id order.
   Embeddings embeddings;
+  // Their context rows, when the options keep them (empty otherwise).
+  Embeddings context;
   DistributedEmbedStats stats;
 };
 

@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "n2v/embeddings.h"
 
@@ -33,6 +34,13 @@ void AppendEmbeddingRows(const Embeddings& embeddings, size_t begin, size_t end,
 // Reads either format (detected from the first row). InvalidArgument as
 // "<path>:<line>: <reason>" for malformed content.
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path);
+
+// Which rows a reader keeps, by node id.
+using IdFilter = absl::FunctionRef<bool(int64_t id)>;
+// ReadEmbeddings keeping only the rows `keep` accepts (a distributed run's
+// share). Every row's id and field count are still checked; the values of
+// the rows left out are not parsed.
+absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep);
 
 }  // namespace n2v::io
 

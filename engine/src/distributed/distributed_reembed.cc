@@ -1,0 +1,182 @@
+// ReembedDistributed: what is known over every rank, the resolved options,
+// the distributed run, then the rotation and drift over every rank's rows.
+#include "n2v/distributed/distributed_reembed.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "internal/string_view_compat.h"
+#include "n2v/alignment.h"
+#include "n2v/status_macros.h"
+
+namespace n2v::distributed {
+namespace {
+
+const Embeddings& NoRows() {
+  static const Embeddings* none = new Embeddings();
+  return *none;
+}
+
+// A rank's share, or no rows when it has none (a run that knows the
+// vectors needs a share on every rank, if only an empty one).
+const Embeddings* ShareOrEmpty(const Embeddings* share) {
+  return share != nullptr ? share : &NoRows();
+}
+
+uint64_t SizeOf(const Embeddings* e) { return e != nullptr ? e->size() : 0; }
+
+// Collective: which of the previous matrices some rank holds rows of.
+absl::StatusOr<std::pair<PreviousKnown, bool>> KnownOnAnyRank(
+    const Communicator& comm, const DistributedPrevious& previous) {
+  std::vector<uint64_t> sizes = {SizeOf(previous.vectors), SizeOf(previous.context),
+                                 SizeOf(previous.align_to)};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(sizes)));
+  return std::make_pair(PreviousKnown{.vectors = sizes[0] > 0, .context = sizes[1] > 0},
+                        sizes[2] > 0);
+}
+
+// Collective: the rotation of the rows onto `target`, the same on every
+// rank (rank 0's), or nullopt when no rank's rows share an id with it.
+absl::StatusOr<std::optional<std::vector<double>>> SharedRotation(
+    const Communicator& comm, const Embeddings& rows, const Embeddings& target) {
+  const uint32_t d = rows.dimensions();
+  uint64_t shared = 0;
+  std::vector<double> m = target.size() > 0 ? CrossCovariance(rows, target, &shared)
+                                            : std::vector<double>(size_t{d} * d, 0.0);
+  m.push_back(static_cast<double>(shared));
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<double>(m)));
+  if (m.back() == 0) return std::nullopt;
+  m.pop_back();
+  std::string bytes;
+  if (comm.rank() == 0) {
+    const std::vector<double> rotation = RotationFromCrossCovariance(std::move(m), d);
+    bytes.assign(reinterpret_cast<const char*>(rotation.data()),
+                 rotation.size() * sizeof(double));
+  }
+  N2V_RETURN_IF_ERROR(comm.Broadcast(&bytes, 0));
+  return ReadPods<double>(bytes);
+}
+
+// Collective: the value of rank `k` (0-based) among every rank's sorted
+// `mine` (nonnegative doubles, whose bit patterns sort as they do), found
+// by halving the range of bit patterns with one sum per step.
+absl::StatusOr<double> KthSmallest(const Communicator& comm,
+                                   const std::vector<double>& mine, uint64_t k,
+                                   uint64_t largest_bits) {
+  uint64_t low = 0, high = largest_bits;
+  while (low < high) {
+    const uint64_t middle = low + (high - low) / 2;
+    const double bound = std::bit_cast<double>(middle);
+    std::vector<uint64_t> at_most = {static_cast<uint64_t>(
+        std::upper_bound(mine.begin(), mine.end(), bound) - mine.begin())};
+    N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(at_most)));
+    if (at_most[0] >= k + 1) {
+      high = middle;
+    } else {
+      low = middle + 1;
+    }
+  }
+  return std::bit_cast<double>(low);
+}
+
+// Collective: MeasureDrift over every rank's rows (all of them: what
+// changed is not known to a distributed run).
+absl::StatusOr<DriftStats> MeasureDriftOverRanks(const Communicator& comm,
+                                                 const PartitionedGraph& graph,
+                                                 const Embeddings& rows,
+                                                 const Embeddings& target) {
+  std::vector<double> drift;
+  std::vector<uint64_t> counts = {0, 0, 0};  // shared, added, removed
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto other = target.size() > 0 ? target.Find(rows.id(r)) : std::nullopt;
+    if (!other) {
+      ++counts[1];
+      continue;
+    }
+    drift.push_back(RowDrift(rows.row(r), target.row(*other)));
+  }
+  counts[0] = drift.size();
+  for (size_t r = 0; r < target.size(); ++r) {
+    const int64_t id = target.id(r);
+    if (graph.owner(id) == comm.rank() && !rows.Find(id)) ++counts[2];
+  }
+  std::sort(drift.begin(), drift.end());
+  std::vector<double> sum = {0};
+  for (double x : drift) sum[0] += x;
+  std::vector<uint64_t> largest = {drift.empty() ? 0 : std::bit_cast<uint64_t>(drift.back())};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(counts)));
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<double>(sum)));
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
+  DriftStats stats{.shared_nodes = counts[0], .added_nodes = counts[1],
+                   .removed_nodes = counts[2]};
+  if (counts[0] == 0) return stats;
+  stats.mean = sum[0] / counts[0];
+  stats.max = std::bit_cast<double>(largest[0]);
+  N2V_ASSIGN_OR_RETURN(stats.p95,
+                       KthSmallest(comm, drift, P95Rank(counts[0]), largest[0]));
+  return stats;
+}
+
+// Collective: rotates both matrices onto the target and measures the drift.
+// A result sharing no node with the target stays as it is.
+absl::Status AlignOverRanks(const Communicator& comm, const PartitionedGraph& graph,
+                            const Embeddings& target, DistributedEmbedResult& result,
+                            ReembedReport& report) {
+  N2V_ASSIGN_OR_RETURN(std::optional<std::vector<double>> rotation,
+                       SharedRotation(comm, result.embeddings, target));
+  if (!rotation.has_value()) return absl::OkStatus();
+  Rotate(result.embeddings, *rotation);
+  if (result.context.size() > 0) Rotate(result.context, *rotation);
+  N2V_ASSIGN_OR_RETURN(report.drift,
+                       MeasureDriftOverRanks(comm, graph, result.embeddings, target));
+  report.aligned = true;
+  report.drift_measured_nodes = report.drift.shared_nodes;
+  return absl::OkStatus();
+}
+
+// This rank's check of the options and of its shares' dimensions.
+absl::Status ValidateShare(const DistributedEmbedOptions& options,
+                           const ReembedOptions& reembed,
+                           const DistributedPrevious& previous, const OptionNames& names) {
+  if (reembed.incremental) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        internal::Sv(names.incremental),
+        " is not supported across ranks; choose the walks' start nodes instead"));
+  }
+  const PreviousEmbedding local{.vectors = previous.vectors,
+                                .context = previous.context,
+                                .align_to = previous.align_to};
+  return ValidateReembed(options.embed, reembed, local, names);
+}
+
+}  // namespace
+
+absl::StatusOr<DistributedReembedResult> ReembedDistributed(
+    const Communicator& comm, const PartitionedGraph& graph,
+    const DistributedEmbedOptions& options, const ReembedOptions& reembed,
+    const DistributedPrevious& previous, const OptionNames& names) {
+  N2V_RETURN_IF_ERROR(AgreeOnStatus(
+      comm, ValidateShare(options, reembed, previous, names), "checking the options"));
+  N2V_ASSIGN_OR_RETURN(const auto known, KnownOnAnyRank(comm, previous));
+  const PreviousEmbedding shares{.vectors = ShareOrEmpty(previous.vectors),
+                                 .context = ShareOrEmpty(previous.context)};
+  DistributedEmbedOptions run = options;
+  run.embed = ResolveReembedOptions(options.embed, reembed, shares, known.first);
+  DistributedReembedResult out;
+  out.report.warm_started = run.embed.initial != nullptr;
+  out.report.walk_start_nodes =
+      run.embed.walk_from.empty() ? graph.stats().num_nodes : run.embed.walk_from.size();
+  N2V_ASSIGN_OR_RETURN(out.embed, EmbedDistributed(comm, graph, run, names));
+  const bool target_known = known.second || known.first.vectors;
+  if (WillAlign(reembed) && target_known) {
+    const Embeddings& target =
+        known.second ? *ShareOrEmpty(previous.align_to) : *shares.vectors;
+    N2V_RETURN_IF_ERROR(AlignOverRanks(comm, graph, target, out.embed, out.report));
+  }
+  return out;
+}
+
+}  // namespace n2v::distributed
