@@ -207,12 +207,8 @@ absl::StatusOr<ReembedResult> Reembed(const CsrGraph& graph,
 }
 
 bool CanRunDistributed(const EmbedOptions& options, const ReembedOptions& reembed,
-                       const PreviousEmbedding& previous) {
-  const EmbedOptions resolved = ResolveReembedOptions(options, reembed, previous);
-  const bool rotates =
-      WillAlign(reembed) && (previous.vectors != nullptr || previous.align_to != nullptr);
-  return resolved.initial == nullptr && resolved.initial_context == nullptr &&
-         !resolved.keep_context && !resolved.batch_windows && !rotates;
+                       const PreviousEmbedding& /*previous*/) {
+  return !options.batch_windows && !reembed.incremental;
 }
 
 }  // namespace n2v

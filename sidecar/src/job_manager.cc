@@ -264,7 +264,7 @@ void JobManager::Record::KeepFailure(const absl::Status& status) {
 }
 
 uint32_t RankRunner::usable() const {
-  if (!embed || (lost && lost())) return 1;
+  if (!reembed || (lost && lost())) return 1;
   return ranks;
 }
 
@@ -496,19 +496,17 @@ absl::StatusOr<ReembedResult> JobManager::Train(const Record& job,
     return Reembed(job.graph->graph, job.plan.options, job.plan.reembed,
                    PreviousOf(*job.graph), control, ParamNames());
   }
-  // A cold run (PlanJob checked CanRunDistributed): an embedding, no report.
-  absl::StatusOr<EmbedResult> embed =
-      ranks_.embed(job.graph->graph, job.plan.options, control, ParamNames());
-  if (!embed.ok() && ranks_.lost && ranks_.lost()) {
+  // PlanJob checked CanRunDistributed.
+  absl::StatusOr<ReembedResult> result =
+      ranks_.reembed(job.graph->graph, job.plan.options, job.plan.reembed,
+                     PreviousOf(*job.graph), control, ParamNames());
+  if (!result.ok() && ranks_.lost && ranks_.lost()) {
     Log(LogLevel::kError, "rank_lost",
-        {{"job_id", job.id}, {"error", std::string(embed.status().message())}});
-    return absl::Status(embed.status().code(),
-                        absl::StrCat(embed.status().message(),
+        {{"job_id", job.id}, {"error", std::string(result.status().message())}});
+    return absl::Status(result.status().code(),
+                        absl::StrCat(result.status().message(),
                                      "; later jobs run on rank 0 alone"));
   }
-  if (!embed.ok()) return embed.status();
-  ReembedResult result;
-  result.embed = *std::move(embed);
   return result;
 }
 

@@ -63,9 +63,10 @@ struct JobRequest {
 // (distributed::RankWatch). Unset: one process.
 struct RankRunner {
   uint32_t ranks = 1;
-  std::function<absl::StatusOr<EmbedResult>(const CsrGraph&, const EmbedOptions&,
-                                            const EmbedControl&, const OptionNames&)>
-      embed;
+  std::function<absl::StatusOr<ReembedResult>(
+      const CsrGraph&, const EmbedOptions&, const ReembedOptions&,
+      const PreviousEmbedding&, const EmbedControl&, const OptionNames&)>
+      reembed;
   std::function<bool()> lost;
 
   // The ranks a job may use now: all of them, or 1 without MPI or once a

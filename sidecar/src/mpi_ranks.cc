@@ -63,9 +63,11 @@ RankRunner MpiRanks::Runner() {
   distributed::RankGroup* group = state_->group.get();
   std::shared_ptr<distributed::RankWatch> watch = state_->watch;
   return {.ranks = static_cast<uint32_t>(ranks()),
-          .embed = [group](const CsrGraph& graph, const EmbedOptions& options,
-                           const EmbedControl& control, const OptionNames& names) {
-            return group->Embed(graph, options, control, names);
+          .reembed = [group](const CsrGraph& graph, const EmbedOptions& options,
+                             const ReembedOptions& reembed,
+                             const PreviousEmbedding& previous,
+                             const EmbedControl& control, const OptionNames& names) {
+            return group->Reembed(graph, options, reembed, previous, control, names);
           },
           .lost = [watch] { return watch != nullptr && watch->loss()->happened(); }};
 }

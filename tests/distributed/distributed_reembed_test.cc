@@ -21,19 +21,8 @@ using distributed::OwnerOf;
 
 constexpr uint32_t kDims = 16;
 
-// Rows for the ids `pick` accepts among `ids`, with values fixed by the id.
 Embeddings RowsFor(const std::vector<int64_t>& ids, auto pick) {
-  std::vector<int64_t> kept;
-  std::vector<float> values;
-  for (int64_t id : ids) {
-    if (!pick(id)) continue;
-    kept.push_back(id);
-    Rng rng(static_cast<uint64_t>(id) * 7919 + 1);
-    for (uint32_t i = 0; i < kDims; ++i) values.push_back(rng.UniformFloat() - 0.5f);
-  }
-  auto rows = Embeddings::FromRows(std::move(kept), kDims, values);
-  EXPECT_TRUE(rows.ok()) << rows.status();
-  return *std::move(rows);
+  return TestRows(ids, kDims, pick);
 }
 
 std::vector<int64_t> IdsOf(const CsrGraph& graph) {

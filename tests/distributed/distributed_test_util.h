@@ -78,6 +78,22 @@ inline CsrGraph WholeOrDie(EdgeList all, bool directed) {
   return *std::move(graph);
 }
 
+// Rows for the ids `pick` accepts among `ids`, with values fixed by the id
+// (a previous run's vectors, the same on every rank).
+inline Embeddings TestRows(const std::vector<int64_t>& ids, uint32_t dims, auto pick) {
+  std::vector<int64_t> kept;
+  std::vector<float> values;
+  for (int64_t id : ids) {
+    if (!pick(id)) continue;
+    kept.push_back(id);
+    Rng rng(static_cast<uint64_t>(id) * 7919 + 1);
+    for (uint32_t i = 0; i < dims; ++i) values.push_back(rng.UniformFloat() - 0.5f);
+  }
+  auto rows = Embeddings::FromRows(std::move(kept), dims, values);
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  return *std::move(rows);
+}
+
 // Every rank's rows, merged on rank 0 (empty elsewhere).
 inline Embeddings GatherAll(const distributed::Communicator& comm, const Embeddings& mine) {
   std::vector<int64_t> ids;

@@ -2,7 +2,9 @@
 // EmbedDistributed gives on the same graph; a cancelled job ends on every
 // rank and the group goes on to the next; Stop ends the followers. On a
 // communicator a RankWatch watches, the same job gives the same bits and
-// no rank is reported lost. (A rank that dies: rank_loss_main.cc.)
+// no rank is reported lost. A warm job's previous vectors are spread from
+// the leader and give what ReembedDistributed gives from per-rank shares.
+// (A rank that dies: rank_loss_main.cc.)
 #include "n2v/distributed/rank_group.h"
 
 #include <atomic>
@@ -10,6 +12,7 @@
 
 #include "distributed_test_util.h"
 #include "n2v/distributed/distributed_embed.h"
+#include "n2v/distributed/distributed_reembed.h"
 #include "n2v/distributed/gather_rows.h"
 #include "n2v/distributed/rank_watch.h"
 #include "test_util.h"
@@ -91,6 +94,61 @@ TEST(RankGroupTest, LeaderJobsRunOnEveryRankAndMatchEmbedDistributed) {
             0);
   EXPECT_TRUE(group.Stop().ok());
   EXPECT_EQ(group.Embed(whole, o, {}).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(RankGroupTest, LeaderWarmJobsSpreadThePreviousVectorsAndMatchReembedDistributed) {
+  const Communicator comm = Communicator::World();
+  const EdgeList edges = RandomEdges(400, /*weighted=*/false, 23);
+  const CsrGraph whole = WholeOrDie(edges, false);
+  std::vector<int64_t> ids;
+  for (NodeIndex v = 0; v < whole.num_nodes(); ++v) ids.push_back(whole.original_id(v));
+  auto had = [](int64_t id) { return id % 5 != 0; };
+  const Embeddings previous = TestRows(ids, 16, had);
+  const std::vector<int64_t> changed = {ids[1], ids[2], ids[3]};
+  // ReembedDistributed from every rank's share, for comparison.
+  const auto part = PartitionOrDie(comm, edges, false);
+  const Embeddings share = TestRows(ids, 16, [&](int64_t id) {
+    return had(id) && distributed::OwnerOf(id, comm.size()) == comm.rank();
+  });
+  auto direct = distributed::ReembedDistributed(
+      comm, part, {.embed = JobOptions()}, {},
+      {.vectors = &share, .context = &share, .changed_nodes = &changed});
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  const Embeddings expected = GatherAll(comm, direct->embed.embeddings);
+  const Embeddings expected_context = GatherAll(comm, direct->embed.context);
+
+  RankGroup group(comm);
+  if (!group.leader()) {
+    EXPECT_TRUE(group.Follow().ok());
+    return;
+  }
+  auto result = group.Reembed(whole, JobOptions(), {},
+                              {.vectors = &previous, .context = &previous,
+                               .changed_nodes = &changed},
+                              {});
+  EXPECT_TRUE(group.Stop().ok());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->embed.embeddings.size(), whole.num_nodes());
+  ASSERT_EQ(result->embed.context.size(), whole.num_nodes());
+  for (size_t r = 0; r < whole.num_nodes(); ++r) {
+    const uint32_t at = *expected.Find(whole.original_id(r));
+    ASSERT_EQ(std::memcmp(result->embed.embeddings.row(r).data(), expected.row(at).data(),
+                          16 * sizeof(float)),
+              0)
+        << "input row of node " << whole.original_id(r);
+    ASSERT_EQ(std::memcmp(result->embed.context.row(r).data(),
+                          expected_context.row(at).data(), 16 * sizeof(float)),
+              0)
+        << "context row of node " << whole.original_id(r);
+  }
+  const ReembedReport& report = result->report;
+  EXPECT_TRUE(report.warm_started && report.aligned);
+  EXPECT_EQ(report.drift.mean, direct->report.drift.mean);
+  EXPECT_EQ(report.drift.p95, direct->report.drift.p95);
+  // The drift covers the shared nodes whose edges did not change.
+  EXPECT_EQ(report.drift_measured_nodes, report.drift.shared_nodes - 3);
+  EXPECT_EQ(result->embed.stats.warm_started_nodes, previous.size());
+  EXPECT_GT(result->embed.stats.neighbour_started_nodes, 0u);
 }
 
 TEST(RankGroupTest, AWatchedGroupGivesTheSameBitsAndLosesNoRank) {

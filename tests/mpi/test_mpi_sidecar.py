@@ -1,6 +1,8 @@
 """n2v-sidecar under a real mpirun: rank 0 serves n2v.v1 as one process
-does, cold jobs run on every rank (Job.ranks, Estimate.memory_per_rank_bytes),
-warm starts run on rank 0, progress and cancel work, and when a rank dies:
+does, cold and warm jobs run on every rank (Job.ranks,
+Estimate.memory_per_rank_bytes), a warm job's context vectors come back for
+the next one, incremental jobs run on rank 0, progress and cancel work, and
+when a rank dies:
 under a plain mpirun the whole MPI job ends, so the orchestrator restarts
 it; under mpirun --enable-recovery the job that used the rank fails naming
 it and the sidecar stays up, running later jobs on rank 0 alone. Either way
@@ -79,18 +81,34 @@ def test_cold_jobs_run_on_every_rank(sidecar):
     assert np.array_equal(vectors, vectors_again)
 
 
-def test_warm_starts_run_on_rank_zero(sidecar):
+def test_warm_starts_run_on_every_rank_and_incremental_jobs_on_rank_zero(sidecar):
     client = n2v_client.Client(sidecar.target)
     sources, targets = read_edges(LESMIS_EDGES)
     cold = client.upload_graph(sources, targets)
     first = client.run_job(cold.snapshot_id, embedding_dimension=8, keep_context=True)
     assert first.state == n2v_client.JobState.SUCCEEDED, first.error
-    assert first.ranks == 1  # it keeps its context vectors: one process
+    assert first.ranks == 2  # its context vectors come back from every rank
     ids, vectors = client.fetch_embeddings(first.job_id)
-    warm = client.upload_graph(sources, targets, initial=(ids, vectors))
+    context_ids, context = client.fetch_embeddings(first.job_id, context=True)
+    assert context_ids.tolist() == ids.tolist() and np.abs(context).sum() > 0
+    # A day later: two more nodes; the warm job runs on every rank too.
+    grown_sources = np.concatenate([sources, [1000, 1001]])
+    grown_targets = np.concatenate([targets, [ids[0], ids[1]]])
+    warm = client.upload_graph(grown_sources, grown_targets,
+                               initial=(ids, vectors, context))
     job = client.run_job(warm.snapshot_id, embedding_dimension=8, warm_start=True)
     assert job.state == n2v_client.JobState.SUCCEEDED, job.error
-    assert job.ranks == 1 and job.warm_started_nodes == len(ids)
+    assert job.ranks == 2 and job.warm_started_nodes == len(ids)
+    assert job.neighbour_started_nodes == 2
+    assert job.drift is not None and job.drift.shared_nodes == len(ids)
+    assert job.drift.added_nodes == 2 and 0 < job.drift.mean < 0.3, job.drift
+    next_ids, _ = client.fetch_embeddings(job.job_id, context=True)
+    assert len(next_ids) == len(ids) + 2
+    # Incremental jobs walk a few nodes: they stay on rank 0.
+    incremental = client.run_job(warm.snapshot_id, embedding_dimension=8,
+                                 warm_start=True, incremental=True)
+    assert incremental.state == n2v_client.JobState.SUCCEEDED, incremental.error
+    assert incremental.ranks == 1
     # The Embed RPC (upload, train, stream in one call) works as before.
     embed_ids, embed_vectors = client.embed(sources, targets, embedding_dimension=8)
     assert sorted(embed_ids.tolist()) == sorted(ids.tolist())

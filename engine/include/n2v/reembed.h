@@ -114,9 +114,9 @@ inline bool WillAlign(const ReembedOptions& reembed) {
 }
 
 // Whether the run can train across the ranks of a distributed run
-// (n2v/distributed/, which refuses the others): a cold run that starts from
-// no previous vectors, keeps no context vectors, rotates onto nothing and
-// trains pair by pair.
+// (ReembedDistributed, n2v/distributed/): every run but an incremental one
+// (whose few walks gain little from more ranks) and one that trains in
+// batches of windows (distributed training is pair by pair).
 bool CanRunDistributed(const EmbedOptions& options, const ReembedOptions& reembed,
                        const PreviousEmbedding& previous);
 

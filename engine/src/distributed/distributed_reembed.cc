@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "internal/string_view_compat.h"
 #include "n2v/alignment.h"
@@ -82,58 +83,90 @@ absl::StatusOr<double> KthSmallest(const Communicator& comm,
   return std::bit_cast<double>(low);
 }
 
-// Collective: MeasureDrift over every rank's rows (all of them: what
-// changed is not known to a distributed run).
-absl::StatusOr<DriftStats> MeasureDriftOverRanks(const Communicator& comm,
-                                                 const PartitionedGraph& graph,
-                                                 const Embeddings& rows,
-                                                 const Embeddings& target) {
-  std::vector<double> drift;
-  std::vector<uint64_t> counts = {0, 0, 0};  // shared, added, removed
+// The drift of each shared row: of all of them, and of those whose edges
+// did not change.
+struct RowDrifts {
+  std::vector<double> all, unchanged;
+  uint64_t added = 0, removed = 0;
+};
+
+RowDrifts DriftOfRows(const Communicator& comm, const PartitionedGraph& graph,
+                      const Embeddings& rows, const Embeddings& target,
+                      const std::vector<int64_t>* changed_nodes) {
+  absl::flat_hash_set<int64_t> changed;
+  if (changed_nodes != nullptr) changed.insert(changed_nodes->begin(), changed_nodes->end());
+  RowDrifts d;
   for (size_t r = 0; r < rows.size(); ++r) {
     const auto other = target.size() > 0 ? target.Find(rows.id(r)) : std::nullopt;
     if (!other) {
-      ++counts[1];
+      ++d.added;
       continue;
     }
-    drift.push_back(RowDrift(rows.row(r), target.row(*other)));
+    d.all.push_back(RowDrift(rows.row(r), target.row(*other)));
+    if (changed_nodes != nullptr && !changed.contains(rows.id(r))) {
+      d.unchanged.push_back(d.all.back());
+    }
   }
-  counts[0] = drift.size();
   for (size_t r = 0; r < target.size(); ++r) {
     const int64_t id = target.id(r);
-    if (graph.owner(id) == comm.rank() && !rows.Find(id)) ++counts[2];
+    if (graph.owner(id) == comm.rank() && !rows.Find(id)) ++d.removed;
   }
+  return d;
+}
+
+// Collective: mean, p95 and max of every rank's `drift`.
+absl::Status SummarizeDrift(const Communicator& comm, std::vector<double> drift,
+                            uint64_t count, DriftStats& stats) {
   std::sort(drift.begin(), drift.end());
   std::vector<double> sum = {0};
   for (double x : drift) sum[0] += x;
   std::vector<uint64_t> largest = {drift.empty() ? 0 : std::bit_cast<uint64_t>(drift.back())};
-  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(counts)));
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<double>(sum)));
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
-  DriftStats stats{.shared_nodes = counts[0], .added_nodes = counts[1],
-                   .removed_nodes = counts[2]};
-  if (counts[0] == 0) return stats;
-  stats.mean = sum[0] / counts[0];
+  stats.mean = sum[0] / count;
   stats.max = std::bit_cast<double>(largest[0]);
-  N2V_ASSIGN_OR_RETURN(stats.p95,
-                       KthSmallest(comm, drift, P95Rank(counts[0]), largest[0]));
-  return stats;
+  N2V_ASSIGN_OR_RETURN(stats.p95, KthSmallest(comm, drift, P95Rank(count), largest[0]));
+  return absl::OkStatus();
 }
 
-// Collective: rotates both matrices onto the target and measures the drift.
+// Collective: MeasureDrift over every rank's rows, as Reembed measures it:
+// over the unchanged shared nodes when what changed is known and some are,
+// otherwise over all shared nodes. Returns the nodes it covered.
+absl::StatusOr<uint64_t> MeasureDriftOverRanks(const Communicator& comm,
+                                               const PartitionedGraph& graph,
+                                               const Embeddings& rows,
+                                               const Embeddings& target,
+                                               const std::vector<int64_t>* changed_nodes,
+                                               DriftStats& stats) {
+  RowDrifts d = DriftOfRows(comm, graph, rows, target, changed_nodes);
+  std::vector<uint64_t> counts = {d.all.size(), d.added, d.removed, d.unchanged.size()};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(counts)));
+  stats = DriftStats{.shared_nodes = counts[0], .added_nodes = counts[1],
+                     .removed_nodes = counts[2]};
+  const bool only_unchanged = counts[3] > 0;
+  const uint64_t covered = only_unchanged ? counts[3] : counts[0];
+  if (covered == 0) return covered;
+  N2V_RETURN_IF_ERROR(SummarizeDrift(
+      comm, only_unchanged ? std::move(d.unchanged) : std::move(d.all), covered, stats));
+  return covered;
+}
+
+// Collective: rotates both matrices onto the target and measures the drift
+// (Reembed's AlignOntoPrevious over every rank).
 // A result sharing no node with the target stays as it is.
 absl::Status AlignOverRanks(const Communicator& comm, const PartitionedGraph& graph,
-                            const Embeddings& target, DistributedEmbedResult& result,
-                            ReembedReport& report) {
+                            const Embeddings& target,
+                            const std::vector<int64_t>* changed_nodes,
+                            DistributedEmbedResult& result, ReembedReport& report) {
   N2V_ASSIGN_OR_RETURN(std::optional<std::vector<double>> rotation,
                        SharedRotation(comm, result.embeddings, target));
   if (!rotation.has_value()) return absl::OkStatus();
   Rotate(result.embeddings, *rotation);
   if (result.context.size() > 0) Rotate(result.context, *rotation);
-  N2V_ASSIGN_OR_RETURN(report.drift,
-                       MeasureDriftOverRanks(comm, graph, result.embeddings, target));
+  N2V_ASSIGN_OR_RETURN(report.drift_measured_nodes,
+                       MeasureDriftOverRanks(comm, graph, result.embeddings, target,
+                                             changed_nodes, report.drift));
   report.aligned = true;
-  report.drift_measured_nodes = report.drift.shared_nodes;
   return absl::OkStatus();
 }
 
@@ -174,7 +207,8 @@ absl::StatusOr<DistributedReembedResult> ReembedDistributed(
   if (WillAlign(reembed) && target_known) {
     const Embeddings& target =
         known.second ? *ShareOrEmpty(previous.align_to) : *shares.vectors;
-    N2V_RETURN_IF_ERROR(AlignOverRanks(comm, graph, target, out.embed, out.report));
+    N2V_RETURN_IF_ERROR(AlignOverRanks(comm, graph, target, previous.changed_nodes,
+                                       out.embed, out.report));
   }
   return out;
 }

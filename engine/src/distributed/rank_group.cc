@@ -1,10 +1,15 @@
-// RankGroup: the command a leader broadcasts, and each side of a job.
+// RankGroup: the command a leader broadcasts, and each side of a job: the
+// graph and any previous vectors spread from the leader, ReembedDistributed
+// on every rank, and the rows collected on the leader.
 #include "n2v/distributed/rank_group.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "n2v/distributed/distributed_embed.h"
+#include "n2v/distributed/distributed_reembed.h"
 #include "n2v/distributed/gather_rows.h"
 #include "n2v/distributed/partitioned_graph.h"
 #include "n2v/status_macros.h"
@@ -17,6 +22,44 @@ namespace {
 constexpr uint64_t kRowsPerPiece = 1 << 13;
 
 enum class Command : uint32_t { kStop = 1, kEmbed = 2 };
+
+// ReembedOptions' values and which previous matrices the leader holds.
+struct WireReembed {
+  double max_changed_fraction;
+  uint8_t warm_start, has_align, align, incremental;
+  uint8_t learning_rate_chosen, min_learning_rate_chosen;
+  uint8_t has_vectors, has_context, has_align_to, has_changed;
+  uint8_t unused[6];
+};
+
+bool Has(const Embeddings* e) { return e != nullptr && e->size() > 0; }
+
+WireReembed EncodeReembed(const ReembedOptions& r, const PreviousEmbedding& previous) {
+  WireReembed w{};
+  w.max_changed_fraction = r.max_changed_fraction;
+  w.warm_start = r.warm_start;
+  w.has_align = r.align.has_value();
+  w.align = r.align.value_or(false);
+  w.incremental = r.incremental;
+  w.learning_rate_chosen = r.learning_rate_chosen;
+  w.min_learning_rate_chosen = r.min_learning_rate_chosen;
+  w.has_vectors = Has(previous.vectors);
+  w.has_context = Has(previous.context);
+  w.has_align_to = Has(previous.align_to);
+  w.has_changed = previous.changed_nodes != nullptr;
+  return w;
+}
+
+ReembedOptions DecodeReembed(const WireReembed& w) {
+  ReembedOptions r;
+  r.warm_start = w.warm_start;
+  if (w.has_align) r.align = w.align != 0;
+  r.incremental = w.incremental;
+  r.max_changed_fraction = w.max_changed_fraction;
+  r.learning_rate_chosen = w.learning_rate_chosen;
+  r.min_learning_rate_chosen = w.min_learning_rate_chosen;
+  return r;
+}
 
 // EmbedOptions' values, as the followers need them.
 struct WireOptions {
@@ -32,7 +75,7 @@ struct WireOptions {
   uint8_t unused[3];
 };
 
-std::string EncodeEmbed(const EmbedOptions& o) {
+std::string EncodeEmbed(const EmbedOptions& o, const WireReembed& reembed) {
   WireOptions w{};
   w.command = static_cast<uint32_t>(Command::kEmbed);
   w.walk_length = o.walk.walk_length;
@@ -57,13 +100,15 @@ std::string EncodeEmbed(const EmbedOptions& o) {
   w.uniform_init = o.initializer == EmbeddingInitializer::kUniform;
   std::string bytes;
   AppendPod(bytes, w);
+  AppendPod(bytes, reembed);
   for (int64_t id : o.walk_from) AppendPod(bytes, id);
   return bytes;
 }
 
-EmbedOptions DecodeEmbed(std::string_view bytes) {
+EmbedOptions DecodeEmbed(std::string_view bytes, WireReembed* reembed) {
   WireOptions w;
   std::memcpy(&w, bytes.data(), sizeof w);
+  std::memcpy(reembed, bytes.data() + sizeof w, sizeof *reembed);
   EmbedOptions o;
   o.walk = {.p = w.p, .q = w.q, .walk_length = w.walk_length};
   o.walks_per_node = w.walks_per_node;
@@ -84,24 +129,124 @@ EmbedOptions DecodeEmbed(std::string_view bytes) {
   o.isolated_nodes = w.isolated_zero ? IsolatedNodePolicy::kZero : IsolatedNodePolicy::kRandom;
   o.initializer =
       w.uniform_init ? EmbeddingInitializer::kUniform : EmbeddingInitializer::kNormalized;
-  o.walk_from = ReadPods<int64_t>(bytes.substr(sizeof w));
+  o.walk_from = ReadPods<int64_t>(bytes.substr(sizeof w + sizeof *reembed));
   return o;
 }
 
-// One job on every rank: spread the graph, train, collect on the leader
-// (where `sink` gets the pieces). `whole` is the leader's graph.
-absl::StatusOr<DistributedEmbedStats> RunJob(
+// Collective: each rank's share of the leader's `whole` rows (null on the
+// followers): the rows of the ids it owns, sent a piece at a time.
+absl::StatusOr<Embeddings> SpreadRows(const Communicator& comm, const Embeddings* whole,
+                                      uint32_t dimensions) {
+  std::string count;
+  if (whole != nullptr) AppendPod(count, static_cast<uint64_t>(whole->size()));
+  N2V_RETURN_IF_ERROR(comm.Broadcast(&count, 0));
+  const uint64_t rows = ReadPods<uint64_t>(count)[0];
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+  for (uint64_t begin = 0; begin < rows; begin += kRowsPerPiece) {
+    std::vector<std::string> out(comm.size());
+    if (whole != nullptr) {
+      for (uint64_t r = begin; r < std::min(rows, begin + kRowsPerPiece); ++r) {
+        std::string& to = out[OwnerOf(whole->id(r), comm.size())];
+        AppendPod(to, whole->id(r));
+        to.append(reinterpret_cast<const char*>(whole->row(r).data()),
+                  dimensions * sizeof(float));
+      }
+    }
+    std::vector<std::string> in;
+    N2V_RETURN_IF_ERROR(comm.AllToAll(out, &in));
+    const size_t record = sizeof(int64_t) + dimensions * sizeof(float);
+    for (size_t at = 0; at + record <= in[0].size(); at += record) {
+      int64_t id;
+      std::memcpy(&id, in[0].data() + at, sizeof id);
+      ids.push_back(id);
+      values.resize(values.size() + dimensions);
+      std::memcpy(values.data() + values.size() - dimensions,
+                  in[0].data() + at + sizeof id, dimensions * sizeof(float));
+    }
+  }
+  return Embeddings::FromRows(std::move(ids), dimensions, values);
+}
+
+// Collective: each rank's share of the leader's changed node ids.
+absl::StatusOr<std::vector<int64_t>> SpreadIds(const Communicator& comm,
+                                               const std::vector<int64_t>* whole) {
+  std::vector<std::string> out(comm.size());
+  if (whole != nullptr) {
+    for (int64_t id : *whole) AppendPod(out[OwnerOf(id, comm.size())], id);
+  }
+  std::vector<std::string> in;
+  N2V_RETURN_IF_ERROR(comm.AllToAll(out, &in));
+  return ReadPods<int64_t>(in[0]);
+}
+
+// The previous matrices a job needs, each rank's share of them.
+struct PreviousShares {
+  std::optional<Embeddings> vectors, context, align_to;
+  std::optional<std::vector<int64_t>> changed;
+  DistributedPrevious pointers() const {
+    auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
+    return {.vectors = pointer(vectors),
+            .context = pointer(context),
+            .align_to = pointer(align_to),
+            .changed_nodes = changed ? &*changed : nullptr};
+  }
+};
+
+// Collective: spreads what the wire says the leader holds (`previous` is
+// the leader's; empty on the followers).
+absl::StatusOr<PreviousShares> SpreadPrevious(const Communicator& comm,
+                                              const WireReembed& w,
+                                              const PreviousEmbedding& previous,
+                                              uint32_t dimensions) {
+  PreviousShares shares;
+  if (w.has_vectors) {
+    N2V_ASSIGN_OR_RETURN(shares.vectors, SpreadRows(comm, previous.vectors, dimensions));
+  }
+  if (w.has_context) {
+    N2V_ASSIGN_OR_RETURN(shares.context, SpreadRows(comm, previous.context, dimensions));
+  }
+  if (w.has_align_to) {
+    N2V_ASSIGN_OR_RETURN(shares.align_to, SpreadRows(comm, previous.align_to, dimensions));
+  }
+  if (w.has_changed) {
+    N2V_ASSIGN_OR_RETURN(shares.changed, SpreadIds(comm, previous.changed_nodes));
+  }
+  return shares;
+}
+
+// Where a job's rows go on the leader: its input rows, and its context
+// rows when the job keeps them.
+struct RowSinks {
+  absl::FunctionRef<absl::Status(const Embeddings&)> input;
+  absl::FunctionRef<absl::Status(const Embeddings&)> context;
+};
+
+// One job on every rank: spread the graph and the previous vectors,
+// re-embed, collect on the leader (where the sinks get the pieces).
+// `whole` and `previous` are the leader's.
+absl::StatusOr<DistributedReembedResult> RunJob(
     const Communicator& comm, const CsrGraph* whole, const EmbedOptions& options,
-    const EmbedControl& control, const OptionNames& names,
-    absl::FunctionRef<absl::Status(const Embeddings&)> sink) {
+    const WireReembed& wire, const PreviousEmbedding& previous,
+    const EmbedControl& control, const OptionNames& names, const RowSinks& sinks) {
   N2V_ASSIGN_OR_RETURN(
       PartitionedGraph part,
       PartitionedGraph::FromWhole(comm, whole, 0, options.num_threads));
+  N2V_ASSIGN_OR_RETURN(PreviousShares shares,
+                       SpreadPrevious(comm, wire, previous, options.dimensions));
   N2V_ASSIGN_OR_RETURN(
-      DistributedEmbedResult result,
-      EmbedDistributed(comm, part, {.embed = options, .control = control}, names));
-  N2V_RETURN_IF_ERROR(GatherRows(comm, result.embeddings, kRowsPerPiece, 0, sink));
-  return result.stats;
+      DistributedReembedResult result,
+      ReembedDistributed(comm, part, {.embed = options, .control = control},
+                         DecodeReembed(wire), shares.pointers(), names));
+  N2V_RETURN_IF_ERROR(GatherRows(comm, result.embed.embeddings, kRowsPerPiece, 0,
+                                 sinks.input));
+  std::vector<uint64_t> context_rows = {result.embed.context.size()};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(context_rows)));
+  if (context_rows[0] > 0) {
+    N2V_RETURN_IF_ERROR(GatherRows(comm, result.embed.context, kRowsPerPiece, 0,
+                                   sinks.context));
+  }
+  return result;
 }
 
 // EmbedStats from a distributed run's.
@@ -116,7 +261,24 @@ EmbedStats StatsOf(const DistributedEmbedStats& d, uint64_t walks_per_epoch) {
       d.loss_per_epoch.empty() ? 0 : static_cast<double>(d.trained_pairs) / d.loss_per_epoch.size();
   for (double loss : d.loss_per_epoch) s.loss_sum_per_epoch.push_back(loss * pairs_per_epoch);
   s.model_bytes = d.max_model_bytes;
+  s.warm_started_nodes = d.warm_started_nodes;
+  s.neighbour_started_nodes = d.neighbour_started_nodes;
   return s;
+}
+
+// A sink that copies pieces into `rows`, by id, in `graph`'s order.
+auto CopyInto(const CsrGraph& graph, Embeddings& rows) {
+  return [&graph, &rows](const Embeddings& piece) -> absl::Status {
+    for (size_t r = 0; r < piece.size(); ++r) {
+      const auto row = graph.ids().Find(piece.id(r));
+      if (!row) {
+        return absl::InternalError(
+            absl::StrCat("node id ", piece.id(r), " came back but is not in the graph"));
+      }
+      std::copy(piece.row(r).begin(), piece.row(r).end(), rows.mutable_row(*row).begin());
+    }
+    return absl::OkStatus();
+  };
 }
 
 }  // namespace
@@ -130,9 +292,11 @@ absl::Status RankGroup::Follow() {
     if (kind != static_cast<uint32_t>(Command::kEmbed)) return absl::OkStatus();
     // A job's failure is the leader's to report; MPI failures and a lost
     // rank end the group.
-    absl::StatusOr<DistributedEmbedStats> job = RunJob(
-        comm_, nullptr, DecodeEmbed(command), {}, {},
-        [](const Embeddings&) { return absl::OkStatus(); });
+    WireReembed wire;
+    const EmbedOptions options = DecodeEmbed(command, &wire);
+    auto ignore = [](const Embeddings&) { return absl::OkStatus(); };
+    absl::StatusOr<DistributedReembedResult> job =
+        RunJob(comm_, nullptr, options, wire, {}, {}, {}, {ignore, ignore});
     if (!job.ok() && (job.status().code() == absl::StatusCode::kInternal ||
                       job.status().code() == absl::StatusCode::kUnavailable)) {
       return job.status();
@@ -144,29 +308,36 @@ absl::StatusOr<EmbedResult> RankGroup::Embed(const CsrGraph& graph,
                                              const EmbedOptions& options,
                                              const EmbedControl& control,
                                              const OptionNames& names) {
+  N2V_ASSIGN_OR_RETURN(ReembedResult result,
+                       Reembed(graph, options, {.warm_start = false}, {}, control, names));
+  return std::move(result.embed);
+}
+
+absl::StatusOr<ReembedResult> RankGroup::Reembed(const CsrGraph& graph,
+                                                 const EmbedOptions& options,
+                                                 const ReembedOptions& reembed,
+                                                 const PreviousEmbedding& previous,
+                                                 const EmbedControl& control,
+                                                 const OptionNames& names) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return absl::UnavailableError("the ranks have stopped");
-  std::string command = EncodeEmbed(options);
+  const WireReembed wire = EncodeReembed(reembed, previous);
+  std::string command = EncodeEmbed(options, wire);
   N2V_RETURN_IF_ERROR(comm_.BroadcastPatiently(&command, 0));
-  EmbedResult result;
-  result.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
+  ReembedResult result;
+  result.embed.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
+  Embeddings context(graph.shared_ids(), options.dimensions);
   N2V_ASSIGN_OR_RETURN(
-      DistributedEmbedStats stats,
-      RunJob(comm_, &graph, options, control, names, [&](const Embeddings& piece) {
-        for (size_t r = 0; r < piece.size(); ++r) {
-          const auto row = graph.ids().Find(piece.id(r));
-          if (!row) {
-            return absl::InternalError(
-                absl::StrCat("node id ", piece.id(r), " came back but is not in the graph"));
-          }
-          std::copy(piece.row(r).begin(), piece.row(r).end(),
-                    result.embeddings.mutable_row(*row).begin());
-        }
-        return absl::OkStatus();
-      }));
+      DistributedReembedResult run,
+      RunJob(comm_, &graph, options, wire, previous, control, names,
+             {CopyInto(graph, result.embed.embeddings), CopyInto(graph, context)}));
+  if (ResolveReembedOptions(options, reembed, previous).keep_context) {
+    result.embed.context = std::move(context);
+  }
   const uint64_t starts = options.walk_from.empty() ? graph.num_nodes()
                                                     : options.walk_from.size();
-  result.stats = StatsOf(stats, starts * options.walks_per_node);
+  result.embed.stats = StatsOf(run.embed.stats, starts * options.walks_per_node);
+  result.report = run.report;
   return result;
 }
 

@@ -13,6 +13,9 @@
 #ifndef N2V_DISTRIBUTED_DISTRIBUTED_REEMBED_H_
 #define N2V_DISTRIBUTED_DISTRIBUTED_REEMBED_H_
 
+#include <cstdint>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "n2v/distributed/communicator.h"
 #include "n2v/distributed/distributed_embed.h"
@@ -28,6 +31,9 @@ struct DistributedPrevious {
   const Embeddings* vectors = nullptr;
   const Embeddings* context = nullptr;
   const Embeddings* align_to = nullptr;  // what to rotate onto; null: vectors
+  // Ids of nodes whose edges changed (at least this rank's own); null when
+  // unknown. As in Reembed, the drift then covers only the others.
+  const std::vector<int64_t>* changed_nodes = nullptr;
 };
 
 struct DistributedReembedResult {

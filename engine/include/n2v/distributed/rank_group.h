@@ -1,9 +1,10 @@
 // RankGroup: the ranks of a service started under mpirun (`mpirun -np N
 // n2v-sidecar ...`). Rank 0, the leader, serves clients and holds the
 // graphs they upload; each embedding job it runs is announced to the other
-// ranks (the followers), which then take part in it: the graph is spread
-// from the leader (PartitionedGraph::FromWhole), trained with
-// EmbedDistributed, and the vectors are collected on the leader.
+// ranks (the followers), which then take part in it: the graph and any
+// previous vectors are spread from the leader (PartitionedGraph::FromWhole),
+// re-embedded with ReembedDistributed, and the vectors are collected on the
+// leader.
 //
 // A group on a watched communicator (Communicator::Watched) ends a job
 // with the RankWatch's loss when a rank stops answering: the leader's
@@ -21,6 +22,7 @@
 #include "n2v/distributed/communicator.h"
 #include "n2v/embed.h"
 #include "n2v/graph.h"
+#include "n2v/reembed.h"
 
 namespace n2v::distributed {
 
@@ -43,6 +45,18 @@ class RankGroup {
   absl::StatusOr<EmbedResult> Embed(const CsrGraph& graph, const EmbedOptions& options,
                                     const EmbedControl& control,
                                     const OptionNames& names = {});
+
+  // Leader: Reembed (n2v/reembed.h) across every rank, for a run that
+  // CanRunDistributed: warm starts, kept context vectors and alignment
+  // included. The previous vectors are the leader's, spread to the ranks
+  // that own their nodes; the result (input and, when kept, context rows
+  // in `graph`'s order) and the report come back as Reembed gives them.
+  // Errors: as Embed's, and ReembedDistributed's.
+  absl::StatusOr<ReembedResult> Reembed(const CsrGraph& graph, const EmbedOptions& options,
+                                        const ReembedOptions& reembed,
+                                        const PreviousEmbedding& previous,
+                                        const EmbedControl& control,
+                                        const OptionNames& names = {});
 
   // Leader: ends Follow on every follower. Later Embed calls fail.
   absl::Status Stop();
