@@ -103,13 +103,15 @@ absl::Status Validate(MpiEmbedFlags& f, const FlagSet& flags) {
 // Refuses a plan whose largest rank would need more than --memory-per-rank.
 absl::Status AdmitPlan(const Communicator& comm,
                        const distributed::PartitionedGraph& graph,
-                       const MpiEmbedFlags& f) {
+                       const MpiEmbedFlags& f, const ReembedOptions& reembed) {
   std::vector<uint64_t> largest = {graph.owned().size()};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
   std::vector<uint64_t> need = {
       graph.stats().memory_bytes +
       DistributedModelBytes(graph.owned().size(), largest[0],
-                                         f.embed.options.dimensions)};
+                            f.embed.options.dimensions) +
+      DistributedReembedBytes(graph.owned().size(), f.embed.options.dimensions,
+                              f.embed.options, reembed, f.embed.init.empty() ? 0 : 1)};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
   if (f.memory_per_rank_bytes > 0 && need[0] > f.memory_per_rank_bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(
@@ -301,9 +303,9 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f, const FlagSet& flag
            .directed = in.directed},
           f.embed.workers));
   const double load_seconds = seconds();
-  N2V_RETURN_IF_ERROR(AdmitPlan(comm, graph, f));
-  N2V_ASSIGN_OR_RETURN(const PreviousShares previous, ReadPreviousShares(comm, f.embed));
   const ReembedOptions reembed = ReembedOptionsOf(f.embed, flags);
+  N2V_RETURN_IF_ERROR(AdmitPlan(comm, graph, f, reembed));
+  N2V_ASSIGN_OR_RETURN(const PreviousShares previous, ReadPreviousShares(comm, f.embed));
   N2V_ASSIGN_OR_RETURN(
       distributed::DistributedReembedResult result,
       distributed::ReembedDistributed(

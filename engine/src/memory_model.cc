@@ -120,15 +120,33 @@ uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
          std::min(block, kRingPieceBytes);
 }
 
+uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
+                                 const EmbedOptions& options,
+                                 const ReembedOptions& reembed, uint64_t previous_rows) {
+  const uint64_t row_bytes = uint64_t{PaddedDimension(dimensions)} * sizeof(float);
+  const bool warm = reembed.warm_start && previous_rows > 0;
+  const bool keeps_context = options.keep_context || reembed.warm_start;
+  uint64_t bytes = keeps_context ? owned_rows * row_bytes : 0;
+  // Shares of the previous input and context vectors (and, when aligning,
+  // nothing more: the target is the input share), and the neighbour means
+  // of nodes without a previous row, in double.
+  if (warm) bytes += 2 * owned_rows * row_bytes + owned_rows * dimensions * sizeof(double);
+  return bytes;
+}
+
 uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
-                           uint32_t dimensions, uint32_t ranks) {
+                           const EmbedOptions& options, const ReembedOptions& reembed,
+                           uint64_t previous_rows, uint32_t ranks) {
   const uint64_t share_nodes = (num_nodes + ranks - 1) / ranks * 5 / 4 + 1;
   const uint64_t share_arcs = (num_arcs + ranks - 1) / ranks * 5 / 4 + 1;
   // A rank's graph part is a directed CSR of its arcs, whose targets add
   // stub nodes (at most one per arc).
   const GraphMemory part = EstimateGraphMemory(share_nodes + share_arcs, share_arcs,
                                                /*directed=*/true, weighted);
-  return part.build_peak + DistributedModelBytes(share_nodes, share_nodes, dimensions);
+  return part.build_peak +
+         DistributedModelBytes(share_nodes, share_nodes, options.dimensions) +
+         DistributedReembedBytes(share_nodes, options.dimensions, options, reembed,
+                                 previous_rows);
 }
 
 }  // namespace n2v

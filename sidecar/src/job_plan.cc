@@ -40,8 +40,9 @@ absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
                                       shape.previous_rows);
   if (ranks > 1 && CanRunDistributed(plan.options, plan.reembed, previous)) {
     plan.ranks = ranks;
-    plan.memory_per_rank = EstimateRankBytes(shape.nodes, shape.arcs, shape.weighted,
-                                             plan.options.dimensions, ranks);
+    plan.memory_per_rank =
+        EstimateRankBytes(shape.nodes, shape.arcs, shape.weighted, plan.options,
+                          plan.reembed, shape.previous_rows, ranks);
   }
   return plan;
 }

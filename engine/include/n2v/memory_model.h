@@ -60,11 +60,21 @@ inline constexpr uint64_t kRingPieceBytes = uint64_t{4} << 20;
 uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
                                uint32_t dimensions);
 
+// What a distributed re-embedding (ReembedDistributed) adds on a rank
+// holding `owned_rows` nodes: its context rows returned when kept, and for
+// a warm start its shares of the previous input and context vectors and
+// the neighbour means of its new nodes.
+uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
+                                 const EmbedOptions& options,
+                                 const ReembedOptions& reembed, uint64_t previous_rows);
+
 // The most a rank of a distributed run over `ranks` ranks holds of a graph
-// of this size and of its model: an even share of the nodes and arcs
-// (hashing spreads them) with a quarter more for imbalance and stub nodes.
+// of this size and of its model (and of a re-embedding's previous vectors,
+// `previous_rows` of them): an even share of the nodes and arcs (hashing
+// spreads them) with a quarter more for imbalance and stub nodes.
 uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
-                           uint32_t dimensions, uint32_t ranks);
+                           const EmbedOptions& options, const ReembedOptions& reembed,
+                           uint64_t previous_rows, uint32_t ranks);
 
 }  // namespace n2v
 
