@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -455,6 +456,78 @@ std::string BinaryRow(const std::string& id, std::vector<float> values) {
   row.append(reinterpret_cast<const char*>(values.data()),
              values.size() * sizeof(float));
   return row + "\n";
+}
+
+// 300 rows of 5 values; some binary rows hold bytes that read as newlines.
+Embeddings ManyRows() {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+  for (int64_t id = 0; id < 300; ++id) {
+    ids.push_back(id * 7 - 1000);
+    for (int i = 0; i < 5; ++i) {
+      uint32_t bits = static_cast<uint32_t>(id * 2654435761u + i * 40503u);
+      if (id % 11 == 0) bits = 0x3f0a0a0au;  // '\n' bytes inside a row
+      float v;
+      std::memcpy(&v, &bits, sizeof v);
+      values.push_back(std::isfinite(v) ? v : 0.5f);
+    }
+  }
+  auto e = Embeddings::FromRows(std::move(ids), 5, values);
+  EXPECT_TRUE(e.ok()) << e.status();
+  return *std::move(e);
+}
+
+TEST(EmbeddingIoTest, ReadsThroughASmallWindowAsWhole) {
+  ScratchDir dir;
+  const Embeddings original = ManyRows();
+  for (EmbeddingFormat format : {EmbeddingFormat::kText, EmbeddingFormat::kBinary}) {
+    const std::string path = dir.File(format == EmbeddingFormat::kText ? "m.txt" : "m.bin");
+    ASSERT_TRUE(WriteEmbeddings(original, path, format).ok());
+    for (size_t block : {size_t{1}, size_t{3}, size_t{7}, size_t{64}, size_t{1} << 22}) {
+      SCOPED_TRACE(path + " block " + std::to_string(block));
+      auto read = ReadEmbeddings(path, [](int64_t) { return true; }, block);
+      ASSERT_TRUE(read.ok()) << read.status();
+      ASSERT_EQ(read->size(), original.size());
+      for (size_t r = 0; r < original.size(); ++r) {
+        ASSERT_EQ(read->id(r), original.id(r));
+        ASSERT_EQ(0, std::memcmp(read->row(r).data(), original.row(r).data(),
+                                 5 * sizeof(float)))
+            << "row " << r;
+      }
+    }
+  }
+  // Errors name the same line whatever the window.
+  const std::string bad = dir.Write("bad.txt", "3 2\n1 0.5 0.5\n2 0.5 0.5\n3 0.5 abc\n");
+  auto read = ReadEmbeddings(bad, [](int64_t) { return true; }, 2);
+  EXPECT_EQ(Message(read.status()), bad + ":4: value 'abc' is not a number");
+}
+
+TEST(EmbeddingIoTest, KeepsOnlyTheRowsTheFilterTakes) {
+  ScratchDir dir;
+  const Embeddings original = ManyRows();
+  auto even = [](int64_t id) { return id % 2 == 0; };
+  for (EmbeddingFormat format : {EmbeddingFormat::kText, EmbeddingFormat::kBinary}) {
+    const std::string path = dir.File(format == EmbeddingFormat::kText ? "f.txt" : "f.bin");
+    ASSERT_TRUE(WriteEmbeddings(original, path, format).ok());
+    auto read = ReadEmbeddings(path, even);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->size(), 150u);
+    for (size_t r = 0; r < original.size(); ++r) {
+      const auto kept = read->Find(original.id(r));
+      ASSERT_EQ(kept.has_value(), even(original.id(r)));
+      if (kept) EXPECT_EQ(read->row(*kept)[4], original.row(r)[4]);
+    }
+  }
+  // A row left out is still counted and its id checked; its values are
+  // its keeper's to check.
+  const std::string odd_bad = dir.Write("o.txt", "2 1\n2 0.5\n3 abc\n");
+  EXPECT_TRUE(ReadEmbeddings(odd_bad, even).ok());
+  const std::string bad_id = dir.Write("i.txt", "2 1\n2 0.5\nx 0.5\n");
+  EXPECT_EQ(Message(ReadEmbeddings(bad_id, even).status()),
+            bad_id + ":3: node id 'x' is not an integer");
+  const std::string short_file = dir.Write("s.txt", "3 1\n2 0.5\n3 0.5\n");
+  EXPECT_EQ(Message(ReadEmbeddings(short_file, even).status()),
+            short_file + ":3: header announces 3 rows, found 2");
 }
 
 TEST(EmbeddingIoTest, MalformedFilesNameTheProblem) {

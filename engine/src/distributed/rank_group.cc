@@ -43,10 +43,14 @@ WireReembed EncodeReembed(const ReembedOptions& r, const PreviousEmbedding& prev
   w.incremental = r.incremental;
   w.learning_rate_chosen = r.learning_rate_chosen;
   w.min_learning_rate_chosen = r.min_learning_rate_chosen;
-  w.has_vectors = Has(previous.vectors);
-  w.has_context = Has(previous.context);
-  w.has_align_to = Has(previous.align_to);
-  w.has_changed = previous.changed_nodes != nullptr;
+  // Only what the run uses is spread: the previous vectors to start from
+  // or rotate onto, the context to start from, the changed ids to measure
+  // drift.
+  const bool aligns = WillAlign(r);
+  w.has_align_to = aligns && Has(previous.align_to);
+  w.has_vectors = Has(previous.vectors) && (r.warm_start || (aligns && !w.has_align_to));
+  w.has_context = Has(previous.context) && r.warm_start && w.has_vectors;
+  w.has_changed = aligns && previous.changed_nodes != nullptr;
   return w;
 }
 
@@ -266,6 +270,13 @@ EmbedStats StatsOf(const DistributedEmbedStats& d, uint64_t walks_per_epoch) {
   return s;
 }
 
+// A run from no previous vectors: an embedding.
+ReembedOptions ColdRun() {
+  ReembedOptions cold;
+  cold.warm_start = false;
+  return cold;
+}
+
 // A sink that copies pieces into `rows`, by id, in `graph`'s order.
 auto CopyInto(const CsrGraph& graph, Embeddings& rows) {
   return [&graph, &rows](const Embeddings& piece) -> absl::Status {
@@ -309,7 +320,7 @@ absl::StatusOr<EmbedResult> RankGroup::Embed(const CsrGraph& graph,
                                              const EmbedControl& control,
                                              const OptionNames& names) {
   N2V_ASSIGN_OR_RETURN(ReembedResult result,
-                       Reembed(graph, options, {.warm_start = false}, {}, control, names));
+                       Reembed(graph, options, ColdRun(), {}, control, names));
   return std::move(result.embed);
 }
 

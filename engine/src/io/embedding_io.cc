@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "internal/string_view_compat.h"
+#include "io/file_window.h"
 #include "io/text_lines.h"
 #include "n2v/status_macros.h"
 
@@ -155,96 +156,114 @@ bool FirstRowIsText(std::string_view body, uint32_t dims) {
   return fields == size_t{dims} + 1;
 }
 
-absl::StatusOr<Embeddings> ReadText(std::string_view body,
-                                    const std::string& path, uint64_t count,
-                                    uint32_t dims, IdFilter keep) {
+// The rows kept so far.
+struct KeptRows {
   std::vector<int64_t> ids;
   std::vector<float> values;
-  uint64_t rows = 0;
-  uint64_t line_no = 1;
-  while (!body.empty()) {
-    ++line_no;
-    const size_t newline = body.find('\n');
-    std::string_view line = body.substr(0, newline);
-    body.remove_prefix(newline == std::string_view::npos ? body.size()
-                                                         : newline + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    size_t i = 0, field = 0;
-    bool kept = true;
-    while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      if (i == line.size()) break;
-      const size_t start = i;
-      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-      const std::string_view token = line.substr(start, i - start);
-      if (field == 0) {
-        int64_t id;
-        if (auto e = internal::ParseId(token, id)) {
-          return Malformed(path, line_no, *e);
-        }
-        ++rows;
-        kept = keep(id);
-        if (kept) ids.push_back(id);
-      } else if (field <= dims && kept) {
-        float v;
-        auto [end, ec] =
-            std::from_chars(token.data(), token.data() + token.size(), v);
-        if (ec != std::errc() || end != token.data() + token.size()) {
-          return Malformed(path, line_no,
-                           absl::StrCat("value '", ::n2v::internal::Sv(token), "' is not a number"));
-        }
-        values.push_back(v);
+};
+
+// One text row (`line`, without its newline) into `kept` when `keep` takes
+// its id; counts it in `rows`.
+absl::Status ReadTextRow(std::string_view line, const std::string& path, uint64_t line_no,
+                         uint32_t dims, IdFilter keep, uint64_t& rows, KeptRows& kept) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.find_first_not_of(" \t") == std::string_view::npos) return absl::OkStatus();
+  size_t i = 0, field = 0;
+  bool wanted = true;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i == line.size()) break;
+    const size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+    const std::string_view token = line.substr(start, i - start);
+    if (field == 0) {
+      int64_t id;
+      if (auto e = internal::ParseId(token, id)) return Malformed(path, line_no, *e);
+      ++rows;
+      wanted = keep(id);
+      if (wanted) kept.ids.push_back(id);
+    } else if (field <= dims && wanted) {
+      float v;
+      auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), v);
+      if (ec != std::errc() || end != token.data() + token.size()) {
+        return Malformed(path, line_no,
+                         absl::StrCat("value '", ::n2v::internal::Sv(token), "' is not a number"));
       }
-      ++field;
+      kept.values.push_back(v);
     }
-    if (field != size_t{dims} + 1) {
-      return Malformed(path, line_no,
-                       absl::StrCat("expected an id and ", dims,
-                                    " values, found ", field, " fields"));
-    }
+    ++field;
+  }
+  if (field != size_t{dims} + 1) {
+    return Malformed(path, line_no,
+                     absl::StrCat("expected an id and ", dims, " values, found ", field,
+                                  " fields"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<KeptRows> ReadText(internal::FileWindow& in, const std::string& path,
+                                  uint64_t count, uint32_t dims, IdFilter keep) {
+  KeptRows kept;
+  uint64_t rows = 0, line_no = 1;
+  while (true) {
+    N2V_RETURN_IF_ERROR(in.WantLine());
+    if (in.done()) break;
+    const std::string_view rest = in.view();
+    const size_t newline = rest.find('\n');
+    ++line_no;
+    N2V_RETURN_IF_ERROR(ReadTextRow(rest.substr(0, newline), path, line_no, dims, keep,
+                                    rows, kept));
+    in.Advance(newline == std::string_view::npos ? rest.size() : newline + 1);
   }
   if (rows != count) {
     return Malformed(path, line_no,
-                     absl::StrCat("header announces ", count, " rows, found ",
-                                  rows));
+                     absl::StrCat("header announces ", count, " rows, found ", rows));
   }
-  return Embeddings::FromRows(std::move(ids), dims, values);
+  return kept;
 }
 
-absl::StatusOr<Embeddings> ReadBinary(std::string_view body,
-                                      const std::string& path, uint64_t count,
-                                      uint32_t dims, IdFilter keep) {
-  std::vector<int64_t> ids;
-  std::vector<float> values;
-  size_t at = 0;
+// Longest id field a binary row may start with ("-9223372036854775808").
+constexpr size_t kMaxIdBytes = 24;
+
+absl::StatusOr<KeptRows> ReadBinary(internal::FileWindow& in, const std::string& path,
+                                    uint64_t count, uint32_t dims, IdFilter keep) {
+  KeptRows kept;
+  const size_t row_bytes = size_t{dims} * sizeof(float);
   for (uint64_t r = 0; r < count; ++r) {
-    while (at < body.size() && (body[at] == '\n' || body[at] == '\r')) ++at;
-    const size_t space = body.find(' ', at);
-    if (space == std::string_view::npos ||
-        body.size() - space - 1 < size_t{dims} * sizeof(float)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": row ", r + 1, " of ", count, " is truncated"));
+    while (true) {  // newlines between rows
+      N2V_RETURN_IF_ERROR(in.Want(1));
+      if (in.view().empty() || (in.view()[0] != '\n' && in.view()[0] != '\r')) break;
+      in.Advance(1);
+    }
+    N2V_RETURN_IF_ERROR(in.Want(kMaxIdBytes + 1 + row_bytes));
+    const std::string_view rest = in.view();
+    const size_t space = rest.substr(0, kMaxIdBytes + 1).find(' ');
+    if (space == std::string_view::npos || rest.size() - space - 1 < row_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": row ", r + 1, " of ", count, " is truncated"));
     }
     int64_t id;
-    if (auto e = internal::ParseId(body.substr(at, space - at), id)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": row ", r + 1, ": ", *e));
+    if (auto e = internal::ParseId(rest.substr(0, space), id)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": row ", r + 1, ": ", *e));
     }
     if (keep(id)) {
-      ids.push_back(id);
-      const char* row = body.data() + space + 1;
-      values.resize(values.size() + dims);
-      std::memcpy(values.data() + values.size() - dims, row, size_t{dims} * sizeof(float));
+      kept.ids.push_back(id);
+      kept.values.resize(kept.values.size() + dims);
+      std::memcpy(kept.values.data() + kept.values.size() - dims, rest.data() + space + 1,
+                  row_bytes);
     }
-    at = space + 1 + size_t{dims} * sizeof(float);
+    in.Advance(space + 1 + row_bytes);
   }
-  if (body.find_first_not_of("\r\n", at) != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": not an embedding file: the header announces ", count,
-        " binary rows of ", dims, " floats but more data follows"));
+  while (!in.done()) {
+    N2V_RETURN_IF_ERROR(in.Want(1));
+    if (in.view().find_first_not_of("\r\n") != std::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": not an embedding file: the header announces ", count,
+          " binary rows of ", dims, " floats but more data follows"));
+    }
+    in.Advance(in.view().size());
   }
-  return Embeddings::FromRows(std::move(ids), dims, values);
+  return kept;
 }
 
 }  // namespace
@@ -254,19 +273,32 @@ absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path) {
 }
 
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep) {
-  N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
+  return ReadEmbeddings(path, keep, size_t{1} << 22);
+}
+
+absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep,
+                                          size_t block) {
+  N2V_ASSIGN_OR_RETURN(internal::FileWindow in, internal::FileWindow::Open(path, block));
   uint64_t count = 0;
   uint32_t dims = 0;
-  N2V_ASSIGN_OR_RETURN(size_t body_start, ParseHeader(text, path, count, dims));
-  std::string_view body = std::string_view(text).substr(body_start);
-  absl::StatusOr<Embeddings> result =
-      FirstRowIsText(body, dims) ? ReadText(body, path, count, dims, keep)
-                                 : ReadBinary(body, path, count, dims, keep);
-  if (!result.ok() && result.status().message().find(path) != 0) {
-    return absl::Status(result.status().code(),
-                        absl::StrCat(path, ": ", result.status().message()));
+  N2V_RETURN_IF_ERROR(in.WantLine());
+  N2V_ASSIGN_OR_RETURN(size_t body_start, ParseHeader(in.view(), path, count, dims));
+  in.Advance(body_start);
+  N2V_RETURN_IF_ERROR(in.WantLine());
+  absl::StatusOr<KeptRows> kept = FirstRowIsText(in.view(), dims)
+                                      ? ReadText(in, path, count, dims, keep)
+                                      : ReadBinary(in, path, count, dims, keep);
+  if (!kept.ok()) {
+    if (kept.status().message().find(path) == 0) return kept.status();
+    return absl::Status(kept.status().code(),
+                        absl::StrCat(path, ": ", kept.status().message()));
   }
-  return result;
+  absl::StatusOr<Embeddings> rows = Embeddings::FromRows(std::move(kept->ids), dims, kept->values);
+  if (!rows.ok()) {
+    return absl::Status(rows.status().code(),
+                        absl::StrCat(path, ": ", rows.status().message()));
+  }
+  return rows;
 }
 
 }  // namespace n2v::io

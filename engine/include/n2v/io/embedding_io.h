@@ -31,8 +31,8 @@ std::string EmbeddingHeader(uint64_t count, uint32_t dimensions);
 void AppendEmbeddingRows(const Embeddings& embeddings, size_t begin, size_t end,
                          EmbeddingFormat format, std::string& out);
 
-// Reads either format (detected from the first row). InvalidArgument as
-// "<path>:<line>: <reason>" for malformed content.
+// Reads either format (detected from the first row), a few MiB at a time.
+// InvalidArgument as "<path>:<line>: <reason>" for malformed content.
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path);
 
 // Which rows a reader keeps, by node id.
@@ -41,6 +41,10 @@ using IdFilter = absl::FunctionRef<bool(int64_t id)>;
 // share). Every row's id and field count are still checked; the values of
 // the rows left out are not parsed.
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep);
+// The same, reading `block` bytes at a time: the file is read through a
+// buffer of about that size and never held whole.
+absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep,
+                                          size_t block);
 
 }  // namespace n2v::io
 
