@@ -69,13 +69,19 @@ def compare(args, name: str, env: dict, out: Path) -> dict:
     time = ["/usr/bin/time", "-f", "peak-rss-kib %M"]
     single = time + [str(args.n2v), "embed", *warm, "--workers",
                      str(args.ranks * args.threads), "--output", str(out / "single.emb")]
-    mpi = [args.mpirun, "-np", str(args.ranks), "--oversubscribe", *time, str(args.n2v_mpi),
+    # Each rank appends its peak to one file: mpirun's forwarding of many
+    # ranks' stderr may split the lines.
+    rss_file = out / "rss.txt"
+    rank_time = ["/usr/bin/time", "-a", "-o", str(rss_file), "-f", "peak-rss-kib %M"]
+    mpi = [args.mpirun, "-np", str(args.ranks), "--oversubscribe", *rank_time, str(args.n2v_mpi),
            "embed", *warm, "--workers", str(args.threads), "--output", str(out / "mpi.emb"),
            "--context-output", str(out / "mpi-context.emb")]
     rounds = []
     for r in range(args.rounds):
         s_sec, s_rss, s_err = timed(single, env)
-        m_sec, m_rss, m_err = timed(mpi, env)
+        rss_file.unlink(missing_ok=True)
+        m_sec, _, m_err = timed(mpi, env)
+        m_rss = [int(k) for k in re.findall(r"peak-rss-kib (\d+)", rss_file.read_text())]
         rounds.append({"single_seconds": s_sec, "single_rss_kib": max(s_rss),
                        "single": warm_numbers(s_err), "mpi_seconds": m_sec,
                        "mpi_rss_kib_per_rank": m_rss, "mpi": warm_numbers(m_err)})

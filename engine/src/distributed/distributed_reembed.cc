@@ -29,14 +29,21 @@ const Embeddings* ShareOrEmpty(const Embeddings* share) {
 
 uint64_t SizeOf(const Embeddings* e) { return e != nullptr ? e->size() : 0; }
 
-// Collective: which of the previous matrices some rank holds rows of.
-absl::StatusOr<std::pair<PreviousKnown, bool>> KnownOnAnyRank(
-    const Communicator& comm, const DistributedPrevious& previous) {
+// Which of the previous matrices some rank holds rows of.
+struct KnownMatrices {
+  PreviousKnown previous;
+  bool align_to = false;
+};
+
+// Collective.
+absl::StatusOr<KnownMatrices> KnownOnAnyRank(const Communicator& comm,
+                                             const DistributedPrevious& previous) {
   std::vector<uint64_t> sizes = {SizeOf(previous.vectors), SizeOf(previous.context),
                                  SizeOf(previous.align_to)};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(sizes)));
-  return std::make_pair(PreviousKnown{.vectors = sizes[0] > 0, .context = sizes[1] > 0},
-                        sizes[2] > 0);
+  return KnownMatrices{
+      .previous = {.vectors = sizes[0] > 0, .context = sizes[1] > 0},
+      .align_to = sizes[2] > 0};
 }
 
 // Collective: the rotation of the rows onto `target`, the same on every
@@ -193,20 +200,19 @@ absl::StatusOr<DistributedReembedResult> ReembedDistributed(
     const DistributedPrevious& previous, const OptionNames& names) {
   N2V_RETURN_IF_ERROR(AgreeOnStatus(
       comm, ValidateShare(options, reembed, previous, names), "checking the options"));
-  N2V_ASSIGN_OR_RETURN(const auto known, KnownOnAnyRank(comm, previous));
+  N2V_ASSIGN_OR_RETURN(const KnownMatrices known, KnownOnAnyRank(comm, previous));
   const PreviousEmbedding shares{.vectors = ShareOrEmpty(previous.vectors),
                                  .context = ShareOrEmpty(previous.context)};
   DistributedEmbedOptions run = options;
-  run.embed = ResolveReembedOptions(options.embed, reembed, shares, known.first);
+  run.embed = ResolveReembedOptions(options.embed, reembed, shares, known.previous);
   DistributedReembedResult out;
   out.report.warm_started = run.embed.initial != nullptr;
   out.report.walk_start_nodes =
       run.embed.walk_from.empty() ? graph.stats().num_nodes : run.embed.walk_from.size();
   N2V_ASSIGN_OR_RETURN(out.embed, EmbedDistributed(comm, graph, run, names));
-  const bool target_known = known.second || known.first.vectors;
-  if (WillAlign(reembed) && target_known) {
+  if (WillAlign(reembed) && (known.align_to || known.previous.vectors)) {
     const Embeddings& target =
-        known.second ? *ShareOrEmpty(previous.align_to) : *shares.vectors;
+        known.align_to ? *ShareOrEmpty(previous.align_to) : *shares.vectors;
     N2V_RETURN_IF_ERROR(AlignOverRanks(comm, graph, target, previous.changed_nodes,
                                        out.embed, out.report));
   }
