@@ -53,6 +53,7 @@ def launcher(ranks: int) -> list:
 
 
 def previous_vectors(binary: Path, edges, workdir: Path, threads: int):
+    workdir.mkdir()
     with SidecarProcess(binary, workdir) as sidecar:
         client = n2v_client.Client(sidecar.target)
         snapshot = client.upload_graph(*edges)
@@ -99,6 +100,7 @@ def main() -> None:
             for name, ranks, threads in (("one_process", 1, args.ranks),
                                          ("ranks", args.ranks, 1)):
                 workdir = Path(tmp) / f"{name}-{round_}"
+                workdir.mkdir()
                 seconds, fact = time_warm_job(args.sidecar, ranks, threads, edges, initial,
                                               env, workdir)
                 times[name].append(seconds)
