@@ -127,7 +127,7 @@ def markdown(report: dict, args) -> str:
     f = report["facts"]["ranks"][0]
     return (f"# n2v-sidecar: a warm job on {args.ranks} ranks against one process\n\n"
             f"A warm job on {args.graph} grown by 1% edges ({report['new_nodes']} new "
-            f"nodes), from a cold job's input and context vectors ({report['job']}, "
+            f"nodes), from a cold job's input and context vectors ({ {k: v for k, v in report['job'].items() if k != 'concurrency'} }, "
             f"warm learning rate): `mpirun -np {args.ranks} n2v-sidecar` with 1 thread per "
             f"rank against one `n2v-sidecar` with {args.ranks} threads, alternating, "
             f"{args.rounds} rounds, timed from the client from start to SUCCEEDED. Both "
