@@ -1,6 +1,7 @@
 // The plugin against a sidecar of three MPI ranks under `mpirun
 // --enable-recovery`: a named graph streams and writes through jobs that
-// run on every rank, as with one process. Then a rank dies while n2v.write
+// run on every rank, as with one process, and so do warm writes, which start
+// from the stored vectors and stay near them. Then a rank dies while n2v.write
 // runs on all three: the Cypher call fails naming the rank, nothing is
 // written, and the sidecar goes on serving, so the next n2v.write runs on
 // rank 0 alone and writes every node.
@@ -87,6 +88,34 @@ class MpiSidecarTest {
 
   @Test
   @Order(2)
+  void warmWritesRunOnEveryRankFromTheStoredVectors() throws Exception {
+    String warm = "CALL n2v.write({nodeLabels: 'Big', writeProperty: 'warm', warmStart: true, "
+        + "walksPerNode: 2, walkLength: 10, embeddingDimension: 8, randomSeed: %d}) "
+        + "YIELD warmStartedNodes, nodesAdded, driftMean, nodePropertiesWritten RETURN *";
+    Record first = h.single(String.format(warm, 1));
+    assertEquals(0, first.get("warmStartedNodes").asLong());  // nothing stored yet
+    assertEquals(3000, first.get("nodePropertiesWritten").asLong());
+    assertEquals(3, lastWriteJob().getRanks());
+
+    h.run("MATCH (a:Big {i: 0}) CREATE (a)-[:LINK]->(:Big {i: 3000})");
+    try {
+      Record second = h.single(String.format(warm, 2));
+      assertEquals(3000, second.get("warmStartedNodes").asLong());
+      assertEquals(1, second.get("nodesAdded").asLong());
+      double drift = second.get("driftMean").asDouble();
+      assertTrue(drift > 0 && drift < 0.5, "drift " + drift);
+      Job job = lastWriteJob();
+      assertEquals(3, job.getRanks());
+      assertEquals(1, job.getNeighbourStartedNodes());
+      assertEquals(3001, h.single("MATCH (n:Big) WHERE size(n.warm) = 8 RETURN count(n) AS n")
+          .get("n").asLong());
+    } finally {
+      h.run("MATCH (n:Big {i: 3000}) DETACH DELETE n");
+    }
+  }
+
+  @Test
+  @Order(3)
   void aDeadRankFailsTheCallByNameWritesNothingAndTheNextCallRuns() throws Exception {
     CompletableFuture<Void> call = CompletableFuture.runAsync(() -> {
       try (Session session = h.driver.session()) {
@@ -112,6 +141,18 @@ class MpiSidecarTest {
     assertEquals(3000, h.single("MATCH (n:Big) WHERE size(n.after) = 8 RETURN count(n) AS n")
         .get("n").asLong());
     assertTrue(h.sidecar.logText().contains("\"rank_lost\""), h.sidecar.logText());
+  }
+
+  /** The latest n2v.write job that succeeded. */
+  private static Job lastWriteJob() {
+    Job latest = null;
+    for (Record r : h.run("CALL n2v.jobs() YIELD jobId, label, state "
+        + "WHERE label = 'n2v.write' AND state = 'SUCCEEDED' RETURN jobId")) {
+      Job job = job(r.get("jobId").asString());
+      if (latest == null || job.getFinishedUnixMs() > latest.getFinishedUnixMs()) latest = job;
+    }
+    assertNotNull(latest, "no n2v.write job succeeded");
+    return latest;
   }
 
   private static Job job(String id) {
