@@ -1,7 +1,8 @@
 // Distributed re-embedding: a warm start's rows are those one machine
 // gives (copied, or neighbour means fetched across ranks), the rotation and
-// drift over every rank's rows are Reembed's, a deterministic warm run
-// repeats bit for bit, and what it does not do is refused by name.
+// drift over every rank's rows are Reembed's, incremental runs start where
+// Reembed's do (or answer with the previous vectors), a deterministic warm
+// run repeats bit for bit, and mismatched vectors are refused by name.
 #include "n2v/distributed/distributed_reembed.h"
 
 #include <cmath>
@@ -185,27 +186,61 @@ TEST(DistributedReembedTest, DeterministicWarmRunsRepeatBitForBit) {
   }
 }
 
-TEST(DistributedReembedTest, RefusesWhatItDoesNotDoByName) {
+TEST(DistributedReembedTest, IncrementalRunsWalkFromTheChangedAndNewNodes) {
   const Communicator comm = Communicator::World();
   const auto part = PartitionOrDie(comm, Communities(), false);
-  const std::vector<int64_t> ids = {0, 1, 2};
-  // Every rank holds all three rows; only the owner's are used.
+  std::vector<int64_t> ids;
+  for (int64_t id = 0; id < 158; ++id) ids.push_back(id);  // 158 and 159 are new
   const Embeddings previous = RowsFor(ids, [](int64_t) { return true; });
-  auto r = distributed::ReembedDistributed(comm, part, WarmOptions(),
-                                           {.incremental = true}, {.vectors = &previous},
-                                           {.incremental = "--incremental"});
-  // Rank 0 (which reports) has the reason; the others hear that it failed.
-  ASSERT_FALSE(r.ok());
-  if (comm.rank() == 0) {
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(Message(r.status()).rfind("--incremental is not supported across ranks", 0),
-              0u)
-        << r.status();
+  const Embeddings share = ShareOfRows(comm, previous, ids);
+  const ReembedOptions incremental{.incremental = true};
+  auto run = [&](const std::vector<int64_t>& changed, const Embeddings& vectors) {
+    auto r = distributed::ReembedDistributed(
+        comm, part, WarmOptions(), incremental,
+        {.vectors = &vectors, .context = &vectors, .changed_nodes = &changed});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return *std::move(r);
+  };
+  // Three changed nodes and two new ones: five starts.
+  const auto few = run({3, 50, 120}, share);
+  EXPECT_TRUE(few.report.incremental);
+  EXPECT_EQ(few.report.walk_start_nodes, 5u);
+  EXPECT_EQ(few.embed.stats.neighbour_started_nodes, 2u);
+  // More than a tenth of the graph changed: every node is walked.
+  std::vector<int64_t> many;
+  for (int64_t id = 0; id < 40; ++id) many.push_back(id);
+  const auto all = run(many, share);
+  EXPECT_FALSE(all.report.incremental);
+  EXPECT_EQ(all.report.walk_start_nodes, 160u);
+  // Nothing changed and every node has both matrices: the previous vectors
+  // are the answer (turned by a rotation that is all but the identity).
+  std::vector<int64_t> every;
+  for (int64_t id = 0; id < 160; ++id) every.push_back(id);
+  const Embeddings whole = RowsFor(every, [](int64_t) { return true; });
+  const Embeddings whole_share = ShareOfRows(comm, whole, every);
+  const auto same = run({}, whole_share);
+  EXPECT_TRUE(same.report.incremental);
+  EXPECT_EQ(same.report.walk_start_nodes, 0u);
+  EXPECT_EQ(same.embed.stats.warm_started_nodes, 160u);
+  EXPECT_LT(same.report.drift.max, 1e-5);
+  for (size_t r = 0; r < same.embed.embeddings.size(); ++r) {
+    const auto expected = whole.row(*whole.Find(same.embed.embeddings.id(r)));
+    for (uint32_t i = 0; i < kDims; ++i) {
+      EXPECT_NEAR(same.embed.embeddings.row(r)[i], expected[i], 1e-5);
+    }
   }
+}
+
+TEST(DistributedReembedTest, RefusesMismatchedVectorsByName) {
+  const Communicator comm = Communicator::World();
+  const auto part = PartitionOrDie(comm, Communities(), false);
+  // Every rank holds all three rows; only the owner's are used.
+  const Embeddings previous = RowsFor({0, 1, 2}, [](int64_t) { return true; });
   auto o = WarmOptions();
   o.embed.dimensions = kDims * 2;
-  r = distributed::ReembedDistributed(comm, part, o, {}, {.vectors = &previous},
-                                      {.dimensions = "--dimensions"});
+  auto r = distributed::ReembedDistributed(comm, part, o, {}, {.vectors = &previous},
+                                           {.dimensions = "--dimensions"});
+  // Rank 0 (which reports) has the reason; the others hear that it failed.
   ASSERT_FALSE(r.ok());
   if (comm.rank() == 0) {
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);

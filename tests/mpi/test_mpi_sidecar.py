@@ -1,7 +1,8 @@
 """n2v-sidecar under a real mpirun: rank 0 serves n2v.v1 as one process
 does, cold and warm jobs run on every rank (Job.ranks,
 Estimate.memory_per_rank_bytes), a warm job's context vectors come back for
-the next one, incremental jobs run on rank 0, progress and cancel work, and
+the next one, incremental jobs walk only from what changed, progress and
+cancel work, and
 when a rank dies:
 under a plain mpirun the whole MPI job ends, so the orchestrator restarts
 it; under mpirun --enable-recovery the job that used the rank fails naming
@@ -81,7 +82,7 @@ def test_cold_jobs_run_on_every_rank(sidecar):
     assert np.array_equal(vectors, vectors_again)
 
 
-def test_warm_starts_run_on_every_rank_and_incremental_jobs_on_rank_zero(sidecar):
+def test_warm_and_incremental_jobs_run_on_every_rank(sidecar):
     client = n2v_client.Client(sidecar.target)
     sources, targets = read_edges(LESMIS_EDGES)
     cold = client.upload_graph(sources, targets)
@@ -102,13 +103,24 @@ def test_warm_starts_run_on_every_rank_and_incremental_jobs_on_rank_zero(sidecar
     assert job.neighbour_started_nodes == 2
     assert job.drift is not None and job.drift.shared_nodes == len(ids)
     assert job.drift.added_nodes == 2 and 0 < job.drift.mean < 0.3, job.drift
-    next_ids, _ = client.fetch_embeddings(job.job_id, context=True)
+    next_ids, next_vectors = client.fetch_embeddings(job.job_id)
+    _, next_context = client.fetch_embeddings(job.job_id, context=True)
     assert len(next_ids) == len(ids) + 2
-    # Incremental jobs walk a few nodes: they stay on rank 0.
-    incremental = client.run_job(warm.snapshot_id, embedding_dimension=8,
+    # Incremental jobs run on every rank too: the named graph uploaded again
+    # with one more edge walks only from the two nodes it joins.
+    initial = (next_ids, next_vectors, next_context)
+    first_named = client.upload_graph(grown_sources, grown_targets, name="lesmis",
+                                      track_changes=True, initial=initial)
+    client.delete_snapshot(first_named.snapshot_id)
+    changed = client.upload_graph(np.concatenate([grown_sources, [ids[2]]]),
+                                  np.concatenate([grown_targets, [ids[5]]]), name="lesmis",
+                                  track_changes=True, initial=initial)
+    assert changed.changed_nodes == 2
+    incremental = client.run_job(changed.snapshot_id, embedding_dimension=8,
                                  warm_start=True, incremental=True)
     assert incremental.state == n2v_client.JobState.SUCCEEDED, incremental.error
-    assert incremental.ranks == 1
+    assert incremental.ranks == 2 and incremental.incremental
+    assert incremental.walk_start_nodes == 2 and incremental.drift.measured_nodes > 0
     # The Embed RPC (upload, train, stream in one call) works as before.
     embed_ids, embed_vectors = client.embed(sources, targets, embedding_dimension=8)
     assert sorted(embed_ids.tolist()) == sorted(ids.tolist())

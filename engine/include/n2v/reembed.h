@@ -114,8 +114,7 @@ inline bool WillAlign(const ReembedOptions& reembed) {
 }
 
 // Whether the run can train across the ranks of a distributed run
-// (ReembedDistributed, n2v/distributed/): every run but an incremental one
-// (whose few walks gain little from more ranks) and one that trains in
+// (ReembedDistributed, n2v/distributed/): every run but one that trains in
 // batches of windows (distributed training is pair by pair).
 bool CanRunDistributed(const EmbedOptions& options, const ReembedOptions& reembed,
                        const PreviousEmbedding& previous);

@@ -1,5 +1,6 @@
 // ReembedDistributed: what is known over every rank, the resolved options,
-// the distributed run, then the rotation and drift over every rank's rows.
+// the start plan, the distributed run (or the previous vectors when nothing
+// changed), then the rotation and drift over every rank's rows.
 #include "n2v/distributed/distributed_reembed.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "distributed/incremental_starts.h"
 #include "internal/string_view_compat.h"
 #include "n2v/alignment.h"
 #include "n2v/status_macros.h"
@@ -181,11 +183,6 @@ absl::Status AlignOverRanks(const Communicator& comm, const PartitionedGraph& gr
 absl::Status ValidateShare(const DistributedEmbedOptions& options,
                            const ReembedOptions& reembed,
                            const DistributedPrevious& previous, const OptionNames& names) {
-  if (reembed.incremental) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        internal::Sv(names.incremental),
-        " is not supported across ranks; choose the walks' start nodes instead"));
-  }
   const PreviousEmbedding local{.vectors = previous.vectors,
                                 .context = previous.context,
                                 .align_to = previous.align_to};
@@ -207,9 +204,21 @@ absl::StatusOr<DistributedReembedResult> ReembedDistributed(
   run.embed = ResolveReembedOptions(options.embed, reembed, shares, known.previous);
   DistributedReembedResult out;
   out.report.warm_started = run.embed.initial != nullptr;
-  out.report.walk_start_nodes =
-      run.embed.walk_from.empty() ? graph.stats().num_nodes : run.embed.walk_from.size();
-  N2V_ASSIGN_OR_RETURN(out.embed, EmbedDistributed(comm, graph, run, names));
+  N2V_ASSIGN_OR_RETURN(
+      StartPlan plan,
+      PlanStartsOverRanks(comm, graph, reembed, out.report.warm_started,
+                          previous.changed_nodes, *shares.vectors, known.previous.context));
+  out.report.incremental = plan.incremental;
+  if (plan.incremental && plan.starts.empty()) {
+    N2V_ASSIGN_OR_RETURN(out.embed,
+                         PreviousAsOwnResult(comm, graph, *shares.vectors, *shares.context,
+                                             options.embed.dimensions));
+  } else {
+    if (plan.incremental) run.embed.walk_from = std::move(plan.starts);
+    out.report.walk_start_nodes = run.embed.walk_from.empty() ? graph.stats().num_nodes
+                                                              : run.embed.walk_from.size();
+    N2V_ASSIGN_OR_RETURN(out.embed, EmbedDistributed(comm, graph, run, names));
+  }
   if (WillAlign(reembed) && (known.align_to || known.previous.vectors)) {
     const Embeddings& target =
         known.align_to ? *ShareOrEmpty(previous.align_to) : *shares.vectors;

@@ -44,13 +44,13 @@ WireReembed EncodeReembed(const ReembedOptions& r, const PreviousEmbedding& prev
   w.learning_rate_chosen = r.learning_rate_chosen;
   w.min_learning_rate_chosen = r.min_learning_rate_chosen;
   // Only what the run uses is spread: the previous vectors to start from
-  // or rotate onto, the context to start from, the changed ids to measure
-  // drift.
+  // or rotate onto, the context to start from, the changed ids to choose
+  // incremental starts and to measure drift.
   const bool aligns = WillAlign(r);
   w.has_align_to = aligns && Has(previous.align_to);
   w.has_vectors = Has(previous.vectors) && (r.warm_start || (aligns && !w.has_align_to));
   w.has_context = Has(previous.context) && r.warm_start && w.has_vectors;
-  w.has_changed = aligns && previous.changed_nodes != nullptr;
+  w.has_changed = (aligns || r.incremental) && previous.changed_nodes != nullptr;
   return w;
 }
 
@@ -345,9 +345,8 @@ absl::StatusOr<ReembedResult> RankGroup::Reembed(const CsrGraph& graph,
   if (ResolveReembedOptions(options, reembed, previous).keep_context) {
     result.embed.context = std::move(context);
   }
-  const uint64_t starts = options.walk_from.empty() ? graph.num_nodes()
-                                                    : options.walk_from.size();
-  result.embed.stats = StatsOf(run.embed.stats, starts * options.walks_per_node);
+  result.embed.stats =
+      StatsOf(run.embed.stats, run.report.walk_start_nodes * options.walks_per_node);
   result.report = run.report;
   return result;
 }

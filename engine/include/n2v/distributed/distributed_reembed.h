@@ -4,8 +4,10 @@
 // The same rules as Reembed: a warm start trains from the previous input
 // and context vectors at the warm learning rates unless the caller chose
 // some, nodes the previous run did not have start from their neighbours'
-// mean, the context vectors are kept, and the result is rotated onto the
-// previous vectors (or align_to) with its drift measured. What differs is
+// mean, the context vectors are kept, an incremental run walks only from
+// the changed and new nodes (or, when nothing changed, answers with the
+// previous vectors), and the result is rotated onto the previous vectors
+// (or align_to) with its drift measured. What differs is
 // where the rows are: each rank holds its share of the previous vectors
 // and of the result, so the rotation's d x d cross-covariance is summed
 // over the ranks and the drift's mean, p95 and max are computed over every
@@ -41,10 +43,10 @@ struct DistributedReembedResult {
   ReembedReport report;          // over every rank
 };
 
-// Collective. Errors: as EmbedDistributed's and ValidateReembed's (the
-// first failing rank's, on every rank); InvalidArgument for an incremental
-// run, which is not supported across ranks (walk_from in the options
-// chooses walk starts instead).
+// Collective. Incremental runs need `changed_nodes` on every rank (else
+// they walk the whole graph, as Reembed does without them). Errors: as
+// EmbedDistributed's and ValidateReembed's (the first failing rank's, on
+// every rank).
 absl::StatusOr<DistributedReembedResult> ReembedDistributed(
     const Communicator& comm, const PartitionedGraph& graph,
     const DistributedEmbedOptions& options, const ReembedOptions& reembed,
