@@ -4,7 +4,8 @@
 // 0 writes one embedding file (ascending id, as n2v embed writes it), or
 // with --output-parts each rank writes its own nodes' vectors. A warm start
 // (--init, --init-context, --align-to) reads each rank's share of the
-// previous vectors, and re-embeds by the engine's rules (ReembedDistributed).
+// previous vectors (previous_shares.h), and re-embeds by the engine's rules
+// (ReembedDistributed).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,6 +30,7 @@
 #include "n2v/io/embedding_io.h"
 #include "n2v/status_macros.h"
 #include "output_file.h"
+#include "previous_shares.h"
 #include "rank_output.h"
 #include "reembed_report.h"
 #include "walks_flags.h"
@@ -221,47 +223,6 @@ absl::Status CheckOutputPaths(const Communicator& comm, const MpiEmbedFlags& f) 
     }
   }
   return distributed::AgreeOnStatus(comm, status, "checking the output files");
-}
-
-// This rank's share of the previous vectors `flag` names: the rows of the
-// nodes it owns. Collective; errors start with the flag.
-absl::StatusOr<std::optional<Embeddings>> ReadShare(const Communicator& comm,
-                                                    const char* flag,
-                                                    const std::string& path) {
-  std::optional<Embeddings> share;
-  absl::Status status = absl::OkStatus();
-  if (!path.empty()) {
-    absl::StatusOr<Embeddings> read = io::ReadEmbeddings(path, [&](int64_t id) {
-      return distributed::OwnerOf(id, comm.size()) == comm.rank();
-    });
-    if (read.ok()) {
-      share = std::move(*read);
-    } else {
-      status = absl::Status(read.status().code(),
-                            absl::StrCat(flag, ": ", read.status().message()));
-    }
-  }
-  N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, status, flag));
-  return share;
-}
-
-struct PreviousShares {
-  std::optional<Embeddings> vectors, context, align_to;
-  distributed::DistributedPrevious pointers() const {
-    auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
-    return {.vectors = pointer(vectors),
-            .context = pointer(context),
-            .align_to = pointer(align_to)};
-  }
-};
-
-absl::StatusOr<PreviousShares> ReadPreviousShares(const Communicator& comm,
-                                                  const EmbedFlags& f) {
-  PreviousShares shares;
-  N2V_ASSIGN_OR_RETURN(shares.vectors, ReadShare(comm, "--init", f.init));
-  N2V_ASSIGN_OR_RETURN(shares.context, ReadShare(comm, "--init-context", f.init_context));
-  N2V_ASSIGN_OR_RETURN(shares.align_to, ReadShare(comm, "--align-to", f.align_to));
-  return shares;
 }
 
 // Rank 0's lines about the warm start and the alignment.

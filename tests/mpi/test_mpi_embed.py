@@ -129,7 +129,20 @@ def test_warm_start_re_embeds_as_n2v_embed_does(mpi, tmp_path):
     assert ids == context_ids and len(ids) == copied + seeded
     # The next warm start chains from these files, at another rank count.
     again = mpi(3, "embed", "--input", grown, "--init", out, "--init-context", context,
-                *flags, "--output-parts", "--output", tmp_path / "next-{rank}.txt")
+                *flags, "--output-parts", "--output", tmp_path / "next-{rank}.txt",
+                "--context-output", tmp_path / "next-context-{rank}.txt")
     assert again.returncode == 0, again.stderr
     assert warm_lines(again.stderr, "n2v-mpi")[:2] == (len(ids), 0)
     assert sum(len(read_text(tmp_path / f"next-{r}.txt")[0]) for r in range(3)) == len(ids)
+    # ... and from those three parts at two ranks, which share the parts out
+    # and route their rows to the owners.
+    parts = mpi(2, "embed", "--input", grown, "--init", tmp_path / "next-{rank}.txt",
+                "--init-context", tmp_path / "next-context-{rank}.txt", *flags,
+                "--output", tmp_path / "from-parts.txt")
+    assert parts.returncode == 0, parts.stderr
+    copied, seeded, drift = warm_lines(parts.stderr, "n2v-mpi")
+    assert (copied, seeded) == (len(ids), 0) and drift < 0.25
+    missing = mpi(2, "embed", "--input", grown, "--init", tmp_path / "none-{rank}.txt",
+                  *flags, "--output", tmp_path / "never.txt")
+    assert missing.returncode == 1
+    assert f"--init: no file {tmp_path / 'none-0.txt'}" in missing.stderr, missing.stderr

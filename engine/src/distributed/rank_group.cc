@@ -12,6 +12,7 @@
 #include "n2v/distributed/distributed_reembed.h"
 #include "n2v/distributed/gather_rows.h"
 #include "n2v/distributed/partitioned_graph.h"
+#include "n2v/distributed/route_rows.h"
 #include "n2v/status_macros.h"
 
 namespace n2v::distributed {
@@ -141,35 +142,20 @@ EmbedOptions DecodeEmbed(std::string_view bytes, WireReembed* reembed) {
 // followers): the rows of the ids it owns, sent a piece at a time.
 absl::StatusOr<Embeddings> SpreadRows(const Communicator& comm, const Embeddings* whole,
                                       uint32_t dimensions) {
-  std::string count;
-  if (whole != nullptr) AppendPod(count, static_cast<uint64_t>(whole->size()));
-  N2V_RETURN_IF_ERROR(comm.Broadcast(&count, 0));
-  const uint64_t rows = ReadPods<uint64_t>(count)[0];
-  std::vector<int64_t> ids;
-  std::vector<float> values;
-  for (uint64_t begin = 0; begin < rows; begin += kRowsPerPiece) {
-    std::vector<std::string> out(comm.size());
-    if (whole != nullptr) {
-      for (uint64_t r = begin; r < std::min(rows, begin + kRowsPerPiece); ++r) {
-        std::string& to = out[OwnerOf(whole->id(r), comm.size())];
-        AppendPod(to, whole->id(r));
-        to.append(reinterpret_cast<const char*>(whole->row(r).data()),
-                  dimensions * sizeof(float));
-      }
+  uint64_t begin = 0;
+  auto next = [&]() -> absl::StatusOr<Embeddings> {
+    if (whole == nullptr || begin >= whole->size()) return Embeddings();
+    const uint64_t end = std::min<uint64_t>(whole->size(), begin + kRowsPerPiece);
+    std::vector<int64_t> ids;
+    std::vector<float> values;
+    for (uint64_t r = begin; r < end; ++r) {
+      ids.push_back(whole->id(r));
+      values.insert(values.end(), whole->row(r).begin(), whole->row(r).end());
     }
-    std::vector<std::string> in;
-    N2V_RETURN_IF_ERROR(comm.AllToAll(out, &in));
-    const size_t record = sizeof(int64_t) + dimensions * sizeof(float);
-    for (size_t at = 0; at + record <= in[0].size(); at += record) {
-      int64_t id;
-      std::memcpy(&id, in[0].data() + at, sizeof id);
-      ids.push_back(id);
-      values.resize(values.size() + dimensions);
-      std::memcpy(values.data() + values.size() - dimensions,
-                  in[0].data() + at + sizeof id, dimensions * sizeof(float));
-    }
-  }
-  return Embeddings::FromRows(std::move(ids), dimensions, values);
+    begin = end;
+    return Embeddings::FromRows(std::move(ids), dimensions, values);
+  };
+  return RouteRowsToOwners(comm, dimensions, next);
 }
 
 // Collective: each rank's share of the leader's changed node ids.

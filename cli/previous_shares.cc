@@ -1,0 +1,124 @@
+// Previous vectors for a distributed warm start: one file filtered by
+// owner, or part files routed to the owners.
+#include "previous_shares.h"
+
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "n2v/distributed/partitioned_graph.h"
+#include "n2v/distributed/route_rows.h"
+#include "n2v/io/embedding_io.h"
+#include "n2v/status_macros.h"
+#include "rank_output.h"
+
+namespace n2v::cli {
+namespace {
+
+using distributed::Communicator;
+
+// Rows handed to the router at once (about 4 MiB at d = 128).
+constexpr size_t kRowsPerPiece = 1 << 13;
+
+absl::Status WithFlag(const char* flag, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(flag, ": ", status.message()));
+}
+
+// The rows of own nodes from one file every rank reads.
+absl::StatusOr<Embeddings> ReadOwnRows(const Communicator& comm, const std::string& path) {
+  return io::ReadEmbeddings(path, [&](int64_t id) {
+    return distributed::OwnerOf(id, comm.size()) == comm.rank();
+  });
+}
+
+// Collective: how many parts "{rank}" names (0, 1, ... while they exist),
+// as rank 0 finds them.
+absl::StatusOr<uint64_t> CountParts(const Communicator& comm, const std::string& path) {
+  std::string count;
+  if (comm.rank() == 0) {
+    uint64_t parts = 0;
+    while (std::filesystem::exists(PathOfRank(path, static_cast<int>(parts)))) ++parts;
+    distributed::AppendPod(count, parts);
+  }
+  N2V_RETURN_IF_ERROR(comm.Broadcast(&count, 0));
+  return distributed::ReadPods<uint64_t>(count)[0];
+}
+
+// Rows [begin, end) of `rows`, copied.
+absl::StatusOr<Embeddings> Slice(const Embeddings& rows, size_t begin, size_t end) {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+  for (size_t r = begin; r < end; ++r) {
+    ids.push_back(rows.id(r));
+    values.insert(values.end(), rows.row(r).begin(), rows.row(r).end());
+  }
+  return Embeddings::FromRows(std::move(ids), rows.dimensions(), values);
+}
+
+// Collective: parts r, r + P, ... read on rank r, a part at a time, and
+// their rows routed to the ranks that own them.
+absl::StatusOr<Embeddings> RoutePartRows(const Communicator& comm, const std::string& path,
+                                         uint64_t parts, uint32_t dimensions) {
+  uint64_t part = comm.rank();
+  Embeddings held;
+  size_t at = 0;
+  auto next = [&]() -> absl::StatusOr<Embeddings> {
+    while (at == held.size()) {
+      if (part >= parts) return Embeddings();
+      const std::string file = PathOfRank(path, static_cast<int>(part));
+      part += comm.size();
+      N2V_ASSIGN_OR_RETURN(held, io::ReadEmbeddings(file));
+      at = 0;
+      if (held.size() > 0 && held.dimensions() != dimensions) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            file, " has ", held.dimensions(), " dimensions but --dimensions is ", dimensions));
+      }
+    }
+    const size_t end = std::min(held.size(), at + kRowsPerPiece);
+    absl::StatusOr<Embeddings> piece = Slice(held, at, end);
+    at = end;
+    return piece;
+  };
+  return distributed::RouteRowsToOwners(comm, dimensions, next);
+}
+
+// Collective: this rank's share of the vectors `flag` names, or nothing
+// when the flag is empty.
+absl::StatusOr<std::optional<Embeddings>> ReadShare(const Communicator& comm,
+                                                    const char* flag,
+                                                    const std::string& path,
+                                                    uint32_t dimensions) {
+  if (path.empty()) return std::nullopt;
+  if (path.find("{rank}") == std::string::npos) {
+    absl::StatusOr<Embeddings> rows = ReadOwnRows(comm, path);
+    N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, WithFlag(flag, rows.status()), flag));
+    return *std::move(rows);
+  }
+  N2V_ASSIGN_OR_RETURN(const uint64_t parts, CountParts(comm, path));
+  if (parts == 0) {
+    return absl::NotFoundError(absl::StrCat(flag, ": no file ", PathOfRank(path, 0)));
+  }
+  absl::StatusOr<Embeddings> rows = RoutePartRows(comm, path, parts, dimensions);
+  if (!rows.ok()) return WithFlag(flag, rows.status());
+  return *std::move(rows);
+}
+
+}  // namespace
+
+distributed::DistributedPrevious PreviousShares::pointers() const {
+  auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
+  return {.vectors = pointer(vectors), .context = pointer(context), .align_to = pointer(align_to)};
+}
+
+absl::StatusOr<PreviousShares> ReadPreviousShares(const Communicator& comm,
+                                                  const EmbedFlags& f) {
+  const uint32_t d = f.options.dimensions;
+  PreviousShares shares;
+  N2V_ASSIGN_OR_RETURN(shares.vectors, ReadShare(comm, "--init", f.init, d));
+  N2V_ASSIGN_OR_RETURN(shares.context, ReadShare(comm, "--init-context", f.init_context, d));
+  N2V_ASSIGN_OR_RETURN(shares.align_to, ReadShare(comm, "--align-to", f.align_to, d));
+  return shares;
+}
+
+}  // namespace n2v::cli
