@@ -25,11 +25,42 @@ absl::Status WithFlag(const char* flag, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat(flag, ": ", status.message()));
 }
 
-// The rows of own nodes from one file every rank reads.
+// The rows of own nodes from one file every rank reads whole (through a
+// window), keeping its own.
 absl::StatusOr<Embeddings> ReadOwnRows(const Communicator& comm, const std::string& path) {
   return io::ReadEmbeddings(path, [&](int64_t id) {
     return distributed::OwnerOf(id, comm.size()) == comm.rank();
   });
+}
+
+// Collective: the rows of own nodes from one text file that the ranks
+// split by byte ranges, each reading its range and routing the rows to
+// their owners. Nullopt, on every rank, when the file cannot be split
+// (gzip or binary): then every rank reads it whole.
+absl::StatusOr<std::optional<Embeddings>> RouteRangeRows(const Communicator& comm,
+                                                         const std::string& path) {
+  absl::StatusOr<io::EmbeddingShareReader> reader =
+      io::EmbeddingShareReader::Open(path, comm.rank(), comm.size());
+  const bool unsplittable =
+      !reader.ok() && reader.status().code() == absl::StatusCode::kFailedPrecondition;
+  std::vector<uint64_t> any_unsplittable = {unsplittable ? 1u : 0u};
+  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(any_unsplittable)));
+  if (any_unsplittable[0] != 0) return std::nullopt;
+  N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, reader.status(), "opening the file"));
+  // Every rank read the same header.
+  N2V_ASSIGN_OR_RETURN(
+      Embeddings rows,
+      distributed::RouteRowsToOwners(comm, reader->dimensions(),
+                                     [&] { return reader->Next(kRowsPerPiece); },
+                                     reader->announced_rows() / comm.size()));
+  std::vector<uint64_t> read = {reader->rows_read()};
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(read)));
+  if (read[0] != reader->announced_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": header announces ",
+                                                   reader->announced_rows(),
+                                                   " rows, found ", read[0]));
+  }
+  return rows;
 }
 
 // Collective: how many parts "{rank}" names (0, 1, ... while they exist),
@@ -91,6 +122,9 @@ absl::StatusOr<std::optional<Embeddings>> ReadShare(const Communicator& comm,
                                                     uint32_t dimensions) {
   if (path.empty()) return std::nullopt;
   if (path.find("{rank}") == std::string::npos) {
+    absl::StatusOr<std::optional<Embeddings>> routed = RouteRangeRows(comm, path);
+    if (!routed.ok()) return WithFlag(flag, routed.status());
+    if (routed->has_value()) return std::move(*routed);
     absl::StatusOr<Embeddings> rows = ReadOwnRows(comm, path);
     N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, WithFlag(flag, rows.status()), flag));
     return *std::move(rows);

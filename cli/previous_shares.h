@@ -1,8 +1,10 @@
 // A rank's share of a previous run's vectors for `n2v-mpi embed`'s warm
 // starts (--init, --init-context, --align-to): the rows of the nodes it
-// owns, from one file that every rank reads through a window, or from the
-// parts an earlier `--output-parts` run wrote ("{rank}" in the path, at any
-// rank count), which the ranks share out and route to the owners.
+// owns. One text file is split by byte ranges, each rank reading its range
+// and routing the rows to their owners; a gzip or binary file is read whole
+// by every rank, through a window, keeping its own rows; the parts an
+// earlier `--output-parts` run wrote ("{rank}" in the path, at any rank
+// count) are shared out among the ranks and routed the same way.
 #ifndef N2V_CLI_PREVIOUS_SHARES_H_
 #define N2V_CLI_PREVIOUS_SHARES_H_
 

@@ -1,5 +1,5 @@
 // RouteRowsToOwners: rows offered anywhere, in pieces of any size and any
-// number per rank, reach the rank that owns each id, sorted; a repeated id
+// number per rank, reach the rank that owns each id; a repeated id
 // or a failing reader fails the call on every rank.
 #include "n2v/distributed/route_rows.h"
 
@@ -38,7 +38,7 @@ struct Pieces {
   mutable size_t at = 0;
 };
 
-TEST(RouteRowsTest, EveryRowReachesItsOwnerSorted) {
+TEST(RouteRowsTest, EveryRowReachesItsOwner) {
   const Communicator comm = Communicator::World();
   // Rank r offers ids [1000 r, 1000 r + 37 (r + 1)): uneven counts, uneven pieces.
   const Embeddings mine = Rows(1000 * comm.rank(), 1000 * comm.rank() + 37 * (comm.rank() + 1));
@@ -57,7 +57,6 @@ TEST(RouteRowsTest, EveryRowReachesItsOwnerSorted) {
     }
   }
   EXPECT_EQ(got->size(), expected);
-  for (size_t k = 1; k < got->size(); ++k) EXPECT_LT(got->id(k - 1), got->id(k));
 }
 
 TEST(RouteRowsTest, OneRankOffersEverything) {

@@ -530,6 +530,76 @@ TEST(EmbeddingIoTest, KeepsOnlyTheRowsTheFilterTakes) {
             short_file + ":3: header announces 3 rows, found 2");
 }
 
+TEST(EmbeddingShareReaderTest, SharesTogetherAreTheWholeFile) {
+  ScratchDir dir;
+  const Embeddings original = ManyRows();
+  const std::string path = dir.File("s.txt");
+  ASSERT_TRUE(WriteEmbeddings(original, path, EmbeddingFormat::kText).ok());
+  for (int shares : {1, 2, 3, 7}) {
+    for (size_t block : {size_t{5}, size_t{1} << 22}) {
+      SCOPED_TRACE(std::to_string(shares) + " shares, block " + std::to_string(block));
+      std::vector<int64_t> ids;
+      std::vector<float> values;
+      uint64_t rows = 0;
+      for (int share = 0; share < shares; ++share) {
+        auto reader = EmbeddingShareReader::Open(path, share, shares, block);
+        ASSERT_TRUE(reader.ok()) << reader.status();
+        EXPECT_EQ(reader->dimensions(), 5u);
+        EXPECT_EQ(reader->announced_rows(), 300u);
+        while (true) {
+          auto piece = reader->Next(17);
+          ASSERT_TRUE(piece.ok()) << piece.status();
+          if (piece->size() == 0) break;
+          ASSERT_LE(piece->size(), 17u);
+          for (size_t r = 0; r < piece->size(); ++r) {
+            ids.push_back(piece->id(r));
+            values.insert(values.end(), piece->row(r).begin(), piece->row(r).end());
+          }
+        }
+        rows += reader->rows_read();
+      }
+      EXPECT_EQ(rows, 300u);
+      ASSERT_EQ(ids.size(), original.size());
+      for (size_t r = 0; r < original.size(); ++r) {
+        ASSERT_EQ(ids[r], original.id(r));
+        ASSERT_EQ(0, std::memcmp(values.data() + r * 5, original.row(r).data(),
+                                 5 * sizeof(float)));
+      }
+    }
+  }
+}
+
+TEST(EmbeddingShareReaderTest, ErrorsNameTheLineInTheWholeFile) {
+  ScratchDir dir;
+  std::string text = "40 2\n";
+  for (int i = 0; i < 40; ++i) {
+    text += std::to_string(i) + (i == 33 ? " 0.5 abc\n" : " 0.5 0.25\n");
+  }
+  const std::string path = dir.Write("bad.txt", text);
+  std::string message;
+  for (int share = 0; share < 4; ++share) {
+    auto reader = EmbeddingShareReader::Open(path, share, 4);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    while (true) {
+      auto piece = reader->Next(8);
+      if (!piece.ok()) {
+        message = Message(piece.status());
+        break;
+      }
+      if (piece->size() == 0) break;
+    }
+  }
+  EXPECT_EQ(message, path + ":35: value 'abc' is not a number");
+  // Gzip and binary files cannot be split by bytes.
+  const std::string gz = WriteGzip(dir, "e.txt.gz", "1 1\n1 0.5\n");
+  EXPECT_EQ(EmbeddingShareReader::Open(gz, 0, 2).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  const std::string bin = dir.File("e.bin");
+  ASSERT_TRUE(WriteEmbeddings(ManyRows(), bin, EmbeddingFormat::kBinary).ok());
+  EXPECT_EQ(EmbeddingShareReader::Open(bin, 1, 2).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(EmbeddingIoTest, MalformedFilesNameTheProblem) {
   const std::string header_error =
       ":1: expected a header '<count> <dimensions>' with dimensions >= 1";

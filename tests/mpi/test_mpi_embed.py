@@ -146,3 +146,27 @@ def test_warm_start_re_embeds_as_n2v_embed_does(mpi, tmp_path):
                   *flags, "--output", tmp_path / "never.txt")
     assert missing.returncode == 1
     assert f"--init: no file {tmp_path / 'none-0.txt'}" in missing.stderr, missing.stderr
+
+
+def test_warm_start_files_split_by_rank_or_read_whole_and_bad_lines_named(mpi, tmp_path):
+    flags = ["--dimensions", "8", "--walk-length", "10", "--num-walks", "2", "--quiet"]
+    binary = tmp_path / "prev.bin"
+    assert mpi.single("embed", "--input", KARATE, "--output", binary, "--format",
+                      "binary", *flags).returncode == 0
+    # A binary file cannot be split by bytes: every rank reads it whole.
+    result = mpi(3, "embed", "--input", KARATE, "--init", binary, "--output",
+                 tmp_path / "v.txt", *flags[:-1])
+    assert result.returncode == 0, result.stderr
+    assert warm_lines(result.stderr, "n2v-mpi")[:2] == (34, 0)
+    # A text file is split by byte ranges; a bad value is named by its line
+    # in the whole file, whichever rank read it.
+    text = tmp_path / "prev.txt"
+    assert mpi.single("embed", "--input", KARATE, "--output", text, *flags).returncode == 0
+    lines = text.read_text().splitlines()
+    fields = lines[30].split()
+    lines[30] = " ".join([fields[0], "abc", *fields[2:]])
+    text.write_text("\n".join(lines) + "\n")
+    result = mpi(3, "embed", "--input", KARATE, "--init", text, "--output",
+                 tmp_path / "w.txt", *flags)
+    assert result.returncode == 1
+    assert f"--init: {text}:31: value 'abc' is not a number" in result.stderr, result.stderr

@@ -155,7 +155,10 @@ absl::StatusOr<Embeddings> SpreadRows(const Communicator& comm, const Embeddings
     begin = end;
     return Embeddings::FromRows(std::move(ids), dimensions, values);
   };
-  return RouteRowsToOwners(comm, dimensions, next);
+  std::string count;
+  if (whole != nullptr) AppendPod(count, static_cast<uint64_t>(whole->size()));
+  N2V_RETURN_IF_ERROR(comm.Broadcast(&count, 0));
+  return RouteRowsToOwners(comm, dimensions, next, ReadPods<uint64_t>(count)[0] / comm.size());
 }
 
 // Collective: each rank's share of the leader's changed node ids.

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -27,45 +26,38 @@ std::vector<std::string> PackByOwner(const Embeddings& piece, int ranks) {
   return out;
 }
 
-// Appends the records that arrived to `ids` and `values`.
-void Unpack(const std::vector<std::string>& received, uint32_t dimensions,
-            std::vector<int64_t>& ids, std::vector<float>& values) {
+// The rows that have arrived, in arrival order.
+struct Arrived {
+  std::vector<int64_t> ids;
+  std::vector<float> values;
+};
+
+void Keep(const std::vector<std::string>& received, uint32_t dimensions, Arrived& arrived) {
   const size_t record = sizeof(int64_t) + dimensions * sizeof(float);
   for (const std::string& bytes : received) {
     for (size_t at = 0; at + record <= bytes.size(); at += record) {
       int64_t id;
       std::memcpy(&id, bytes.data() + at, sizeof id);
-      ids.push_back(id);
-      values.resize(values.size() + dimensions);
-      std::memcpy(values.data() + values.size() - dimensions,
-                  bytes.data() + at + sizeof id, dimensions * sizeof(float));
+      arrived.ids.push_back(id);
+      const size_t old = arrived.values.size();
+      arrived.values.resize(old + dimensions);
+      std::memcpy(arrived.values.data() + old, bytes.data() + at + sizeof id,
+                  dimensions * sizeof(float));
     }
   }
-}
-
-// The rows sorted by id.
-absl::StatusOr<Embeddings> SortedRows(std::vector<int64_t> ids, std::vector<float> values,
-                                      uint32_t dimensions) {
-  std::vector<size_t> order(ids.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a] < ids[b]; });
-  std::vector<int64_t> sorted_ids(ids.size());
-  std::vector<float> sorted_values(values.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    sorted_ids[k] = ids[order[k]];
-    std::copy_n(values.data() + order[k] * dimensions, dimensions,
-                sorted_values.data() + k * dimensions);
-  }
-  return Embeddings::FromRows(std::move(sorted_ids), dimensions, sorted_values);
 }
 
 }  // namespace
 
 absl::StatusOr<Embeddings> RouteRowsToOwners(
     const Communicator& comm, uint32_t dimensions,
-    absl::FunctionRef<absl::StatusOr<Embeddings>()> next) {
-  std::vector<int64_t> ids;
-  std::vector<float> values;
+    absl::FunctionRef<absl::StatusOr<Embeddings>()> next, uint64_t expected_rows) {
+  Arrived arrived;
+  // A little room past the expected count: hashing spreads ids evenly, and
+  // growing past the room would briefly hold the rows twice over.
+  const uint64_t room = expected_rows + expected_rows / 16;
+  arrived.ids.reserve(room);
+  arrived.values.reserve(room * dimensions);
   absl::Status offered = absl::OkStatus();
   bool more = true;
   while (true) {
@@ -87,10 +79,11 @@ absl::StatusOr<Embeddings> RouteRowsToOwners(
     if (anyone[0] == 0) break;
     std::vector<std::string> received;
     N2V_RETURN_IF_ERROR(comm.AllToAll(PackByOwner(piece, comm.size()), &received));
-    Unpack(received, dimensions, ids, values);
+    Keep(received, dimensions, arrived);
   }
   N2V_RETURN_IF_ERROR(AgreeOnStatus(comm, offered, "reading rows"));
-  absl::StatusOr<Embeddings> mine = SortedRows(std::move(ids), std::move(values), dimensions);
+  absl::StatusOr<Embeddings> mine =
+      Embeddings::FromRows(std::move(arrived.ids), dimensions, arrived.values);
   N2V_RETURN_IF_ERROR(AgreeOnStatus(comm, mine.status(), "routing rows"));
   return mine;
 }

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "internal/parallel.h"
+#include "io/line_ranges.h"
 #include "io/text_lines.h"
 #include "n2v/status_macros.h"
 
@@ -154,42 +155,6 @@ absl::StatusOr<std::vector<int64_t>> ParseNodeList(const Share& share,
   return ids;
 }
 
-// Where the line holding byte `pos` - 1 ends: the start of a share.
-absl::StatusOr<uint64_t> LineStartAtOrAfter(std::FILE* file, uint64_t pos,
-                                            uint64_t size) {
-  if (pos == 0) return 0;
-  if (fseeko(file, static_cast<off_t>(pos - 1), SEEK_SET) != 0) {
-    return absl::DataLossError(std::strerror(errno));
-  }
-  char buffer[1 << 16];
-  uint64_t at = pos - 1;
-  while (at < size) {
-    const size_t got = std::fread(buffer, 1, sizeof(buffer), file);
-    if (got == 0) break;
-    if (const void* nl = std::memchr(buffer, '\n', got)) {
-      return at + (static_cast<const char*>(nl) - buffer) + 1;
-    }
-    at += got;
-  }
-  return size;
-}
-
-// Newlines in the first `end` bytes of the file.
-uint64_t CountLines(const std::string& path, uint64_t end) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return 0;
-  char buffer[1 << 16];
-  uint64_t lines = 0, read = 0;
-  while (read < end) {
-    const size_t got = std::fread(buffer, 1, std::min<uint64_t>(sizeof(buffer), end - read), file);
-    if (got == 0) break;
-    for (size_t i = 0; i < got; ++i) lines += buffer[i] == '\n';
-    read += got;
-  }
-  std::fclose(file);
-  return lines;
-}
-
 absl::StatusOr<Share> ReadShare(const std::string& path, int share, int shares) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -209,12 +174,12 @@ absl::StatusOr<Share> ReadShare(const std::string& path, int share, int shares) 
   }
   const uint64_t size = static_cast<uint64_t>(ftello(file));
   N2V_ASSIGN_OR_RETURN(uint64_t begin,
-                       LineStartAtOrAfter(file, size * share / shares, size));
+                       internal::LineStartAtOrAfter(file, size * share / shares, size));
   N2V_ASSIGN_OR_RETURN(uint64_t end,
-                       LineStartAtOrAfter(file, size * (share + 1) / shares, size));
+                       internal::LineStartAtOrAfter(file, size * (share + 1) / shares, size));
   Share out;
   out.at_file_start = begin == 0;
-  out.lines_before = [path, begin] { return CountLines(path, begin); };
+  out.lines_before = [path, begin] { return internal::CountLines(path, begin); };
   if (end <= begin) return out;
   out.text.resize(end - begin);
   if (fseeko(file, static_cast<off_t>(begin), SEEK_SET) != 0 ||

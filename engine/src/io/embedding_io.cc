@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "internal/string_view_compat.h"
 #include "io/file_window.h"
+#include "io/line_ranges.h"
 #include "io/text_lines.h"
 #include "n2v/status_macros.h"
 
@@ -297,6 +298,100 @@ absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep
   if (!rows.ok()) {
     return absl::Status(rows.status().code(),
                         absl::StrCat(path, ": ", rows.status().message()));
+  }
+  return rows;
+}
+
+namespace {
+
+// Whether the file starts with gzip's magic bytes, and its size.
+absl::StatusOr<std::pair<bool, uint64_t>> GzipAndSize(std::FILE* file, const std::string& path) {
+  unsigned char magic[2] = {0, 0};
+  const bool gzip = std::fread(magic, 1, 2, file) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (fseeko(file, 0, SEEK_END) != 0) {
+    return absl::DataLossError(absl::StrCat("cannot read '", path, "'"));
+  }
+  return std::make_pair(gzip, static_cast<uint64_t>(ftello(file)));
+}
+
+// Where share k of `shares` starts: a line start at or after its byte, and
+// not before the first row.
+absl::StatusOr<uint64_t> ShareStart(std::FILE* file, uint64_t size, uint64_t body_start,
+                                    int k, int shares) {
+  if (k == shares) return size;
+  N2V_ASSIGN_OR_RETURN(uint64_t at,
+                       internal::LineStartAtOrAfter(file, size * k / shares, size));
+  return std::max(at, body_start);
+}
+
+}  // namespace
+
+absl::StatusOr<EmbeddingShareReader> EmbeddingShareReader::Open(const std::string& path,
+                                                                int share, int shares,
+                                                                size_t block) {
+  std::FILE* raw = std::fopen(path.c_str(), "rb");
+  if (raw == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open '", path, "': ", std::strerror(errno)));
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(raw, &std::fclose);
+  N2V_ASSIGN_OR_RETURN(const auto gzip_and_size, GzipAndSize(file.get(), path));
+  if (gzip_and_size.first) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": a gzip file cannot be split into byte ranges"));
+  }
+  EmbeddingShareReader reader;
+  reader.path_ = path;
+  N2V_ASSIGN_OR_RETURN(internal::FileWindow head, internal::FileWindow::Open(path, block));
+  N2V_RETURN_IF_ERROR(head.WantLine());
+  N2V_ASSIGN_OR_RETURN(const size_t body_start,
+                       ParseHeader(head.view(), path, reader.announced_, reader.dimensions_));
+  head.Advance(body_start);
+  N2V_RETURN_IF_ERROR(head.WantLine());
+  if (!head.done() && !FirstRowIsText(head.view(), reader.dimensions_)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": a binary file cannot be split into byte ranges"));
+  }
+  const uint64_t size = gzip_and_size.second;
+  N2V_ASSIGN_OR_RETURN(reader.begin_, ShareStart(file.get(), size, body_start, share, shares));
+  N2V_ASSIGN_OR_RETURN(const uint64_t end,
+                       ShareStart(file.get(), size, body_start, share + 1, shares));
+  N2V_ASSIGN_OR_RETURN(internal::FileWindow window,
+                       internal::FileWindow::OpenRange(path, reader.begin_, end, block));
+  reader.window_ = std::make_unique<internal::FileWindow>(std::move(window));
+  return reader;
+}
+
+EmbeddingShareReader::EmbeddingShareReader(EmbeddingShareReader&&) noexcept = default;
+EmbeddingShareReader& EmbeddingShareReader::operator=(EmbeddingShareReader&&) noexcept =
+    default;
+EmbeddingShareReader::~EmbeddingShareReader() = default;
+
+absl::StatusOr<Embeddings> EmbeddingShareReader::Next(size_t max_rows) {
+  KeptRows kept;
+  auto keep_all = [](int64_t) { return true; };
+  while (kept.ids.size() < max_rows) {
+    N2V_RETURN_IF_ERROR(window_->WantLine());
+    if (window_->done()) break;
+    const std::string_view rest = window_->view();
+    const size_t newline = rest.find('\n');
+    const std::string_view line = rest.substr(0, newline);
+    ++lines_;
+    if (absl::Status s = ReadTextRow(line, path_, lines_, dimensions_, keep_all, rows_, kept);
+        !s.ok()) {
+      // Name the line in the whole file: count the lines before the share
+      // (only now, as it reads the file up to there).
+      const uint64_t line_no = internal::CountLines(path_, begin_) + lines_;
+      uint64_t ignored_rows = 0;
+      KeptRows ignored;
+      return ReadTextRow(line, path_, line_no, dimensions_, keep_all, ignored_rows, ignored);
+    }
+    window_->Advance(newline == std::string_view::npos ? rest.size() : newline + 1);
+  }
+  absl::StatusOr<Embeddings> rows =
+      Embeddings::FromRows(std::move(kept.ids), dimensions_, kept.values);
+  if (!rows.ok()) {
+    return absl::Status(rows.status().code(), absl::StrCat(path_, ": ", rows.status().message()));
   }
   return rows;
 }

@@ -1,22 +1,67 @@
-// FileWindow: block reads through zlib (which passes plain files through).
+// FileWindow: block reads through zlib (which passes plain files through),
+// or through stdio within a byte range.
 #include "io/file_window.h"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 
 namespace n2v::io::internal {
+namespace {
+
+absl::Status CannotOpen(const std::string& path) {
+  return absl::NotFoundError(absl::StrCat(
+      "cannot open '", path, "': ", errno != 0 ? std::strerror(errno) : "out of memory"));
+}
+
+}  // namespace
 
 absl::StatusOr<FileWindow> FileWindow::Open(const std::string& path, size_t block) {
   errno = 0;
   gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot open '", path, "': ", errno != 0 ? std::strerror(errno) : "out of memory"));
-  }
+  if (file == nullptr) return CannotOpen(path);
   gzbuffer(file, 1 << 20);
-  return FileWindow(file, path, block);
+  std::shared_ptr<void> owner(file, [](void* f) { gzclose(static_cast<gzFile>(f)); });
+  Reader read = [file](char* into, size_t size, std::string* error) -> int64_t {
+    const int got = gzread(file, into, static_cast<unsigned>(size));
+    if (got < 0) {
+      int code = 0;
+      const char* message = gzerror(file, &code);
+      *error = code == Z_ERRNO ? std::strerror(errno) : message;
+    }
+    return got;
+  };
+  return FileWindow(std::move(owner), std::move(read), path, block);
+}
+
+absl::StatusOr<FileWindow> FileWindow::OpenRange(const std::string& path, uint64_t begin,
+                                                 uint64_t end, size_t block) {
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return CannotOpen(path);
+  std::shared_ptr<void> owner(file, [](void* f) { std::fclose(static_cast<std::FILE*>(f)); });
+  if (fseeko(file, static_cast<off_t>(begin), SEEK_SET) != 0) {
+    return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
+  }
+  auto left = std::make_shared<uint64_t>(end > begin ? end - begin : 0);
+  Reader read = [file, left](char* into, size_t size, std::string* error) -> int64_t {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(size, *left));
+    const size_t got = want == 0 ? 0 : std::fread(into, 1, want, file);
+    if (got < want && std::ferror(file)) {
+      *error = std::strerror(errno);
+      return -1;
+    }
+    *left -= got;
+    // A short read ends the range (its end, or the file's).
+    if (got < want) *left = 0;
+    return static_cast<int64_t>(got);
+  };
+  return FileWindow(std::move(owner), std::move(read), path, block);
 }
 
 absl::Status FileWindow::ReadBlock() {
@@ -25,13 +70,11 @@ absl::Status FileWindow::ReadBlock() {
   cursor_ = 0;
   const size_t old = buffer_.size();
   buffer_.resize(old + block_);
-  const int got = gzread(file_.get(), buffer_.data() + old, static_cast<unsigned>(block_));
+  std::string error;
+  const int64_t got = read_(buffer_.data() + old, block_, &error);
   if (got < 0) {
-    int code = 0;
-    const std::string message = gzerror(file_.get(), &code);
     buffer_.resize(old);
-    return absl::DataLossError(absl::StrCat(
-        "cannot read '", path_, "': ", code == Z_ERRNO ? std::strerror(errno) : message));
+    return absl::DataLossError(absl::StrCat("cannot read '", path_, "': ", error));
   }
   buffer_.resize(old + static_cast<size_t>(got));
   if (static_cast<size_t>(got) < block_) exhausted_ = true;

@@ -1,13 +1,13 @@
-// FileWindow: a file (plain or gzip) read front to back through a bounded
-// buffer, for readers that keep only part of what they read (a
-// distributed run's share of an embedding file) and should not hold the
-// whole text.
+// FileWindow: a file (plain or gzip), or a byte range of a plain file, read
+// front to back through a bounded buffer, for readers that keep only part
+// of what they read (a distributed run's share of an embedding file) and
+// should not hold the whole text.
 #ifndef N2V_IO_FILE_WINDOW_H_
 #define N2V_IO_FILE_WINDOW_H_
 
-#include <zlib.h>
-
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,10 +18,13 @@ namespace n2v::io::internal {
 
 class FileWindow {
  public:
-  // NotFound when the file cannot be opened. `block` is how much it reads
-  // at a time.
+  // The whole file, decompressed when it is gzip. NotFound when it cannot
+  // be opened. `block` is how much it reads at a time.
   static absl::StatusOr<FileWindow> Open(const std::string& path,
                                          size_t block = size_t{1} << 22);
+  // Bytes [begin, end) of a plain file.
+  static absl::StatusOr<FileWindow> OpenRange(const std::string& path, uint64_t begin,
+                                              uint64_t end, size_t block = size_t{1} << 22);
 
   // The unread bytes held now.
   std::string_view view() const {
@@ -38,15 +41,17 @@ class FileWindow {
   bool done() const { return cursor_ == buffer_.size() && exhausted_; }
 
  private:
-  struct Close {
-    void operator()(gzFile_s* file) const { gzclose(file); }
-  };
-  FileWindow(gzFile file, std::string path, size_t block)
-      : file_(file), path_(std::move(path)), block_(block) {}
+  // Reads up to `size` bytes into `into`; returns how many, or a negative
+  // count with `error` set.
+  using Reader = std::function<int64_t(char* into, size_t size, std::string* error)>;
+  FileWindow(std::shared_ptr<void> file, Reader read, std::string path, size_t block)
+      : file_(std::move(file)), read_(std::move(read)), path_(std::move(path)),
+        block_(block) {}
   // Reads one more block after the unread bytes.
   absl::Status ReadBlock();
 
-  std::unique_ptr<gzFile_s, Close> file_;
+  std::shared_ptr<void> file_;  // closes the file
+  Reader read_;
   std::string path_;
   size_t block_;
   std::string buffer_;

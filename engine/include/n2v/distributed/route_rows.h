@@ -16,12 +16,14 @@ namespace n2v::distributed {
 // Collective. Each rank offers its rows through `next`, which returns the
 // next piece (rows of `dimensions` values), or an empty Embeddings when it
 // has no more; a piece should be a few MiB. Returns the rows of the ids
-// this rank owns, ascending by id. InvalidArgument, on every rank, when an
+// this rank owns, in the order they arrived. InvalidArgument, on every rank, when an
 // id arrives twice or a piece has other dimensions; an error `next`
 // returns on one rank is reported on every rank (AgreeOnStatus).
+// `expected_rows`, when known, is about how many rows this rank will get:
+// room for them is reserved up front.
 absl::StatusOr<Embeddings> RouteRowsToOwners(
     const Communicator& comm, uint32_t dimensions,
-    absl::FunctionRef<absl::StatusOr<Embeddings>()> next);
+    absl::FunctionRef<absl::StatusOr<Embeddings>()> next, uint64_t expected_rows = 0);
 
 }  // namespace n2v::distributed
 

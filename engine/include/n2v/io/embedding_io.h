@@ -13,6 +13,10 @@
 
 #include <string>
 
+#include <cstdint>
+#include <memory>
+#include <string>
+
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "n2v/embeddings.h"
@@ -45,6 +49,47 @@ absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep
 // buffer of about that size and never held whole.
 absl::StatusOr<Embeddings> ReadEmbeddings(const std::string& path, IdFilter keep,
                                           size_t block);
+
+namespace internal {
+class FileWindow;
+}  // namespace internal
+
+// One share of a text embedding file read by several processes (the ranks
+// of a distributed run): the rows of the `share`-th of `shares` byte ranges
+// after the header, each widened to whole lines, read a piece at a time
+// through a window, so that the shares together hold every row once.
+class EmbeddingShareReader {
+ public:
+  // NotFound when the file cannot be opened; InvalidArgument for a bad
+  // header; FailedPrecondition for a gzip or binary file, which cannot be
+  // split by bytes (read it whole with a filter instead).
+  static absl::StatusOr<EmbeddingShareReader> Open(const std::string& path, int share,
+                                                   int shares,
+                                                   size_t block = size_t{1} << 22);
+  EmbeddingShareReader(EmbeddingShareReader&&) noexcept;
+  EmbeddingShareReader& operator=(EmbeddingShareReader&&) noexcept;
+  ~EmbeddingShareReader();
+
+  uint32_t dimensions() const { return dimensions_; }
+  // The header's row count (of the whole file).
+  uint64_t announced_rows() const { return announced_; }
+  // Rows this share has given so far.
+  uint64_t rows_read() const { return rows_; }
+  // Up to `max_rows` more rows of this share; no rows at its end. Errors
+  // are "<path>:<line>: <reason>" with the line in the whole file.
+  absl::StatusOr<Embeddings> Next(size_t max_rows);
+
+ private:
+  EmbeddingShareReader() = default;
+
+  std::string path_;
+  std::unique_ptr<internal::FileWindow> window_;
+  uint64_t begin_ = 0;  // byte where this share starts
+  uint32_t dimensions_ = 0;
+  uint64_t announced_ = 0;
+  uint64_t rows_ = 0;
+  uint64_t lines_ = 0;  // lines of this share read so far
+};
 
 }  // namespace n2v::io
 
