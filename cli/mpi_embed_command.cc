@@ -266,7 +266,8 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f, const FlagSet& flag
   const double load_seconds = seconds();
   const ReembedOptions reembed = ReembedOptionsOf(f.embed, flags);
   N2V_RETURN_IF_ERROR(AdmitPlan(comm, graph, f, reembed));
-  N2V_ASSIGN_OR_RETURN(const PreviousShares previous, ReadPreviousShares(comm, f.embed));
+  N2V_ASSIGN_OR_RETURN(const distributed::HeldPrevious previous,
+                       ReadPreviousShares(comm, f.embed));
   N2V_ASSIGN_OR_RETURN(
       distributed::DistributedReembedResult result,
       distributed::ReembedDistributed(

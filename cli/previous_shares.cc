@@ -17,9 +17,6 @@ namespace {
 
 using distributed::Communicator;
 
-// Rows handed to the router at once (about 4 MiB at d = 128).
-constexpr size_t kRowsPerPiece = 1 << 13;
-
 absl::Status WithFlag(const char* flag, const absl::Status& status) {
   if (status.ok()) return status;
   return absl::Status(status.code(), absl::StrCat(flag, ": ", status.message()));
@@ -51,7 +48,7 @@ absl::StatusOr<std::optional<Embeddings>> RouteRangeRows(const Communicator& com
   N2V_ASSIGN_OR_RETURN(
       Embeddings rows,
       distributed::RouteRowsToOwners(comm, reader->dimensions(),
-                                     [&] { return reader->Next(kRowsPerPiece); },
+                                     [&] { return reader->Next(distributed::kRowsPerRoutedPiece); },
                                      reader->announced_rows() / comm.size()));
   std::vector<uint64_t> read = {reader->rows_read()};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(read)));
@@ -76,17 +73,6 @@ absl::StatusOr<uint64_t> CountParts(const Communicator& comm, const std::string&
   return distributed::ReadPods<uint64_t>(count)[0];
 }
 
-// Rows [begin, end) of `rows`, copied.
-absl::StatusOr<Embeddings> Slice(const Embeddings& rows, size_t begin, size_t end) {
-  std::vector<int64_t> ids;
-  std::vector<float> values;
-  for (size_t r = begin; r < end; ++r) {
-    ids.push_back(rows.id(r));
-    values.insert(values.end(), rows.row(r).begin(), rows.row(r).end());
-  }
-  return Embeddings::FromRows(std::move(ids), rows.dimensions(), values);
-}
-
 // Collective: parts r, r + P, ... read on rank r, a part at a time, and
 // their rows routed to the ranks that own them.
 absl::StatusOr<Embeddings> RoutePartRows(const Communicator& comm, const std::string& path,
@@ -106,8 +92,8 @@ absl::StatusOr<Embeddings> RoutePartRows(const Communicator& comm, const std::st
             file, " has ", held.dimensions(), " dimensions but --dimensions is ", dimensions));
       }
     }
-    const size_t end = std::min(held.size(), at + kRowsPerPiece);
-    absl::StatusOr<Embeddings> piece = Slice(held, at, end);
+    const size_t end = std::min(held.size(), at + distributed::kRowsPerRoutedPiece);
+    Embeddings piece = distributed::RowSlice(held, at, end);
     at = end;
     return piece;
   };
@@ -140,15 +126,10 @@ absl::StatusOr<std::optional<Embeddings>> ReadShare(const Communicator& comm,
 
 }  // namespace
 
-distributed::DistributedPrevious PreviousShares::pointers() const {
-  auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
-  return {.vectors = pointer(vectors), .context = pointer(context), .align_to = pointer(align_to)};
-}
-
-absl::StatusOr<PreviousShares> ReadPreviousShares(const Communicator& comm,
-                                                  const EmbedFlags& f) {
+absl::StatusOr<distributed::HeldPrevious> ReadPreviousShares(const Communicator& comm,
+                                                             const EmbedFlags& f) {
   const uint32_t d = f.options.dimensions;
-  PreviousShares shares;
+  distributed::HeldPrevious shares;
   N2V_ASSIGN_OR_RETURN(shares.vectors, ReadShare(comm, "--init", f.init, d));
   N2V_ASSIGN_OR_RETURN(shares.context, ReadShare(comm, "--init-context", f.init_context, d));
   N2V_ASSIGN_OR_RETURN(shares.align_to, ReadShare(comm, "--align-to", f.align_to, d));

@@ -8,25 +8,16 @@
 #ifndef N2V_CLI_PREVIOUS_SHARES_H_
 #define N2V_CLI_PREVIOUS_SHARES_H_
 
-#include <optional>
-#include <string>
-
 #include "absl/status/statusor.h"
 #include "embed_flags.h"
 #include "n2v/distributed/communicator.h"
 #include "n2v/distributed/distributed_reembed.h"
-#include "n2v/embeddings.h"
 
 namespace n2v::cli {
 
-struct PreviousShares {
-  std::optional<Embeddings> vectors, context, align_to;
-  distributed::DistributedPrevious pointers() const;
-};
-
 // Collective. Errors start with the flag and name the file.
-absl::StatusOr<PreviousShares> ReadPreviousShares(const distributed::Communicator& comm,
-                                                  const EmbedFlags& f);
+absl::StatusOr<distributed::HeldPrevious> ReadPreviousShares(
+    const distributed::Communicator& comm, const EmbedFlags& f);
 
 }  // namespace n2v::cli
 

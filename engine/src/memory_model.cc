@@ -91,16 +91,26 @@ EmbedMemory EstimateEmbedMemory(uint64_t num_nodes, uint64_t num_arcs,
   return m;
 }
 
+namespace {
+
+// The options Reembed resolves (ResolveReembedOptions), as far as they
+// matter for memory: the context kept, and a warm start (`initial` set to
+// `placeholder`) when there are previous vectors.
+EmbedOptions ResolvedForMemory(const EmbedOptions& options, const ReembedOptions& reembed,
+                               uint64_t previous_rows, const Embeddings& placeholder) {
+  const bool known = previous_rows > 0;
+  return ResolveReembedOptions(options, reembed, {.vectors = known ? &placeholder : nullptr},
+                               {.vectors = known});
+}
+
+}  // namespace
+
 EmbedMemory EstimateReembedMemory(uint64_t num_nodes, uint64_t num_arcs,
                                   bool weighted, const EmbedOptions& options,
                                   const ReembedOptions& reembed,
                                   uint64_t previous_rows) {
-  // The options Reembed resolves, as far as they matter for memory: the
-  // context kept, and a warm start when there are previous vectors.
-  EmbedOptions resolved = options;
-  resolved.keep_context = options.keep_context || reembed.warm_start;
   const Embeddings placeholder;
-  if (reembed.warm_start && previous_rows > 0) resolved.initial = &placeholder;
+  const EmbedOptions resolved = ResolvedForMemory(options, reembed, previous_rows, placeholder);
   EmbedMemory m = EstimateEmbedMemory(num_nodes, num_arcs, weighted, resolved);
   if (reembed.incremental) m.peak += IncrementalStartBytes(num_nodes);
   if (WillAlign(reembed) && previous_rows > 0) {
@@ -124,9 +134,10 @@ uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
                                  const EmbedOptions& options,
                                  const ReembedOptions& reembed, uint64_t previous_rows) {
   const uint64_t row_bytes = uint64_t{PaddedDimension(dimensions)} * sizeof(float);
-  const bool warm = reembed.warm_start && previous_rows > 0;
-  const bool keeps_context = options.keep_context || reembed.warm_start;
-  uint64_t bytes = keeps_context ? owned_rows * row_bytes : 0;
+  const Embeddings placeholder;
+  const EmbedOptions resolved = ResolvedForMemory(options, reembed, previous_rows, placeholder);
+  const bool warm = resolved.initial != nullptr;
+  uint64_t bytes = resolved.keep_context ? owned_rows * row_bytes : 0;
   // Shares of the previous input and context vectors (and, when aligning,
   // nothing more: the target is the input share), and the neighbour means
   // of nodes without a previous row, in double.

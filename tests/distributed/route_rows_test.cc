@@ -25,13 +25,11 @@ Embeddings Rows(int64_t begin, int64_t end) {
 struct Pieces {
   Pieces(const Embeddings& rows, size_t per_piece) : rows(rows), per_piece(per_piece) {}
   absl::StatusOr<Embeddings> operator()() const {
-    std::vector<int64_t> ids;
-    std::vector<float> values;
-    for (; at < rows.size() && ids.size() < per_piece; ++at) {
-      ids.push_back(rows.id(at));
-      values.insert(values.end(), rows.row(at).begin(), rows.row(at).end());
-    }
-    return Embeddings::FromRows(std::move(ids), kDims, values);
+    if (at >= rows.size()) return Embeddings();
+    const size_t end = std::min(rows.size(), at + per_piece);
+    Embeddings piece = distributed::RowSlice(rows, at, end);
+    at = end;
+    return piece;
   }
   const Embeddings& rows;
   size_t per_piece;

@@ -191,6 +191,14 @@ absl::Status ValidateShare(const DistributedEmbedOptions& options,
 
 }  // namespace
 
+DistributedPrevious HeldPrevious::pointers() const {
+  auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
+  return {.vectors = pointer(vectors),
+          .context = pointer(context),
+          .align_to = pointer(align_to),
+          .changed_nodes = changed_nodes ? &*changed_nodes : nullptr};
+}
+
 absl::StatusOr<DistributedReembedResult> ReembedDistributed(
     const Communicator& comm, const PartitionedGraph& graph,
     const DistributedEmbedOptions& options, const ReembedOptions& reembed,

@@ -142,18 +142,13 @@ EmbedOptions DecodeEmbed(std::string_view bytes, WireReembed* reembed) {
 // followers): the rows of the ids it owns, sent a piece at a time.
 absl::StatusOr<Embeddings> SpreadRows(const Communicator& comm, const Embeddings* whole,
                                       uint32_t dimensions) {
-  uint64_t begin = 0;
+  size_t begin = 0;
   auto next = [&]() -> absl::StatusOr<Embeddings> {
     if (whole == nullptr || begin >= whole->size()) return Embeddings();
-    const uint64_t end = std::min<uint64_t>(whole->size(), begin + kRowsPerPiece);
-    std::vector<int64_t> ids;
-    std::vector<float> values;
-    for (uint64_t r = begin; r < end; ++r) {
-      ids.push_back(whole->id(r));
-      values.insert(values.end(), whole->row(r).begin(), whole->row(r).end());
-    }
+    const size_t end = std::min(whole->size(), begin + kRowsPerRoutedPiece);
+    Embeddings piece = RowSlice(*whole, begin, end);
     begin = end;
-    return Embeddings::FromRows(std::move(ids), dimensions, values);
+    return piece;
   };
   std::string count;
   if (whole != nullptr) AppendPod(count, static_cast<uint64_t>(whole->size()));
@@ -173,26 +168,13 @@ absl::StatusOr<std::vector<int64_t>> SpreadIds(const Communicator& comm,
   return ReadPods<int64_t>(in[0]);
 }
 
-// The previous matrices a job needs, each rank's share of them.
-struct PreviousShares {
-  std::optional<Embeddings> vectors, context, align_to;
-  std::optional<std::vector<int64_t>> changed;
-  DistributedPrevious pointers() const {
-    auto pointer = [](const std::optional<Embeddings>& e) { return e ? &*e : nullptr; };
-    return {.vectors = pointer(vectors),
-            .context = pointer(context),
-            .align_to = pointer(align_to),
-            .changed_nodes = changed ? &*changed : nullptr};
-  }
-};
-
 // Collective: spreads what the wire says the leader holds (`previous` is
 // the leader's; empty on the followers).
-absl::StatusOr<PreviousShares> SpreadPrevious(const Communicator& comm,
+absl::StatusOr<HeldPrevious> SpreadPrevious(const Communicator& comm,
                                               const WireReembed& w,
                                               const PreviousEmbedding& previous,
                                               uint32_t dimensions) {
-  PreviousShares shares;
+  HeldPrevious shares;
   if (w.has_vectors) {
     N2V_ASSIGN_OR_RETURN(shares.vectors, SpreadRows(comm, previous.vectors, dimensions));
   }
@@ -203,7 +185,7 @@ absl::StatusOr<PreviousShares> SpreadPrevious(const Communicator& comm,
     N2V_ASSIGN_OR_RETURN(shares.align_to, SpreadRows(comm, previous.align_to, dimensions));
   }
   if (w.has_changed) {
-    N2V_ASSIGN_OR_RETURN(shares.changed, SpreadIds(comm, previous.changed_nodes));
+    N2V_ASSIGN_OR_RETURN(shares.changed_nodes, SpreadIds(comm, previous.changed_nodes));
   }
   return shares;
 }
@@ -225,7 +207,7 @@ absl::StatusOr<DistributedReembedResult> RunJob(
   N2V_ASSIGN_OR_RETURN(
       PartitionedGraph part,
       PartitionedGraph::FromWhole(comm, whole, 0, options.num_threads));
-  N2V_ASSIGN_OR_RETURN(PreviousShares shares,
+  N2V_ASSIGN_OR_RETURN(HeldPrevious shares,
                        SpreadPrevious(comm, wire, previous, options.dimensions));
   N2V_ASSIGN_OR_RETURN(
       DistributedReembedResult result,

@@ -49,6 +49,17 @@ void Keep(const std::vector<std::string>& received, uint32_t dimensions, Arrived
 
 }  // namespace
 
+Embeddings RowSlice(const Embeddings& rows, size_t begin, size_t end) {
+  std::vector<int64_t> ids;
+  for (size_t r = begin; r < end; ++r) ids.push_back(rows.id(r));
+  auto index = NodeIdIndex::Create(std::move(ids));  // a slice of an index: no repeats
+  Embeddings slice(std::make_shared<const NodeIdIndex>(*std::move(index)), rows.dimensions());
+  for (size_t r = begin; r < end; ++r) {
+    std::copy(rows.row(r).begin(), rows.row(r).end(), slice.mutable_row(r - begin).begin());
+  }
+  return slice;
+}
+
 absl::StatusOr<Embeddings> RouteRowsToOwners(
     const Communicator& comm, uint32_t dimensions,
     absl::FunctionRef<absl::StatusOr<Embeddings>()> next, uint64_t expected_rows) {

@@ -10,11 +10,32 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "n2v/status_macros.h"
 
 namespace n2v::distributed {
 namespace {
+
+bool HasRow(const Embeddings& previous, int64_t id) {
+  return previous.size() > 0 && previous.Find(id).has_value();
+}
+
+// Collective: each rank sends `asks[r]` (node ids) to rank r, which appends
+// `answer(id)`'s bytes for each; returns the answers each rank gave.
+absl::StatusOr<std::vector<std::string>> AskOwners(
+    const Communicator& comm, const std::vector<std::string>& asks,
+    absl::FunctionRef<void(int64_t id, std::string& out)> answer) {
+  std::vector<std::string> questions;
+  N2V_RETURN_IF_ERROR(comm.AllToAll(asks, &questions));
+  std::vector<std::string> answers(comm.size());
+  for (int r = 0; r < comm.size(); ++r) {
+    for (int64_t id : ReadPods<int64_t>(questions[r])) answer(id, answers[r]);
+  }
+  std::vector<std::string> replies;
+  N2V_RETURN_IF_ERROR(comm.AllToAll(answers, &replies));
+  return replies;
+}
 
 // Per local node: whether its previous row is known (own nodes: in this
 // rank's share; stubs: in their owner's).
@@ -28,23 +49,17 @@ absl::StatusOr<std::vector<uint8_t>> PresentNodes(const Communicator& comm,
   for (NodeIndex v = 0; v < g.num_nodes(); ++v) {
     const int64_t id = g.original_id(v);
     if (graph.owns(v)) {
-      present[v] = previous.size() > 0 && previous.Find(id).has_value();
+      present[v] = HasRow(previous, id);
       continue;
     }
     const int owner = graph.owner(id);
     AppendPod(asks[owner], id);
     asked[owner].push_back(v);
   }
-  std::vector<std::string> questions;
-  N2V_RETURN_IF_ERROR(comm.AllToAll(asks, &questions));
-  std::vector<std::string> answers(comm.size());
-  for (int r = 0; r < comm.size(); ++r) {
-    for (int64_t id : ReadPods<int64_t>(questions[r])) {
-      answers[r].push_back(previous.size() > 0 && previous.Find(id).has_value() ? 1 : 0);
-    }
-  }
-  std::vector<std::string> replies;
-  N2V_RETURN_IF_ERROR(comm.AllToAll(answers, &replies));
+  N2V_ASSIGN_OR_RETURN(const std::vector<std::string> replies,
+                       AskOwners(comm, asks, [&](int64_t id, std::string& out) {
+                         out.push_back(HasRow(previous, id) ? 1 : 0);
+                       }));
   for (int r = 0; r < comm.size(); ++r) {
     for (size_t i = 0; i < asked[r].size(); ++i) present[asked[r][i]] = replies[r][i];
   }
@@ -72,17 +87,12 @@ absl::StatusOr<std::vector<float>> FetchStubRows(const Communicator& comm,
       asked[owner].push_back(x);
     }
   }
-  std::vector<std::string> questions;
-  N2V_RETURN_IF_ERROR(comm.AllToAll(asks, &questions));
-  std::vector<std::string> answers(comm.size());
-  for (int r = 0; r < comm.size(); ++r) {
-    for (int64_t id : ReadPods<int64_t>(questions[r])) {
-      const auto row = previous.row(*previous.Find(id));
-      answers[r].append(reinterpret_cast<const char*>(row.data()), d * sizeof(float));
-    }
-  }
-  std::vector<std::string> replies;
-  N2V_RETURN_IF_ERROR(comm.AllToAll(answers, &replies));
+  N2V_ASSIGN_OR_RETURN(const std::vector<std::string> replies,
+                       AskOwners(comm, asks, [&](int64_t id, std::string& out) {
+                         const auto row = previous.row(*previous.Find(id));
+                         out.append(reinterpret_cast<const char*>(row.data()),
+                                    d * sizeof(float));
+                       }));
   std::vector<float> rows;
   for (int r = 0; r < comm.size(); ++r) {
     const std::vector<float> values = ReadPods<float>(replies[r]);
@@ -209,11 +219,11 @@ absl::StatusOr<uint64_t> SeedOwnRows(const Communicator& comm,
 
 uint64_t CopyOwnRows(const PartitionedGraph& graph, const Embeddings& previous,
                      float* rows, uint32_t stride) {
-  if (previous.size() == 0) return 0;
   uint64_t copied = 0;
   for (size_t k = 0; k < graph.owned().size(); ++k) {
-    const auto r = previous.Find(graph.local().original_id(graph.owned()[k]));
-    if (!r) continue;
+    const int64_t id = graph.local().original_id(graph.owned()[k]);
+    if (!HasRow(previous, id)) continue;
+    const auto r = previous.Find(id);
     std::copy_n(previous.row(*r).data(), previous.dimensions(), rows + k * stride);
     ++copied;
   }

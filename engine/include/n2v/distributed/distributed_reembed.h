@@ -16,6 +16,7 @@
 #define N2V_DISTRIBUTED_DISTRIBUTED_REEMBED_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +37,14 @@ struct DistributedPrevious {
   // Ids of nodes whose edges changed (at least this rank's own); null when
   // unknown. As in Reembed, the drift then covers only the others.
   const std::vector<int64_t>* changed_nodes = nullptr;
+};
+
+// Shares a rank holds itself (read from files, or spread from a leader),
+// and the pointers ReembedDistributed takes to them.
+struct HeldPrevious {
+  std::optional<Embeddings> vectors, context, align_to;
+  std::optional<std::vector<int64_t>> changed_nodes;
+  DistributedPrevious pointers() const;
 };
 
 struct DistributedReembedResult {

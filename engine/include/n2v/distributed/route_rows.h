@@ -4,6 +4,7 @@
 #ifndef N2V_DISTRIBUTED_ROUTE_ROWS_H_
 #define N2V_DISTRIBUTED_ROUTE_ROWS_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/functional/function_ref.h"
@@ -12,6 +13,12 @@
 #include "n2v/embeddings.h"
 
 namespace n2v::distributed {
+
+// Rows a piece should hold (about 4 MiB at d = 128).
+inline constexpr size_t kRowsPerRoutedPiece = size_t{1} << 13;
+
+// Rows [begin, end) of `rows`, copied: a piece to offer.
+Embeddings RowSlice(const Embeddings& rows, size_t begin, size_t end);
 
 // Collective. Each rank offers its rows through `next`, which returns the
 // next piece (rows of `dimensions` values), or an empty Embeddings when it
