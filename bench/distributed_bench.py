@@ -214,30 +214,48 @@ def scaling_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--graphs", default="blogcatalog,rmat-10M")
+def add_run_args(ap: argparse.ArgumentParser, graphs: str, out_prefix: str) -> None:
+    """The flags every n2v-mpi against n2v benchmark takes."""
+    ap.add_argument("--graphs", default=graphs)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--walks", type=int, default=10)
     ap.add_argument("--length", type=int, default=80)
-    ap.add_argument("--capped-graph", default="blogcatalog")
-    ap.add_argument("--capped-ranks", type=int, default=4)
-    ap.add_argument("--scaling", default="", help='e.g. "1x4,2x4,4x4": n2v-mpi alone')
     ap.add_argument("--workdir", default=tempfile.gettempdir())
     ap.add_argument("--build", default=str(REPO / "build"))
     ap.add_argument("--out", default=str(REPO / "bench" / "results" /
-                                         f"distributed-{datetime.date.today().isoformat()}"))
-    args = ap.parse_args()
+                                         f"{out_prefix}-{datetime.date.today().isoformat()}"))
+
+
+def prepare(args) -> tuple[dict, dict]:
+    """Finds the binaries and mpirun; returns the environment for mpirun and
+    the report's header."""
     args.n2v = Path(args.build) / "cli" / "n2v"
     args.n2v_mpi = Path(args.build) / "cli" / "n2v-mpi"
     args.mpirun = shutil.which("mpirun") or sys.exit("mpirun not found")
-    env = dict(os.environ, **MPI_ENV)
     report = {"date": datetime.date.today().isoformat(),
               "machine": f"{os.cpu_count()} cores", "rounds": args.rounds,
               "ranks": args.ranks, "threads": args.threads, "walks": args.walks,
               "length": args.length}
+    return dict(os.environ, **MPI_ENV), report
+
+
+def write_report(args, report: dict, markdown) -> None:
+    """bench/results/<name>.json and .md, and the table on stdout."""
+    Path(args.out + ".json").write_text(json.dumps(report, indent=1) + "\n")
+    Path(args.out + ".md").write_text(markdown(report))
+    print(markdown(report))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_run_args(ap, "blogcatalog,rmat-10M", "distributed")
+    ap.add_argument("--capped-graph", default="blogcatalog")
+    ap.add_argument("--capped-ranks", type=int, default=4)
+    ap.add_argument("--scaling", default="", help='e.g. "1x4,2x4,4x4": n2v-mpi alone')
+    args = ap.parse_args()
+    env, report = prepare(args)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         if args.scaling:
@@ -245,9 +263,7 @@ def main() -> int:
         else:
             report["comparisons"] = [compare(args, g, env, out) for g in args.graphs.split(",")]
             report["capped"] = capped(args, env, out)
-    Path(args.out + ".json").write_text(json.dumps(report, indent=1) + "\n")
-    Path(args.out + ".md").write_text(markdown(report))
-    print(markdown(report))
+    write_report(args, report, markdown)
     return 0
 
 

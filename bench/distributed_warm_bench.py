@@ -18,34 +18,36 @@ usage: bench/distributed_warm_bench.py [--graphs blogcatalog] [--rounds 3]
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
 import random
 import re
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from distributed_bench import MPI_ENV, REPO, graph_path, timed  # noqa: E402
+from distributed_bench import (add_run_args, graph_path, prepare, timed,  # noqa: E402
+                               write_report)
 
 
-def grow(graph: Path, out: Path, seed: int = 7) -> tuple[int, int]:
-    """Writes the graph plus 1% new edges (a tenth of them to new nodes);
-    returns (edges added, new nodes)."""
+def new_edges(ids: list, edges: int, seed: int = 7) -> list:
+    """1% of `edges` new edges among the sorted node `ids`, a tenth of them
+    from new nodes (ids past the largest), as (source, target) pairs."""
+    rng = random.Random(seed)
+    added = max(1, edges // 100)
+    fresh = max(1, added // 10)
+    extra = [(rng.choice(ids), rng.choice(ids)) for _ in range(added - fresh)]
+    extra += [(ids[-1] + 1 + k, rng.choice(ids)) for k in range(fresh)]
+    return extra
+
+
+def grow(graph: Path, out: Path) -> tuple[int, int]:
+    """Writes the graph plus new_edges; returns (edges added, new nodes)."""
     lines = [l for l in graph.read_text().splitlines() if l.strip() and not l.startswith("#")]
     ids = sorted({int(x) for l in lines for x in l.split()[:2]})
-    rng = random.Random(seed)
-    added = max(1, len(lines) // 100)
-    fresh = max(1, added // 10)
-    first_new = ids[-1] + 1
-    extra = [f"{rng.choice(ids)} {rng.choice(ids)}" for _ in range(added - fresh)]
-    extra += [f"{first_new + k} {rng.choice(ids)}" for k in range(fresh)]
-    out.write_text("\n".join(lines + extra) + "\n")
-    return added, fresh
+    extra = new_edges(ids, len(lines))
+    out.write_text("\n".join(lines + [f"{u} {v}" for u, v in extra]) + "\n")
+    return len(extra), sum(1 for u, _ in extra if u > ids[-1])
 
 
 def warm_numbers(stderr: str) -> dict:
@@ -128,30 +130,13 @@ def markdown(report: dict) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--graphs", default="blogcatalog")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--ranks", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--walks", type=int, default=10)
-    ap.add_argument("--length", type=int, default=80)
-    ap.add_argument("--workdir", default=tempfile.gettempdir())
-    ap.add_argument("--build", default=str(REPO / "build"))
-    ap.add_argument("--out", default=str(REPO / "bench" / "results" /
-                                         f"distributed-warm-{datetime.date.today().isoformat()}"))
+    add_run_args(ap, "blogcatalog", "distributed-warm")
     args = ap.parse_args()
-    args.n2v = Path(args.build) / "cli" / "n2v"
-    args.n2v_mpi = Path(args.build) / "cli" / "n2v-mpi"
-    args.mpirun = shutil.which("mpirun") or sys.exit("mpirun not found")
-    env = dict(os.environ, **MPI_ENV)
-    report = {"date": datetime.date.today().isoformat(), "machine": f"{os.cpu_count()} cores",
-              "rounds": args.rounds, "ranks": args.ranks, "threads": args.threads,
-              "walks": args.walks, "length": args.length}
+    env, report = prepare(args)
     with tempfile.TemporaryDirectory(dir=args.workdir) as scratch:
         report["comparisons"] = [compare(args, g, env, Path(scratch))
                                  for g in args.graphs.split(",")]
-    Path(args.out + ".json").write_text(json.dumps(report, indent=1) + "\n")
-    Path(args.out + ".md").write_text(markdown(report))
-    print(markdown(report))
+    write_report(args, report, markdown)
     return 0
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_warm_bench import new_edges  # noqa: E402
 from sidecar_mpi_bench import GRAPHS, JOB, read_edges  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -35,17 +35,13 @@ import n2v_client  # noqa: E402
 from sidecar_process import SidecarProcess  # noqa: E402
 
 
-def grown(sources, targets, seed: int = 7):
-    """The edges plus 1% new ones, a tenth of them to new nodes."""
-    rng = random.Random(seed)
+def grown(sources, targets):
+    """The edges plus distributed_warm_bench's new edges; and how many new
+    nodes they bring."""
     ids = np.unique(np.concatenate([sources, targets])).tolist()
-    added = max(1, len(sources) // 100)
-    fresh = max(1, added // 10)
-    new_sources = [rng.choice(ids) for _ in range(added - fresh)]
-    new_sources += [ids[-1] + 1 + k for k in range(fresh)]
-    new_targets = [rng.choice(ids) for _ in range(added)]
-    return (np.concatenate([sources, np.array(new_sources, dtype=np.int64)]),
-            np.concatenate([targets, np.array(new_targets, dtype=np.int64)]), fresh)
+    extra = np.array(new_edges(ids, len(sources)), dtype=np.int64)
+    return (np.concatenate([sources, extra[:, 0]]), np.concatenate([targets, extra[:, 1]]),
+            int((extra[:, 0] > ids[-1]).sum()))
 
 
 def launcher(ranks: int) -> list:
