@@ -78,4 +78,20 @@ Node2VecWalker::StepResult Node2VecWalker::ResumeStep(bool arc_t_x,
   return Propose(arcs_of_t_here, rng, step, next);
 }
 
+void Node2VecWalker::PrefetchFirstProposal(NodeIndex t, NodeIndex v,
+                                           bool has_previous, Rng rng) const {
+  const CsrGraph& g = *graph_;
+  const uint32_t degree = g.out_degree(v);
+  if (degree == 0) return;
+  // BeginStep draws for the return edge first when it has excess mass.
+  if (has_previous && !first_order_ && t != kNoNode && return_excess_ > 0) return;
+  const uint32_t i = rng.Below(degree);
+  if (!alias_prob_.empty()) {
+    __builtin_prefetch(alias_prob_.data() + g.arc_begin(v) + i);
+    __builtin_prefetch(alias_index_.data() + g.arc_begin(v) + i);
+  }
+  // The alias pick keeps arc i most often.
+  __builtin_prefetch(g.out_neighbors(v).data() + i);
+}
+
 }  // namespace n2v

@@ -120,6 +120,13 @@ class Node2VecWalker {
   // Continues a step with the answer to "is step->proposal a neighbour of t".
   StepResult ResumeStep(bool arc_t_x, bool arcs_of_t_here, Rng& rng,
                         DrivenStep* step, NodeIndex* next) const;
+  // Asks the cache for the arc that BeginStep(t, v, has_previous, ...)
+  // with this Rng would read first, drawing from the copy `rng`, so a
+  // caller stepping several walks in turns overlaps their cache misses.
+  // Reads only v's offsets (ask for them first: CsrGraph::PrefetchNode).
+  // Does nothing for a step whose first draw depends on the return edge.
+  void PrefetchFirstProposal(NodeIndex t, NodeIndex v, bool has_previous,
+                             Rng rng) const;
 
   const WalkParams& params() const { return params_; }
   // Bytes of the sampling tables (alias tables and weight sums).

@@ -1,5 +1,5 @@
-// WaveRunner: a walker's steps here, the exchanges of a round, and the
-// answers to other ranks' arc tests.
+// WaveRunner: walkers stepped here side by side, the exchanges of a round,
+// and the answers to other ranks' arc tests.
 #include "distributed/wave_runner.h"
 
 #include <algorithm>
@@ -17,12 +17,13 @@ namespace {
 
 // Walkers a task advances in a round.
 constexpr size_t kWalkersPerTask = 256;
+// Walkers a task steps side by side.
+constexpr size_t kLanes = 16;
 
 }  // namespace
 
-Fragment WaveRunner::Record(const WalkerState& s, uint32_t position,
-                            NodeIndex v) const {
-  const uint32_t row = graph_.row_of(v);
+Fragment WaveRunner::RecordRow(const WalkerState& s, uint32_t position,
+                              NodeIndex v, uint32_t row) const {
   if (annotations_.counts != nullptr) {
     std::atomic_ref<uint64_t>((*annotations_.counts)[row])
         .fetch_add(1, std::memory_order_relaxed);
@@ -31,57 +32,159 @@ Fragment WaveRunner::Record(const WalkerState& s, uint32_t position,
   return Fragment{s.home_index, position, graph_.local().original_id(v), row, keep};
 }
 
-Outcome WaveRunner::Advance(Resident& r, std::vector<Fragment>& taken,
-                            uint64_t& steps) const {
-  const bool keep = annotations_.assemble;
+// A walker in a task's turns. A step takes three turns, each reading what
+// the one before asked the cache for:
+//   settle (the node just taken: its id, owner and row; a node owned
+//           elsewhere ends the lane's turns, to migrate),
+//   ask    (the record's count and keep entries, and the arc the step will
+//           propose first; settle does this too, in the same turn),
+//   step   (record the node, then draw the next one: BeginStep or
+//           ResumeStep; ask for the new node's id, owner, row and offsets).
+// The walker's Rng lives here while it steps.
+enum class WaveRunner::Stage : uint8_t { kSettle, kAsk, kStep };
+
+struct WaveRunner::Lane {
+  Resident* resident = nullptr;
+  Outcome* outcome = nullptr;
+  Rng rng{0};
+  Stage stage = Stage::kAsk;
+  NodeIndex v = kNoNode;      // current node, owned here
+  NodeIndex t = kNoNode;      // previous node, when this graph holds it
+  NodeIndex taken = kNoNode;  // kSettle: the node the step took
+  bool unrecorded = false;    // v is not recorded yet
+  uint32_t row = 0;           // v's row, once asked
+};
+
+void WaveRunner::Enter(Resident& r, Lane& lane) const {
   const CsrGraph& g = graph_.local();
-  const uint32_t walk_length = walker_.params().walk_length;
   WalkerState& s = r.state;
-  NodeIndex v = *g.ids().Find(s.cur);
-  if (s.arrived) {
-    const Fragment f = Record(s, s.length - 1, v);
-    if (keep) taken.push_back(f);
-    ++steps;
-    s.arrived = 0;
-  }
-  Rng rng = Rng::FromState(s.rng);
-  Outcome outcome = Outcome::kDone;
+  lane.resident = &r;
+  lane.rng = Rng::FromState(s.rng);
+  lane.v = *g.ids().Find(s.cur);
+  lane.unrecorded = s.arrived != 0;
+  s.arrived = 0;
   // The previous node in this graph: looked up once, then the node left.
-  NodeIndex t = kNoNode;
+  lane.t = kNoNode;
   if (s.length >= 2) {
-    if (auto found = g.ids().Find(s.prev)) t = *found;
+    if (auto found = g.ids().Find(s.prev)) lane.t = *found;
   }
-  while (s.length < walk_length) {
-    const bool has_previous = s.length >= 2;
-    const bool arcs_of_t_here = t != kNoNode && graph_.owns(t);
-    NodeIndex next = kNoNode;
-    auto result = r.resume
-                      ? walker_.ResumeStep(r.answer, arcs_of_t_here, rng, &r.step, &next)
-                      : walker_.BeginStep(t, v, has_previous, arcs_of_t_here, rng,
-                                          &r.step, &next);
-    r.resume = false;
-    if (result == Node2VecWalker::StepResult::kEnded) break;
-    if (result == Node2VecWalker::StepResult::kNeedsArcTest) {
-      outcome = Outcome::kWait;
-      break;
+  graph_.PrefetchNode(lane.v);
+  lane.stage = Stage::kAsk;
+}
+
+bool WaveRunner::Settle(Lane& lane) const {
+  WalkerState& s = lane.resident->state;
+  s.prev = s.cur;
+  s.cur = graph_.local().original_id(lane.taken);
+  ++s.length;
+  if (!graph_.owns(lane.taken)) {
+    // Its owner records it: even a walk's last node migrates.
+    s.arrived = 1;
+    *lane.outcome = Outcome::kMigrate;
+    return true;
+  }
+  lane.t = lane.v;
+  lane.v = lane.taken;
+  lane.unrecorded = true;
+  return false;
+}
+
+void WaveRunner::Ask(Lane& lane) const {
+  const WalkerState& s = lane.resident->state;
+  if (lane.unrecorded) {
+    lane.row = graph_.row_of(lane.v);
+    if (annotations_.counts != nullptr) {
+      __builtin_prefetch(annotations_.counts->data() + lane.row, 1);
     }
-    s.prev = s.cur;
-    s.cur = g.original_id(next);
-    ++s.length;
-    if (!graph_.owns(next)) {
-      // Its owner records it: even a walk's last node migrates.
-      s.arrived = 1;
-      outcome = Outcome::kMigrate;
-      break;
-    }
-    const Fragment f = Record(s, s.length - 1, next);
-    if (keep) taken.push_back(f);
+    if (!annotations_.keep.empty()) __builtin_prefetch(annotations_.keep.data() + lane.row);
+  }
+  if (!lane.resident->resume && s.length < walker_.params().walk_length) {
+    walker_.PrefetchFirstProposal(lane.t, lane.v, s.length >= 2, lane.rng);
+  }
+  lane.stage = Stage::kStep;
+}
+
+bool WaveRunner::Step(Lane& lane, TakenByHome& taken, uint64_t& steps) const {
+  Resident& r = *lane.resident;
+  WalkerState& s = r.state;
+  if (lane.unrecorded) {
+    const Fragment f = RecordRow(s, s.length - 1, lane.v, lane.row);
+    if (annotations_.assemble) taken[s.home_rank].push_back(f);
     ++steps;
-    t = v;
-    v = next;
+    lane.unrecorded = false;
   }
-  s.rng = rng.state();
-  return outcome;
+  if (s.length >= walker_.params().walk_length) {
+    *lane.outcome = Outcome::kDone;
+    return true;
+  }
+  const bool arcs_of_t_here = lane.t != kNoNode && graph_.owns(lane.t);
+  NodeIndex next = kNoNode;
+  auto result = r.resume ? walker_.ResumeStep(r.answer, arcs_of_t_here, lane.rng,
+                                              &r.step, &next)
+                         : walker_.BeginStep(lane.t, lane.v, s.length >= 2,
+                                             arcs_of_t_here, lane.rng, &r.step, &next);
+  r.resume = false;
+  if (result == Node2VecWalker::StepResult::kEnded) {
+    *lane.outcome = Outcome::kDone;
+    return true;
+  }
+  if (result == Node2VecWalker::StepResult::kNeedsArcTest) {
+    *lane.outcome = Outcome::kWait;
+    return true;
+  }
+  graph_.PrefetchNode(next);
+  lane.taken = next;
+  lane.stage = Stage::kSettle;
+  return false;
+}
+
+bool WaveRunner::Turn(Lane& lane, TakenByHome& taken, uint64_t& steps) const {
+  switch (lane.stage) {
+    case Stage::kSettle:
+      if (Settle(lane)) return true;
+      Ask(lane);
+      return false;
+    case Stage::kAsk:
+      Ask(lane);
+      return false;
+    case Stage::kStep:
+      return Step(lane, taken, steps);
+  }
+  return false;
+}
+
+void WaveRunner::AdvanceTask(std::span<Resident> residents,
+                             std::span<Outcome> outcomes, TakenByHome& taken,
+                             uint64_t& steps) const {
+  Lane lanes[kLanes];
+  size_t next = 0;  // the next resident to enter a lane
+  const NodeIdIndex& ids = graph_.local().ids();
+  // Puts the next resident in `lane`, and asks the cache for the id
+  // lookups of the one that enters kLanes later.
+  auto fill = [&](Lane& lane) {
+    if (next == residents.size()) {
+      lane.resident = nullptr;
+      return false;
+    }
+    const size_t i = next++;
+    if (i + kLanes < residents.size()) {
+      const WalkerState& later = residents[i + kLanes].state;
+      ids.Prefetch(later.cur);
+      if (later.length >= 2) ids.Prefetch(later.prev);
+    }
+    lane.outcome = &outcomes[i];
+    Enter(residents[i], lane);
+    return true;
+  };
+  size_t active = 0;
+  for (Lane& lane : lanes) active += fill(lane) ? 1 : 0;
+  while (active > 0) {
+    for (Lane& lane : lanes) {
+      if (lane.resident == nullptr || !Turn(lane, taken, steps)) continue;
+      lane.resident->state.rng = lane.rng.state();
+      if (!fill(lane)) --active;
+    }
+  }
 }
 
 absl::Status WaveRunner::Run(std::vector<Resident> residents) {
@@ -94,11 +197,10 @@ absl::Status WaveRunner::Run(std::vector<Resident> residents) {
     internal::RunInArena(threads_, [&] {
       tbb::parallel_for(size_t{0}, tasks, [&](size_t task) {
         const size_t end = std::min(residents.size(), (task + 1) * kWalkersPerTask);
-        for (size_t i = task * kWalkersPerTask; i < end; ++i) {
-          Resident& r = residents[i];
-          results.outcomes[i] =
-              Advance(r, results.taken[task][r.state.home_rank], results.steps[task]);
-        }
+        const size_t begin = task * kWalkersPerTask;
+        AdvanceTask(std::span<Resident>(residents).subspan(begin, end - begin),
+                    std::span<Outcome>(results.outcomes).subspan(begin, end - begin),
+                    results.taken[task], results.steps[task]);
       });
     });
     N2V_ASSIGN_OR_RETURN(residents, Exchange(residents, results));

@@ -10,6 +10,7 @@
 #define N2V_DISTRIBUTED_WAVE_RUNNER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,7 +84,9 @@ class WaveRunner {
         threads_(num_threads), stats_(stats), fragments_(comm.size()) {}
 
   // The fragment of walk `s`'s node `v` (owned here) at `position`.
-  Fragment Record(const WalkerState& s, uint32_t position, NodeIndex v) const;
+  Fragment Record(const WalkerState& s, uint32_t position, NodeIndex v) const {
+    return RecordRow(s, position, v, graph_.row_of(v));
+  }
 
   // Runs walkers until none is left on any rank; the recorded nodes are
   // then in fragments() by home rank.
@@ -92,9 +95,31 @@ class WaveRunner {
   bool assembles() const { return annotations_.assemble; }
 
  private:
-  // Steps `r` as far as this rank can take it, adding the nodes it takes
-  // to `taken` (when the walks are assembled) and counting them in `steps`.
-  Outcome Advance(Resident& r, std::vector<Fragment>& taken, uint64_t& steps) const;
+  // A walker being stepped beside others in a task, and the stage of its
+  // step (wave_runner.cc).
+  enum class Stage : uint8_t;
+  struct Lane;
+  using TakenByHome = std::vector<std::vector<Fragment>>;
+  // Steps each of `residents` as far as this rank can take it, several
+  // side by side in turns so that one's cache misses overlap the others'
+  // work; each walk draws only from its own Rng, so its steps are those it
+  // takes alone. The nodes taken go to `taken` by home rank (when the
+  // walks are assembled) and are counted in `steps`.
+  void AdvanceTask(std::span<Resident> residents, std::span<Outcome> outcomes,
+                   TakenByHome& taken, uint64_t& steps) const;
+  // Record, with v's row already read.
+  Fragment RecordRow(const WalkerState& s, uint32_t position, NodeIndex v,
+                     uint32_t row) const;
+  // Puts `r` in `lane`: finds its nodes here; the node it migrated to is
+  // recorded in a later turn.
+  void Enter(Resident& r, Lane& lane) const;
+  // One turn of a lane: one stage of a step (see wave_runner.cc). True
+  // when the walker stops here (lane.outcome says why).
+  bool Turn(Lane& lane, TakenByHome& taken, uint64_t& steps) const;
+  // Turn's stages.
+  bool Settle(Lane& lane) const;
+  void Ask(Lane& lane) const;
+  bool Step(Lane& lane, TakenByHome& taken, uint64_t& steps) const;
   // Sends walkers and queries, answers the queries received; returns the
   // next round's residents.
   absl::StatusOr<std::vector<Resident>> Exchange(std::vector<Resident>& residents,
