@@ -89,7 +89,7 @@ def summary_numbers(stderr: str) -> dict:
 
 def commands(args, graph: Path, out: Path, ranks: int, threads: int) -> tuple[list, list]:
     flags = ["--input", str(graph), "--num-walks", str(args.walks), "--walk-length",
-             str(args.length), "--seed", "3"]
+             str(args.length), "--seed", "3"] + (["--batch-windows"] if args.batch_windows else [])
     time = ["/usr/bin/time", "-f", "peak-rss-kib %M"]
     single = time + [str(args.n2v), "embed", *flags, "--workers", str(ranks * threads),
                      "--output", str(out / "single.emb"), "--quiet"]
@@ -175,7 +175,9 @@ def markdown(report: dict) -> str:
         return scaling_markdown(report)
     lines = [f"# n2v-mpi against n2v, {report['date']}", "",
              f"Machine: {report['machine']}. Flags: `--num-walks {report['walks']} "
-             f"--walk-length {report['length']}` (d 128, window 10, 1 epoch), seed 3. "
+             f"--walk-length {report['length']}"
+             f"{' --batch-windows' if report.get('batch_windows') else ''}` "
+             "(d 128, window 10, 1 epoch), seed 3. "
              f"n2v: 1 process x {report['ranks'] * report['threads']} threads; n2v-mpi: "
              f"{report['ranks']} ranks x {report['threads']} thread(s). Medians of "
              f"{report['rounds']} interleaved rounds; wall time of the whole command "
@@ -254,8 +256,11 @@ def main() -> int:
     ap.add_argument("--capped-graph", default="blogcatalog")
     ap.add_argument("--capped-ranks", type=int, default=4)
     ap.add_argument("--scaling", default="", help='e.g. "1x4,2x4,4x4": n2v-mpi alone')
+    ap.add_argument("--batch-windows", action="store_true",
+                    help="both programs train batches of windows")
     args = ap.parse_args()
     env, report = prepare(args)
+    report["batch_windows"] = args.batch_windows
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         if args.scaling:

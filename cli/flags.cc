@@ -96,7 +96,7 @@ absl::Status FlagSet::Parse(int argc, char** argv, int first) {
                            [&](const Flag& f) { return f.name == name; });
     if (it == flags_.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown flag --", name, " (see n2v ", command_, " --help)"));
+          "unknown flag --", name, " (see ", program_, " ", command_, " --help)"));
     }
     if (!it->takes_value) {
       if (inline_value) {
@@ -125,7 +125,7 @@ bool FlagSet::WasSet(const std::string& name) const {
 }
 
 std::string FlagSet::Usage() const {
-  std::string out = absl::StrCat("usage: n2v ", command_, " [flags]\n\nflags:\n");
+  std::string out = absl::StrCat("usage: ", program_, " ", command_, " [flags]\n\nflags:\n");
   auto left_column = [](const Flag& f) {
     return absl::StrCat("  --", f.name, f.takes_value ? " VALUE" : "");
   };

@@ -17,7 +17,10 @@ namespace n2v::cli {
 
 class FlagSet {
  public:
-  explicit FlagSet(std::string command) : command_(std::move(command)) {}
+  // `program` is how the usage and errors name the program that runs
+  // `command` ("n2v", or "mpirun -np N n2v-mpi").
+  explicit FlagSet(std::string command, std::string program = "n2v")
+      : command_(std::move(command)), program_(std::move(program)) {}
 
   void AddString(std::string name, std::string* out, std::string help);
   // A number flag: uint32_t, uint64_t, int, float or double. Unsigned flags
@@ -47,6 +50,7 @@ class FlagSet {
   void Add(Flag flag);
 
   std::string command_;
+  std::string program_;
   std::vector<Flag> flags_;
   std::vector<std::string> set_;
   bool help_ = false;

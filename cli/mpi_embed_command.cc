@@ -1,6 +1,6 @@
 // `n2v-mpi embed`: `n2v embed` for a graph split across the ranks of an MPI
 // job, the graph and the model partitioned (n2v/distributed/). The flags
-// are n2v embed's (less --batch-windows), plus how the work is split: rank
+// are n2v embed's, plus how the work is split: rank
 // 0 writes one embedding file (ascending id, as n2v embed writes it), or
 // with --output-parts each rank writes its own nodes' vectors. A warm start
 // (--init, --init-context, --align-to) reads each rank's share of the
@@ -65,17 +65,7 @@ void RegisterFlags(FlagSet& flags, MpiEmbedFlags& f) {
                   "a plan that needs more is refused before training");
 }
 
-// Distributed training is pair by pair.
-absl::Status RefuseSingleMachineFlags(const FlagSet& flags) {
-  if (flags.WasSet("batch-windows")) {
-    return absl::InvalidArgumentError(
-        "--batch-windows is not supported by n2v-mpi embed (use n2v embed)");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Validate(MpiEmbedFlags& f, const FlagSet& flags) {
-  N2V_RETURN_IF_ERROR(RefuseSingleMachineFlags(flags));
+absl::Status Validate(MpiEmbedFlags& f) {
   N2V_RETURN_IF_ERROR(ValidateEmbedFlags(f.embed));
   if (f.output_parts && f.embed.output.find("{rank}") == std::string::npos) {
     return absl::InvalidArgumentError(
@@ -289,7 +279,7 @@ absl::Status Run(const Communicator& comm, MpiEmbedFlags& f, const FlagSet& flag
 }  // namespace
 
 int RunMpiEmbed(const Communicator& comm, int argc, char** argv) {
-  FlagSet flags("embed");
+  FlagSet flags("embed", "mpirun -np N n2v-mpi");
   MpiEmbedFlags f;
   RegisterFlags(flags, f);
   absl::Status s = flags.Parse(argc, argv, 2);
@@ -297,7 +287,7 @@ int RunMpiEmbed(const Communicator& comm, int argc, char** argv) {
     if (comm.rank() == 0) std::fputs(flags.Usage().c_str(), stdout);
     return kExitOk;
   }
-  if (s.ok()) s = Validate(f, flags);
+  if (s.ok()) s = Validate(f);
   if (!s.ok()) return FinishCommand(comm, "embed", s, kExitUsage);
   return FinishCommand(comm, "embed", Run(comm, f, flags), kExitFailure);
 }

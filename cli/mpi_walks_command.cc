@@ -146,7 +146,7 @@ absl::Status Run(const Communicator& comm, MpiWalksFlags& f) {
 }  // namespace
 
 int RunMpiWalks(const Communicator& comm, int argc, char** argv) {
-  FlagSet flags("walks");
+  FlagSet flags("walks", "mpirun -np N n2v-mpi");
   MpiWalksFlags f;
   RegisterFlags(flags, f);
   absl::Status s = flags.Parse(argc, argv, 2);

@@ -206,9 +206,4 @@ absl::StatusOr<ReembedResult> Reembed(const CsrGraph& graph,
   return out;
 }
 
-bool CanRunDistributed(const EmbedOptions& options, const ReembedOptions& /*reembed*/,
-                       const PreviousEmbedding& /*previous*/) {
-  return !options.batch_windows;
-}
-
 }  // namespace n2v

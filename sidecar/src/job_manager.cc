@@ -496,7 +496,6 @@ absl::StatusOr<ReembedResult> JobManager::Train(const Record& job,
     return Reembed(job.graph->graph, job.plan.options, job.plan.reembed,
                    PreviousOf(*job.graph), control, ParamNames());
   }
-  // PlanJob checked CanRunDistributed.
   absl::StatusOr<ReembedResult> result =
       ranks_.reembed(job.graph->graph, job.plan.options, job.plan.reembed,
                      PreviousOf(*job.graph), control, ParamNames());

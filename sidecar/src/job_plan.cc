@@ -38,7 +38,7 @@ absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
   plan.memory = EstimateReembedMemory(shape.nodes, shape.arcs, shape.weighted,
                                       plan.options, plan.reembed,
                                       shape.previous_rows);
-  if (ranks > 1 && CanRunDistributed(plan.options, plan.reembed, previous)) {
+  if (ranks > 1) {
     plan.ranks = ranks;
     plan.memory_per_rank =
         EstimateRankBytes(shape.nodes, shape.arcs, shape.weighted, plan.options,

@@ -34,8 +34,7 @@ struct JobPlan {
   ReembedOptions reembed;
   v1::Node2VecParams params;     // with defaults and the rates it will use
   EmbedMemory memory;            // EstimateReembedMemory
-  // The ranks it runs on: all of an mpirun'd sidecar's when the engine can
-  // run it distributed (CanRunDistributed), else 1 (rank 0), and what the
+  // The ranks it runs on (all of an mpirun'd sidecar's), and what the
   // largest rank then holds (EstimateRankBytes; 0 on one rank).
   uint32_t ranks = 1;
   uint64_t memory_per_rank = 0;

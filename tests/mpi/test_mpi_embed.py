@@ -70,12 +70,28 @@ def test_deterministic_runs_repeat_bit_for_bit(mpi, tmp_path):
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+def test_batch_windows_runs_on_every_rank_and_repeats(mpi, tmp_path):
+    outputs = []
+    for run, workers in enumerate(["1", "2"]):
+        out = tmp_path / f"b{run}.txt"
+        result = mpi(3, "embed", "--input", KARATE, "--output", out, "--batch-windows",
+                     "--deterministic", "--dimensions", "16", "--workers", workers)
+        assert result.returncode == 0, result.stderr
+        assert re.search(r"on 3 ranks", result.stderr), result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    pairwise = tmp_path / "p.txt"
+    result = mpi(3, "embed", "--input", KARATE, "--output", pairwise, "--deterministic",
+                 "--dimensions", "16", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert pairwise.read_bytes() != outputs[0]
+    assert outputs[0].splitlines()[0] == b"34 16"
+
+
 @pytest.mark.parametrize("flags,code,message", [
     (["--init", "missing.txt"], 1, "--init: "),
     (["--output-parts", "--output", "v-{rank}.txt", "--context-output", "c.txt"], 2,
      "--output-parts needs --context-output with '{rank}' in the file name"),
-    (["--batch-windows"], 2,
-     "--batch-windows is not supported by n2v-mpi embed (use n2v embed)"),
     (["--memory-per-rank", "lots"], 2,
      "--memory-per-rank: expected a size like 512MiB or 8GiB, got 'lots'"),
     (["--walks-per-wave", "0"], 2, "--walks-per-wave must be between 1 and"),

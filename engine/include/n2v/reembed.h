@@ -113,12 +113,6 @@ inline bool WillAlign(const ReembedOptions& reembed) {
   return reembed.align.value_or(reembed.warm_start);
 }
 
-// Whether the run can train across the ranks of a distributed run
-// (ReembedDistributed, n2v/distributed/): every run but one that trains in
-// batches of windows (distributed training is pair by pair).
-bool CanRunDistributed(const EmbedOptions& options, const ReembedOptions& reembed,
-                       const PreviousEmbedding& previous);
-
 // OK, or InvalidArgument naming the field (as `names` spells it): the
 // resolved options out of range (ValidateEmbedOptions), incremental without
 // warm_start, max_changed_fraction outside (0, 1], or previous vectors (when

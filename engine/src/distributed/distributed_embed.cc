@@ -35,10 +35,6 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }
 
 absl::Status CheckSupported(const DistributedEmbedOptions& o) {
-  const EmbedOptions& e = o.embed;
-  if (e.batch_windows) {
-    return absl::InvalidArgumentError("distributed runs train pair by pair (no batch_windows)");
-  }
   if (o.walks_per_wave == 0 || o.walks_per_wave > UINT32_MAX) {
     return absl::InvalidArgumentError(absl::StrCat(
         "walks per wave must be between 1 and ", UINT32_MAX, ", got ", o.walks_per_wave));

@@ -114,7 +114,13 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     for (uint32_t i = 0; i < work.num_inputs; ++i) PrefetchRow(work.inputs[i], stride);
     for (const float* row : work.outputs) PrefetchRow(row, stride);
   };
-  auto train = [&](size_t c, const CentreWork& work, std::vector<float>& g, LossSum& l) {
+  // Scratch of one chunk's updates: a pair's gradients, or a window
+  // block's (batch_windows).
+  const size_t scratch_floats =
+      o.batch_windows
+          ? internal::SgnsScratchFloats(2 * o.window, 1 + o.negatives, stride)
+          : 1 + size_t{o.negatives};
+  auto train = [&](size_t c, const CentreWork& work, AlignedFloats& g, LossSum& l) {
     if (work.num_inputs == 0) return;
     const double progress = progress_from + progress_span * c / centres.size();
     const float lr = static_cast<float>(std::max<double>(
@@ -122,10 +128,19 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
         o.initial_learning_rate -
             (static_cast<double>(o.initial_learning_rate) - o.min_learning_rate) *
                 progress));
+    const auto outputs = static_cast<uint32_t>(work.outputs.size());
+    if (o.batch_windows) {
+      // This rank's contexts of the window as one block, as one machine
+      // trains the whole window.
+      internal::SgnsWindowUpdate(work.inputs.data(), work.num_inputs,
+                                 const_cast<float* const*>(work.outputs.data()), outputs,
+                                 lr, stride, g.data(), work.sampled ? &l : nullptr);
+      l.trained_pairs += work.num_inputs;
+      return;
+    }
     for (uint32_t i = 0; i < work.num_inputs; ++i) {
       internal::SgnsPairUpdate(work.inputs[i], const_cast<float* const*>(work.outputs.data()),
-                               static_cast<uint32_t>(work.outputs.size()), lr, stride,
-                               g.data(), work.sampled ? &l : nullptr);
+                               outputs, lr, stride, g.data(), work.sampled ? &l : nullptr);
       ++l.trained_pairs;
     }
   };
@@ -135,7 +150,7 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     CentreWork current, next;
     current.inputs.resize(2 * size_t{o.window} + 1);
     next.inputs.resize(2 * size_t{o.window} + 1);
-    std::vector<float> g(1 + o.negatives);
+    AlignedFloats g(scratch_floats);
     const size_t first = chunk * kCentresPerChunk;
     const size_t end = std::min(centres.size(), first + kCentresPerChunk);
     if (first < end) plan(first, next);

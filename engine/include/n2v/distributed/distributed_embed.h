@@ -38,8 +38,7 @@
 namespace n2v::distributed {
 
 struct DistributedEmbedOptions {
-  // The run's settings, checked by ValidateEmbedOptions; batch_windows is
-  // not supported here (InvalidArgument). A warm start's `initial` and
+  // The run's settings, checked by ValidateEmbedOptions. A warm start's `initial` and
   // `initial_context` hold this rank's share of the previous vectors: at
   // least its own nodes' rows (others are ignored). Own nodes without a
   // previous input row start from the mean of their neighbours', which

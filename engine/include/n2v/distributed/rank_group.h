@@ -46,8 +46,8 @@ class RankGroup {
                                     const EmbedControl& control,
                                     const OptionNames& names = {});
 
-  // Leader: Reembed (n2v/reembed.h) across every rank, for a run that
-  // CanRunDistributed: warm starts, kept context vectors and alignment
+  // Leader: Reembed (n2v/reembed.h) across every rank, any run: warm
+  // starts, kept context vectors, alignment and batches of windows
   // included. The previous vectors are the leader's, spread to the ranks
   // that own their nodes; the result (input and, when kept, context rows
   // in `graph`'s order) and the report come back as Reembed gives them.
