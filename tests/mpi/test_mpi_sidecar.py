@@ -10,6 +10,7 @@ it and the sidecar stays up, running later jobs on rank 0 alone. Either way
 no result is half delivered."""
 
 import os
+import re
 import signal
 import sys
 import time
@@ -147,20 +148,39 @@ def test_cancel_ends_the_job_on_every_rank_and_the_next_one_runs(sidecar):
     assert done.state == n2v_client.JobState.SUCCEEDED and done.ranks == 2
 
 
-def rank_pid(launcher_pid, rank):
-    """The pid of MPI rank `rank` among the launcher's descendants."""
+def descendants(pid):
+    """The pids of every process below `pid` (its children, theirs, ...)."""
+    children = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
+            status = (entry / "status").read_text()
         except OSError:
             continue
-        if f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ and \
-                f"OMPI_MCA_orte_hnp_uri".encode() in b"\0".join(environ):
-            status = (entry / "status").read_text()
-            if "n2v-sidecar" in (entry / "cmdline").read_bytes().decode(errors="replace"):
-                return int(entry.name)
+        parent = re.search(r"^PPid:\s+(\d+)", status, re.M)
+        if parent:
+            children.setdefault(int(parent.group(1)), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def rank_pid(launcher_pid, rank):
+    """The pid of MPI rank `rank` among the launcher's descendants (other
+    tests may run sidecars under mpirun at the same time)."""
+    for pid in descendants(launcher_pid):
+        entry = Path("/proc") / str(pid)
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if f"OMPI_COMM_WORLD_RANK={rank}".encode() in environ and "n2v-sidecar" in cmdline:
+            return pid
     return None
 
 
