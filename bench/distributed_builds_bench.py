@@ -33,9 +33,10 @@ from distributed_bench import MPI_ENV, REPO, graph_path  # noqa: E402
 
 SUMMARY = re.compile(
     r"counted in (?P<counted>[\d.]+) s, trained in [\d.]+ s \(rank 0: walks "
-    r"(?P<walks>[\d.]+) s, .*updates (?P<updates>[\d.]+) s.*loss per epoch "
-    r"(?P<loss>[\d.]+); (?P<total>[\d.]+) s in all")
-PHASES = ("counted", "walks", "updates", "total")
+    r"(?P<walks>[\d.]+) s, .*updates (?P<updates>[\d.]+) s, ring (?P<ring>[\d.]+) s\).*"
+    r"loss per epoch (?P<loss>[\d.]+); (?P<total>[\d.]+) s in all.*"
+    r"\((?P<training_bytes_per_pair>[\d.]+) bytes per trained pair\)", re.S)
+PHASES = ("counted", "walks", "updates", "ring", "total", "training_bytes_per_pair")
 
 
 def run_once(n2v_mpi: Path, graph: Path, args, env: dict) -> dict:
@@ -59,18 +60,19 @@ def markdown(report: dict) -> str:
              f"--workers {report['threads']} --num-walks {report['walks']} --walk-length "
              f"{report['length']} --dimensions {report['dimensions']}`, seed 3. Medians of "
              f"{report['rounds']} interleaved rounds (base, then new). Times in seconds: "
-             "the counting pass, rank 0's walks and updates while training, and the whole "
-             "command.", "",
-             "| graph | build | counting | walks | updates | total | loss |",
-             "|---|---|---|---|---|---|---|"]
+             "the counting pass, rank 0's walks, updates and ring passes while training, "
+             "and the whole command; bytes sent to share walks and pass blocks, per trained pair.", "",
+             "| graph | build | counting | walks | updates | ring | total | training bytes/pair | loss |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for graph, builds in report["graphs"].items():
         for build in ("base", "new"):
             m = builds[build]["median"]
             lines.append(f"| {graph} | {build} | {m['counted']:.2f} | {m['walks']:.2f} | "
-                         f"{m['updates']:.2f} | {m['total']:.2f} | "
+                         f"{m['updates']:.2f} | {m['ring']:.2f} | {m['total']:.2f} | "
+                         f"{m['training_bytes_per_pair']:.2f} | "
                          f"{builds[build]['losses'][0]:.5f} |")
         ratio = builds["base"]["median"]["total"] / builds["new"]["median"]["total"]
-        lines.append(f"| {graph} | base / new | | | | {ratio:.2f} | |")
+        lines.append(f"| {graph} | base / new | | | | | {ratio:.2f} | | |")
     return "\n".join(lines) + "\n"
 
 

@@ -247,7 +247,14 @@ absl::StatusOr<Embeddings> TrainPartitioned(
     AddEpochWalks(epoch_walks, stats.walks);
     N2V_RETURN_IF_ERROR(AddEpochLoss(comm, loss, stats));
   }
-  if (o.keep_context) *context = OwnContextRows(trainer.held(), input);
+  if (o.keep_context) {
+    N2V_RETURN_IF_ERROR(trainer.ReturnHome());
+    if (trainer.held().owner() != comm.rank()) {
+      return absl::InternalError(absl::StrCat("rank ", comm.rank(), " holds the context block of rank ",
+                                              trainer.held().owner(), " after training"));
+    }
+    *context = OwnContextRows(trainer.held(), input);
+  }
   return input;
 }
 

@@ -61,11 +61,23 @@ absl::Status RingTrainer::TrainWave(const KeptWalks& kept, uint64_t wave,
     TrainBlock(kept, centres, wave, from, 1.0 / ranks / waves, loss);
     stats_.update_seconds += Seconds(started);
     started = std::chrono::steady_clock::now();
-    const uint64_t sent_before = comm_.bytes_sent();
-    if (ranks > 1) N2V_RETURN_IF_ERROR(PassBlockOn());
-    stats_.ring_bytes_sent += comm_.bytes_sent() - sent_before;
+    // The last step's block stays for the next wave's first step.
+    if (step + 1 < ranks) {
+      N2V_RETURN_IF_ERROR(
+          Shift((comm_.rank() + ranks - 1) % ranks, (comm_.rank() + 1) % ranks));
+    }
     stats_.ring_seconds += Seconds(started);
   }
+  return absl::OkStatus();
+}
+
+absl::Status RingTrainer::ReturnHome() {
+  const int ranks = comm_.size();
+  const int places = (held_.owner() - comm_.rank() + ranks) % ranks;
+  if (places == 0) return absl::OkStatus();
+  const auto started = std::chrono::steady_clock::now();
+  N2V_RETURN_IF_ERROR(Shift(held_.owner(), (comm_.rank() + ranks - places) % ranks));
+  stats_.ring_seconds += Seconds(started);
   return absl::OkStatus();
 }
 
@@ -171,17 +183,16 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
   for (const LossSum& l : chunk_loss) loss.Add(l);
 }
 
-absl::Status RingTrainer::PassBlockOn() {
-  const int ranks = comm_.size();
+absl::Status RingTrainer::Shift(int to, int from) {
+  const uint64_t sent_before = comm_.bytes_sent();
   const uint64_t size = held_.bytes().size();
   AlignedFloats storage = std::move(held_).TakeStorage();
-  N2V_ASSIGN_OR_RETURN(
-      const uint64_t arrived,
-      comm_.ShiftInPlace(reinterpret_cast<char*>(storage.data()),
-                         storage.size() * sizeof(float), size,
-                         (comm_.rank() + ranks - 1) % ranks, (comm_.rank() + 1) % ranks,
-                         kRingPieceBytes));
+  N2V_ASSIGN_OR_RETURN(const uint64_t arrived,
+                       comm_.ShiftInPlace(reinterpret_cast<char*>(storage.data()),
+                                          storage.size() * sizeof(float), size, to, from,
+                                          kRingPieceBytes));
   N2V_ASSIGN_OR_RETURN(held_, ContextBlock::FromBytes(std::move(storage), arrived));
+  stats_.ring_bytes_sent += comm_.bytes_sent() - sent_before;
   return absl::OkStatus();
 }
 

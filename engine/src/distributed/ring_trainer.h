@@ -3,7 +3,10 @@
 // in each of a wave's P steps it trains the (context, centre) pairs whose
 // context is its own and whose centre lies in the block it holds, then
 // passes the block one rank down the ring, so no row is ever written by
-// two ranks at once.
+// two ranks at once. A wave ends holding the block its last step trained,
+// and the next wave starts from it: P - 1 passes a wave, not P. Every rank
+// is the same number of places along the ring, so one shift brings every
+// block home at the end.
 #ifndef N2V_DISTRIBUTED_RING_TRAINER_H_
 #define N2V_DISTRIBUTED_RING_TRAINER_H_
 
@@ -28,11 +31,13 @@ class RingTrainer {
       : comm_(comm), options_(options), input_(input), held_(std::move(own)),
         stats_(stats) {}
 
-  // One wave: P steps, after which every block is home again. `wave` of
+  // One wave: P steps, with the block passed on between them. `wave` of
   // `waves` (over all epochs) sets the learning rate.
   absl::Status TrainWave(const KeptWalks& kept, uint64_t wave, uint64_t waves,
                          internal::LossSum& loss);
-  // The block held now: this rank's own between waves.
+  // Collective: every rank takes its own block back.
+  absl::Status ReturnHome();
+  // The block held now: this rank's own after ReturnHome.
   ContextBlock& held() { return held_; }
 
  private:
@@ -40,7 +45,8 @@ class RingTrainer {
   void TrainBlock(const KeptWalks& kept, const std::vector<Centre>& centres,
                   uint64_t wave, double progress_from, double progress_span,
                   internal::LossSum& loss);
-  absl::Status PassBlockOn();
+  // Sends the held block to rank `to` and takes the one `from` holds.
+  absl::Status Shift(int to, int from);
 
   const Communicator& comm_;
   const EmbedOptions& options_;
