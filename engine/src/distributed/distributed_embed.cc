@@ -230,14 +230,14 @@ absl::StatusOr<Embeddings> TrainPartitioned(
         [&](const DistributedWalkBlock& block) -> absl::Status {
           const uint64_t wave = epoch * block.waves + block.wave;
           auto phase = std::chrono::steady_clock::now();
+          const KeptWalks own = SubsampleOwn(block, comm.rank(), comm.size(), o.seed, wave,
+                                             o.subsample > 0);
+          stats.prepare_seconds += Seconds(phase);
+          phase = std::chrono::steady_clock::now();
           const uint64_t sent_before = comm.bytes_sent();
-          N2V_ASSIGN_OR_RETURN(SharedWave shared, ShareWave(comm, block));
+          N2V_ASSIGN_OR_RETURN(const KeptWalks kept, ShareKept(comm, own));
           stats.share_bytes_sent += comm.bytes_sent() - sent_before;
           stats.share_seconds += Seconds(phase);
-          phase = std::chrono::steady_clock::now();
-          const KeptWalks kept =
-              Subsample(std::move(shared), o.seed, wave, o.subsample > 0);
-          stats.prepare_seconds += Seconds(phase);
           N2V_RETURN_IF_ERROR(trainer.TrainWave(kept, wave, o.epochs * block.waves, loss));
           ReportProgress(options.control, wave + 1, o.epochs * block.waves, epoch, loss,
                          stats, started);

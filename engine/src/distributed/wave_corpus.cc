@@ -1,4 +1,4 @@
-// ShareWave, Subsample, CentresOf.
+// SubsampleOwn, ShareKept, CentresOf.
 #include "distributed/wave_corpus.h"
 
 #include <span>
@@ -35,39 +35,38 @@ absl::StatusOr<std::vector<size_t>> GatherAll(const Communicator& comm,
 
 }  // namespace
 
-absl::StatusOr<SharedWave> ShareWave(const Communicator& comm,
-                                     const DistributedWalkBlock& mine) {
-  SharedWave shared;
-  N2V_ASSIGN_OR_RETURN(shared.walks_before, GatherAll(comm, mine.lengths, shared.lengths));
-  std::vector<WaveNode> nodes(mine.nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    nodes[i] = {mine.rows[i], OwnerOf(mine.nodes[i], comm.size()), mine.keep[i]};
+KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, int ranks,
+                       uint64_t seed, uint64_t wave_key, bool subsample) {
+  KeptWalks kept;
+  kept.begin.reserve(mine.lengths.size() + 1);
+  kept.nodes.reserve(mine.nodes.size());
+  size_t at = 0;
+  for (size_t w = 0; w < mine.lengths.size(); ++w) {
+    Rng rng(DeriveSeed(DeriveSeed(seed, internal::kSubsampleStream, wave_key), rank, w));
+    for (uint32_t i = 0; i < mine.lengths[w]; ++i, ++at) {
+      const float keep = mine.keep[at];
+      if (!subsample || keep >= 1.0f || rng.UniformFloat() < keep) {
+        kept.nodes.push_back({mine.rows[at], OwnerOf(mine.nodes[at], ranks)});
+      }
+    }
+    kept.begin.push_back(kept.nodes.size());
   }
-  N2V_RETURN_IF_ERROR(GatherAll(comm, nodes, shared.nodes).status());
-  return shared;
+  return kept;
 }
 
-KeptWalks Subsample(SharedWave shared, uint64_t seed, uint64_t wave_key, bool subsample) {
-  KeptWalks kept;
-  kept.begin.reserve(shared.lengths.size() + 1);
-  // Kept nodes are written over the shared ones: `out` never passes `at`.
-  size_t at = 0, out = 0;
-  for (size_t rank = 0; rank + 1 < shared.walks_before.size(); ++rank) {
-    const size_t first = shared.walks_before[rank];
-    for (size_t w = 0; first + w < shared.walks_before[rank + 1]; ++w) {
-      Rng rng(DeriveSeed(DeriveSeed(seed, internal::kSubsampleStream, wave_key),
-                         rank, w));
-      for (uint32_t i = 0; i < shared.lengths[first + w]; ++i, ++at) {
-        const WaveNode n = shared.nodes[at];
-        if (!subsample || n.keep >= 1.0f || rng.UniformFloat() < n.keep) {
-          shared.nodes[out++] = n;
-        }
-      }
-      kept.begin.push_back(out);
-    }
+absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, const KeptWalks& own) {
+  std::vector<uint32_t> lengths(own.begin.size() - 1);
+  for (size_t w = 0; w < lengths.size(); ++w) {
+    lengths[w] = static_cast<uint32_t>(own.begin[w + 1] - own.begin[w]);
   }
-  shared.nodes.resize(out);
-  kept.nodes = std::move(shared.nodes);
+  std::vector<uint32_t> all_lengths;
+  N2V_RETURN_IF_ERROR(GatherAll(comm, lengths, all_lengths).status());
+  KeptWalks kept;
+  N2V_RETURN_IF_ERROR(GatherAll(comm, own.nodes, kept.nodes).status());
+  kept.begin.resize(all_lengths.size() + 1);
+  for (size_t w = 0; w < all_lengths.size(); ++w) {
+    kept.begin[w + 1] = kept.begin[w] + all_lengths[w];
+  }
   return kept;
 }
 

@@ -1,5 +1,5 @@
 // A wave's walks as training sees them: every rank's walks of the wave,
-// shared with every rank, subsampled the same way everywhere, and their
+// subsampled by their home rank and then shared with every rank, and their
 // centres grouped by the rank that owns their context vectors.
 #ifndef N2V_DISTRIBUTED_WAVE_CORPUS_H_
 #define N2V_DISTRIBUTED_WAVE_CORPUS_H_
@@ -14,12 +14,10 @@
 
 namespace n2v::distributed {
 
-// A node of a shared walk: where its vectors live, and its keep
-// probability.
+// A node of a shared walk: where its vectors live.
 struct WaveNode {
   uint32_t row;
   int32_t owner;
-  float keep;
 };
 
 // A wave's walks after subsampling, every rank's, in rank order.
@@ -34,24 +32,16 @@ struct Centre {
   uint32_t position;
 };
 
-// Every rank's walks of a wave, on every rank, in rank order: rank r's
-// walks are lengths[walks_before[r], walks_before[r + 1]), and their nodes
-// follow one another in `nodes`.
-struct SharedWave {
-  std::vector<uint32_t> lengths;
-  std::vector<size_t> walks_before;
-  std::vector<WaveNode> nodes;
-};
+// This rank's walks of the wave (`mine`, with each node's owner row and
+// keep probability), subsampled with a random stream per walk named by the
+// wave (`wave_key`), this rank and the walk's place here: every rank's
+// kept walks are those one machine would keep from the same walks.
+KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, int ranks,
+                       uint64_t seed, uint64_t wave_key, bool subsample);
 
-// Collective. Every rank's walks of the wave (`mine` here), on every rank;
-// each node carries its owner, row and keep probability.
-absl::StatusOr<SharedWave> ShareWave(const Communicator& comm,
-                                     const DistributedWalkBlock& mine);
-
-// Subsamples the shared walks, with a random stream per walk named by the
-// wave (`wave_key`), its home rank and its place there. The kept nodes
-// take the place of the shared ones, so a wave is held once.
-KeptWalks Subsample(SharedWave shared, uint64_t seed, uint64_t wave_key, bool subsample);
+// Collective. Every rank's kept walks of the wave (`own` here), on every
+// rank, in rank order.
+absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, const KeptWalks& own);
 
 // The centres of the kept walks whose context vectors `owner` owns (the
 // block they are trained with), in walk order.
