@@ -230,7 +230,7 @@ absl::StatusOr<Embeddings> TrainPartitioned(
         [&](const DistributedWalkBlock& block) -> absl::Status {
           const uint64_t wave = epoch * block.waves + block.wave;
           auto phase = std::chrono::steady_clock::now();
-          const KeptWalks own = SubsampleOwn(block, comm.rank(), comm.size(), o.seed, wave,
+          const KeptWalks own = SubsampleOwn(block, comm.rank(), o.seed, wave,
                                              o.subsample > 0);
           stats.prepare_seconds += Seconds(phase);
           phase = std::chrono::steady_clock::now();
@@ -243,7 +243,7 @@ absl::StatusOr<Embeddings> TrainPartitioned(
                          stats, started);
           return CheckCancelled(comm, options.control);
         },
-        &epoch_walks, names, {.keep = keep, .counts = nullptr, .assemble = true}));
+        &epoch_walks, names, {.keep = keep, .counts = nullptr, .assemble = true, .ids = false}));
     AddEpochWalks(epoch_walks, stats.walks);
     N2V_RETURN_IF_ERROR(AddEpochLoss(comm, loss, stats));
   }

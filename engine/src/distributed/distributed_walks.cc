@@ -68,10 +68,11 @@ std::vector<Resident> StartWave(const std::vector<int64_t>& starts, size_t begin
   return residents;
 }
 
-// The wave's walks from the fragments its home rank received: lengths
-// first, then each node straight into its place.
+// The wave's walks from the fragments its home rank received, by sender
+// (each node's owner): lengths first, then each node straight into its
+// place, as an id or as what training needs (`ids`).
 DistributedWalkBlock AssembleWave(const std::vector<std::string>& received,
-                                  uint64_t count) {
+                                  uint64_t count, bool ids) {
   DistributedWalkBlock block;
   block.lengths.assign(count, 0);
   for (const std::string& bytes : received) {
@@ -83,17 +84,26 @@ DistributedWalkBlock AssembleWave(const std::vector<std::string>& received,
   }
   std::vector<uint64_t> start(count + 1, 0);
   for (uint64_t k = 0; k < count; ++k) start[k + 1] = start[k] + block.lengths[k];
-  block.nodes.resize(start[count]);
-  block.rows.resize(start[count]);
-  block.keep.resize(start[count]);
-  for (const std::string& bytes : received) {
+  if (ids) {
+    block.nodes.resize(start[count]);
+  } else {
+    block.owners.resize(start[count]);
+    block.rows.resize(start[count]);
+    block.keep.resize(start[count]);
+  }
+  for (size_t owner = 0; owner < received.size(); ++owner) {
+    const std::string& bytes = received[owner];
     for (size_t at = 0; at + sizeof(Fragment) <= bytes.size(); at += sizeof(Fragment)) {
       Fragment f;
       std::memcpy(&f, bytes.data() + at, sizeof f);
       const uint64_t i = start[f.home_index] + f.position;
-      block.nodes[i] = f.node;
-      block.rows[i] = f.row;
-      block.keep[i] = f.keep;
+      if (ids) {
+        block.nodes[i] = f.node;
+        continue;
+      }
+      block.owners[i] = static_cast<int32_t>(owner);
+      block.rows[i] = f.trained.row;
+      block.keep[i] = f.trained.keep;
     }
   }
   return block;
@@ -136,7 +146,7 @@ absl::Status GenerateDistributedWalks(
       if (annotations.assemble) {
         std::vector<std::string> received;
         N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
-        block = AssembleWave(received, end - begin);
+        block = AssembleWave(received, end - begin, annotations.ids);
       }
       block.wave = wave++;
       block.waves = waves;

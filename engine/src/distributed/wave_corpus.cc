@@ -35,8 +35,8 @@ absl::StatusOr<std::vector<size_t>> GatherAll(const Communicator& comm,
 
 }  // namespace
 
-KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, int ranks,
-                       uint64_t seed, uint64_t wave_key, bool subsample) {
+KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, uint64_t seed,
+                       uint64_t wave_key, bool subsample) {
   KeptWalks kept;
   kept.begin.reserve(mine.lengths.size() + 1);
   kept.nodes.reserve(mine.nodes.size());
@@ -46,7 +46,7 @@ KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, int ranks,
     for (uint32_t i = 0; i < mine.lengths[w]; ++i, ++at) {
       const float keep = mine.keep[at];
       if (!subsample || keep >= 1.0f || rng.UniformFloat() < keep) {
-        kept.nodes.push_back({mine.rows[at], OwnerOf(mine.nodes[at], ranks)});
+        kept.nodes.push_back({mine.rows[at], mine.owners[at]});
       }
     }
     kept.begin.push_back(kept.nodes.size());

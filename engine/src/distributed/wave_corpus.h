@@ -32,12 +32,12 @@ struct Centre {
   uint32_t position;
 };
 
-// This rank's walks of the wave (`mine`, with each node's owner row and
+// This rank's walks of the wave (`mine`, with each node's owner, row and
 // keep probability), subsampled with a random stream per walk named by the
 // wave (`wave_key`), this rank and the walk's place here: every rank's
 // kept walks are those one machine would keep from the same walks.
-KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, int ranks,
-                       uint64_t seed, uint64_t wave_key, bool subsample);
+KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, uint64_t seed,
+                       uint64_t wave_key, bool subsample);
 
 // Collective. Every rank's kept walks of the wave (`own` here), on every
 // rank, in rank order.

@@ -28,8 +28,13 @@ Fragment WaveRunner::RecordRow(const WalkerState& s, uint32_t position,
     std::atomic_ref<uint64_t>((*annotations_.counts)[row])
         .fetch_add(1, std::memory_order_relaxed);
   }
-  const float keep = annotations_.keep.empty() ? 1.0f : annotations_.keep[row];
-  return Fragment{s.home_index, position, graph_.local().original_id(v), row, keep};
+  Fragment f{.home_index = s.home_index, .position = position, .node = 0};
+  if (annotations_.ids) {
+    f.node = graph_.local().original_id(v);
+  } else {
+    f.trained = {row, annotations_.keep.empty() ? 1.0f : annotations_.keep[row]};
+  }
+  return f;
 }
 
 // A walker in a task's turns. A step takes three turns, each reading what

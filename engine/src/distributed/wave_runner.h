@@ -34,14 +34,19 @@ struct WalkerState {
   uint32_t arrived = 0;      // 1: `cur` is not recorded yet (just migrated)
 };
 
-// One node of a walk, recorded by the node's owner for the home rank, with
-// what the owner knows of it.
+// One node of a walk, recorded by the node's owner for the home rank: its
+// id, or what training needs of it (WalkAnnotations::ids); the home rank
+// knows the owner by who sent it.
 struct Fragment {
   uint32_t home_index;
   uint32_t position;
-  int64_t node;
-  uint32_t row;  // on its owner
-  float keep;
+  union {
+    int64_t node;
+    struct {
+      uint32_t row;  // on its owner
+      float keep;
+    } trained;
+  };
 };
 
 // "Is x a neighbour of t", asked of t's owner by a waiting walker.
