@@ -216,8 +216,9 @@ def scaling_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def add_run_args(ap: argparse.ArgumentParser, graphs: str, out_prefix: str) -> None:
-    """The flags every n2v-mpi against n2v benchmark takes."""
+def add_workload_args(ap: argparse.ArgumentParser, graphs: str, out_prefix: str) -> None:
+    """The flags of every n2v-mpi benchmark: graphs, rounds, ranks x threads,
+    walks, where R-MAT graphs are kept and where the report goes."""
     ap.add_argument("--graphs", default=graphs)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ranks", type=int, default=2)
@@ -225,9 +226,14 @@ def add_run_args(ap: argparse.ArgumentParser, graphs: str, out_prefix: str) -> N
     ap.add_argument("--walks", type=int, default=10)
     ap.add_argument("--length", type=int, default=80)
     ap.add_argument("--workdir", default=tempfile.gettempdir())
-    ap.add_argument("--build", default=str(REPO / "build"))
     ap.add_argument("--out", default=str(REPO / "bench" / "results" /
                                          f"{out_prefix}-{datetime.date.today().isoformat()}"))
+
+
+def add_run_args(ap: argparse.ArgumentParser, graphs: str, out_prefix: str) -> None:
+    """The flags every n2v-mpi against n2v benchmark takes."""
+    add_workload_args(ap, graphs, out_prefix)
+    ap.add_argument("--build", default=str(REPO / "build"))
 
 
 def prepare(args) -> tuple[dict, dict]:

@@ -4,15 +4,15 @@
 Interleaved rounds (the base build, then the new one, per round; medians
 quoted) of `mpirun -np R n2v-mpi embed --workers T` with the same flags and
 seed, on each graph. From each run's summary: the counting pass, rank 0's
-walks and updates, and the whole command's time, and the final loss, which
-must be equal when the change keeps the walks and the training as they
-were.
+walks, updates and ring passes, the whole command's time, the bytes sent
+per trained pair, and the final loss, which must be equal when the change
+keeps the walks and the training as they were.
 
-Writes bench/results/<--out>.json and .md.
+Writes <--out>.json and .md (default bench/results/distributed-builds-<date>).
 
 usage: bench/distributed_builds_bench.py --base BUILD --new BUILD
          [--graphs blogcatalog,rmat-10M] [--rounds 3] [--ranks 2] [--threads 1]
-         [--walks 10] [--length 80] [--dimensions 128] [--workdir DIR] --out NAME
+         [--walks 10] [--length 80] [--dimensions 128] [--workdir DIR] [--out PATH]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from distributed_bench import MPI_ENV, REPO, graph_path  # noqa: E402
+from distributed_bench import MPI_ENV, add_workload_args, graph_path  # noqa: E402
 
 SUMMARY = re.compile(
     r"counted in (?P<counted>[\d.]+) s, trained in [\d.]+ s \(rank 0: walks "
@@ -80,15 +80,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base", required=True, help="build directory of the base")
     ap.add_argument("--new", required=True, help="build directory of the change")
-    ap.add_argument("--graphs", default="blogcatalog,rmat-10M")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--ranks", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--walks", type=int, default=10)
-    ap.add_argument("--length", type=int, default=80)
+    add_workload_args(ap, "blogcatalog,rmat-10M", "distributed-builds")
     ap.add_argument("--dimensions", type=int, default=128)
-    ap.add_argument("--workdir", default=tempfile.gettempdir())
-    ap.add_argument("--out", required=True, help="bench/results/<OUT>.json and .md")
     args = ap.parse_args()
     env = dict(os.environ, **MPI_ENV)
     builds = {"base": Path(args.base) / "cli" / "n2v-mpi",
@@ -109,9 +102,8 @@ def main() -> int:
                     "median": {p: statistics.median(x[p] for x in r) for p in PHASES},
                     "losses": sorted({x["loss"] for x in r})}
             for build, r in runs.items()}
-    out = REPO / "bench" / "results" / args.out
-    Path(str(out) + ".json").write_text(json.dumps(report, indent=1) + "\n")
-    Path(str(out) + ".md").write_text(markdown(report))
+    Path(args.out + ".json").write_text(json.dumps(report, indent=1) + "\n")
+    Path(args.out + ".md").write_text(markdown(report))
     print(markdown(report))
     return 0
 
