@@ -134,7 +134,7 @@ def capped(args, env: dict, out: Path) -> dict:
     stride = (128 + 15) // 16 * 16
     model_mib = 2 * nodes * stride * 4 / (1 << 20)
     cap_mib = round(model_mib * 0.75, 1)
-    cap = ["--memory-per-rank", f"{cap_mib}MiB", "--walks-per-wave", "2048"]
+    cap = ["--memory-per-rank", f"{cap_mib}MiB", "--walks-per-wave", "512"]
     one = subprocess.run([args.mpirun, "-np", "1", str(args.n2v_mpi),
                           *mpi_cmd[mpi_cmd.index("embed"):], *cap],
                          capture_output=True, text=True, env=env)

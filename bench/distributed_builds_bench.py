@@ -6,13 +6,15 @@ quoted) of `mpirun -np R n2v-mpi embed --workers T` with the same flags and
 seed, on each graph. From each run's summary: the counting pass, rank 0's
 walks, updates and ring passes, the whole command's time, the bytes sent
 per trained pair, and the final loss, which must be equal when the change
-keeps the walks and the training as they were.
+keeps the walks and the training as they were; and the largest rank's peak
+RSS (/usr/bin/time around each rank).
 
 Writes <--out>.json and .md (default bench/results/distributed-builds-<date>).
 
 usage: bench/distributed_builds_bench.py --base BUILD --new BUILD
          [--graphs blogcatalog,rmat-10M] [--rounds 3] [--ranks 2] [--threads 1]
-         [--walks 10] [--length 80] [--dimensions 128] [--workdir DIR] [--out PATH]
+         [--walks 10] [--length 80] [--dimensions 128] [--walks-per-wave N]
+         [--workdir DIR] [--out PATH]
 """
 
 from __future__ import annotations
@@ -36,43 +38,53 @@ SUMMARY = re.compile(
     r"(?P<walks>[\d.]+) s, .*updates (?P<updates>[\d.]+) s, ring (?P<ring>[\d.]+) s\).*"
     r"loss per epoch (?P<loss>[\d.]+); (?P<total>[\d.]+) s in all.*"
     r"\((?P<training_bytes_per_pair>[\d.]+) bytes per trained pair\)", re.S)
-PHASES = ("counted", "walks", "updates", "ring", "total", "training_bytes_per_pair")
+PHASES = ("counted", "walks", "updates", "ring", "total", "training_bytes_per_pair",
+          "rss_mib")
 
 
 def run_once(n2v_mpi: Path, graph: Path, args, env: dict) -> dict:
     """One n2v-mpi run; its phase times and loss from the summary."""
     with tempfile.TemporaryDirectory() as scratch:
-        argv = ["mpirun", "-np", str(args.ranks), str(n2v_mpi), "embed",
+        argv = ["mpirun", "-np", str(args.ranks), "/usr/bin/time", "-f", "peak-rss-kib %M",
+                str(n2v_mpi), "embed",
                 "--input", str(graph), "--num-walks", str(args.walks),
                 "--walk-length", str(args.length), "--dimensions", str(args.dimensions),
                 "--workers", str(args.threads), "--seed", "3",
                 "--output", str(Path(scratch) / "out.txt")]
+        if args.walks_per_wave:
+            argv += ["--walks-per-wave", str(args.walks_per_wave)]
         done = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
     found = SUMMARY.search(done.stderr)
     if found is None:
         sys.exit(f"no summary in the output of {' '.join(argv)}:\n{done.stderr}")
-    return {k: float(v) for k, v in found.groupdict().items()}
+    rss = [int(m) for m in re.findall(r"peak-rss-kib (\d+)", done.stderr)]
+    return {**{k: float(v) for k, v in found.groupdict().items()}, "rss_mib": max(rss) / 1024}
 
 
 def markdown(report: dict) -> str:
     lines = [f"# n2v-mpi, two builds side by side, {report['date']}", "",
              f"Machine: {report['machine']}. `mpirun -np {report['ranks']} n2v-mpi embed "
              f"--workers {report['threads']} --num-walks {report['walks']} --walk-length "
-             f"{report['length']} --dimensions {report['dimensions']}`, seed 3. Medians of "
+             f"{report['length']} --dimensions {report['dimensions']}"
+             + (f" --walks-per-wave {report['walks_per_wave']}" if report.get('walks_per_wave') else "")
+             + f"`, seed 3. Medians of "
              f"{report['rounds']} interleaved rounds (base, then new). Times in seconds: "
              "the counting pass, rank 0's walks, updates and ring passes while training, "
-             "and the whole command; bytes sent to share walks and pass blocks, per trained pair.", "",
-             "| graph | build | counting | walks | updates | ring | total | training bytes/pair | loss |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "and the whole command; bytes sent to share walks and pass blocks, per trained pair; "
+             "the largest rank's peak RSS.", "",
+             "| graph | build | counting | walks | updates | ring | total | training bytes/pair "
+             "| peak RSS MiB | loss |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for graph, builds in report["graphs"].items():
         for build in ("base", "new"):
             m = builds[build]["median"]
             lines.append(f"| {graph} | {build} | {m['counted']:.2f} | {m['walks']:.2f} | "
                          f"{m['updates']:.2f} | {m['ring']:.2f} | {m['total']:.2f} | "
-                         f"{m['training_bytes_per_pair']:.2f} | "
+                         f"{m['training_bytes_per_pair']:.2f} | {m['rss_mib']:.0f} | "
                          f"{builds[build]['losses'][0]:.5f} |")
         ratio = builds["base"]["median"]["total"] / builds["new"]["median"]["total"]
-        lines.append(f"| {graph} | base / new | | | | | {ratio:.2f} | | |")
+        rss = builds["base"]["median"]["rss_mib"] / builds["new"]["median"]["rss_mib"]
+        lines.append(f"| {graph} | base / new | | | | | {ratio:.2f} | | {rss:.2f} | |")
     return "\n".join(lines) + "\n"
 
 
@@ -82,6 +94,7 @@ def main() -> int:
     ap.add_argument("--new", required=True, help="build directory of the change")
     add_workload_args(ap, "blogcatalog,rmat-10M", "distributed-builds")
     ap.add_argument("--dimensions", type=int, default=128)
+    ap.add_argument("--walks-per-wave", type=int, default=0, help="0: n2v-mpi's default")
     args = ap.parse_args()
     env = dict(os.environ, **MPI_ENV)
     builds = {"base": Path(args.base) / "cli" / "n2v-mpi",
@@ -89,7 +102,7 @@ def main() -> int:
     report = {"date": datetime.date.today().isoformat(), "machine": f"{os.cpu_count()} cores",
               "rounds": args.rounds, "ranks": args.ranks, "threads": args.threads,
               "walks": args.walks, "length": args.length, "dimensions": args.dimensions,
-              "graphs": {}}
+              "walks_per_wave": args.walks_per_wave, "graphs": {}}
     for name in args.graphs.split(","):
         graph = graph_path(name, Path(args.workdir))
         runs = {build: [] for build in builds}

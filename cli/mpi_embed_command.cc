@@ -43,7 +43,7 @@ using distributed::Communicator;
 struct MpiEmbedFlags {
   EmbedFlags embed;
   bool output_parts = false;
-  uint64_t walks_per_wave = 1 << 14;
+  uint64_t walks_per_wave = kDefaultWalksPerWave;
   std::string memory_per_rank;  // a byte size; empty: no limit
   uint64_t memory_per_rank_bytes = 0;
 };
@@ -92,6 +92,12 @@ absl::Status Validate(MpiEmbedFlags& f) {
   return absl::OkStatus();
 }
 
+// "1.25 GiB", or "3.4 MiB" below a GiB.
+std::string ReadableBytes(uint64_t bytes) {
+  if (bytes >= (uint64_t{1} << 30)) return absl::StrFormat("%.2f GiB", bytes / 1073741824.0);
+  return absl::StrFormat("%.1f MiB", bytes / 1048576.0);
+}
+
 // Refuses a plan whose largest rank would need more than --memory-per-rank.
 absl::Status AdmitPlan(const Communicator& comm,
                        const distributed::PartitionedGraph& graph,
@@ -102,14 +108,18 @@ absl::Status AdmitPlan(const Communicator& comm,
       graph.stats().memory_bytes +
       DistributedModelBytes(graph.owned().size(), largest[0],
                             f.embed.options.dimensions) +
+      DistributedWaveBytes(std::min<uint64_t>(f.walks_per_wave, graph.owned().size()),
+                           f.embed.options.walk.walk_length,
+                           static_cast<uint32_t>(comm.size())) +
       DistributedReembedBytes(graph.owned().size(), f.embed.options.dimensions,
                               f.embed.options, reembed, f.embed.init.empty() ? 0 : 1)};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
   if (f.memory_per_rank_bytes > 0 && need[0] > f.memory_per_rank_bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(
-        "the largest rank needs %.2f GiB for its graph and model parts, more than "
-        "--memory-per-rank %s: run on more ranks or lower --dimensions",
-        need[0] / 1073741824.0, f.memory_per_rank));
+        "the largest rank needs %s for its graph and model parts and a wave's "
+        "walks, more than --memory-per-rank %s: run on more ranks, or lower "
+        "--dimensions or --walks-per-wave",
+        ReadableBytes(need[0]), f.memory_per_rank));
   }
   return absl::OkStatus();
 }
@@ -168,11 +178,11 @@ void PrintSummary(const Communicator& comm, const distributed::PartitionedGraph&
   const auto& g = graph.stats();
   std::fprintf(stderr,
                "n2v-mpi: graph %llu nodes, %llu edges on %d ranks, loaded in %.2f s; "
-               "largest rank: graph %.1f MiB, model %.1f MiB\n",
+               "largest rank: graph %.1f MiB, model %.1f MiB, waves %.1f MiB\n",
                static_cast<unsigned long long>(g.num_nodes),
                static_cast<unsigned long long>(g.num_edges), comm.size(),
                load_seconds, g.max_memory_bytes / 1048576.0,
-               s.max_model_bytes / 1048576.0);
+               s.max_model_bytes / 1048576.0, s.wave_bytes / 1048576.0);
   std::string losses;
   for (double l : s.loss_per_epoch) {
     absl::StrAppend(&losses, losses.empty() ? "" : " ", absl::SixDigits(l));

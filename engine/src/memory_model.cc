@@ -130,6 +130,19 @@ uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
          std::min(block, kRingPieceBytes);
 }
 
+uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint32_t walk_length,
+                              uint32_t ranks) {
+  // A walker with its random stream and pending step, up to four copies of
+  // it around an exchange.
+  constexpr uint64_t kWalkerBytes = 4 * 96;
+  const uint64_t nodes = walks_per_wave * walk_length;
+  const uint64_t walking = walks_per_wave * kWalkerBytes + nodes * (16 * 3 / 2 + 16);
+  const uint64_t training =
+      uint64_t{ranks} * (nodes * sizeof(uint32_t) + walks_per_wave * sizeof(uint64_t)) +
+      nodes * 8;
+  return std::max(walking, training);
+}
+
 uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
                                  const EmbedOptions& options,
                                  const ReembedOptions& reembed, uint64_t previous_rows) {
@@ -147,7 +160,8 @@ uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
 
 uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
                            const EmbedOptions& options, const ReembedOptions& reembed,
-                           uint64_t previous_rows, uint32_t ranks) {
+                           uint64_t previous_rows, uint32_t ranks,
+                           uint64_t walks_per_wave) {
   const uint64_t share_nodes = (num_nodes + ranks - 1) / ranks * 5 / 4 + 1;
   const uint64_t share_arcs = (num_arcs + ranks - 1) / ranks * 5 / 4 + 1;
   // A rank's graph part is a directed CSR of its arcs, whose targets add
@@ -157,7 +171,9 @@ uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
   return part.build_peak +
          DistributedModelBytes(share_nodes, share_nodes, options.dimensions) +
          DistributedReembedBytes(share_nodes, options.dimensions, options, reembed,
-                                 previous_rows);
+                                 previous_rows) +
+         DistributedWaveBytes(std::min(walks_per_wave, share_nodes),
+                              options.walk.walk_length, ranks);
 }
 
 }  // namespace n2v

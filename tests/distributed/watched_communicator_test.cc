@@ -30,6 +30,7 @@ TEST(WatchedCommunicatorTest, AReportedLossFailsEveryCallWithoutMpi) {
   const Communicator comm = Communicator::World().Watched(loss);
   std::vector<std::string> in;
   EXPECT_EQ(comm.AllToAll(std::vector<std::string>(comm.size(), "x"), &in), loss->status());
+  EXPECT_EQ(comm.Exchange(std::vector<std::string>(comm.size(), "x"), &in), loss->status());
   std::string all;
   std::vector<size_t> offsets;
   EXPECT_EQ(comm.AllGather("x", &all, &offsets), loss->status());

@@ -4,9 +4,6 @@
 // neither lets a job overrun its budget nor refuses jobs that would fit.
 // Resident memory is measured by the kernel (VmHWM after resetting it
 // through /proc/self/clear_refs), not by the code under test.
-#include <malloc.h>
-
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +12,7 @@
 #include "n2v/memory_model.h"
 #include "n2v/random.h"
 #include "n2v/reembed.h"
+#include "peak_memory.h"
 #include "test_util.h"
 
 namespace n2v {
@@ -22,34 +20,7 @@ namespace {
 
 using ::n2v::testing::BuildOrDie;
 using ::n2v::testing::Message;
-
-// A /proc/self/status field in bytes ("VmRSS", "VmHWM").
-uint64_t StatusBytes(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::stoull(line.substr(field.size() + 1)) * 1024;
-    }
-  }
-  ADD_FAILURE() << field << " not in /proc/self/status";
-  return 0;
-}
-
-// Runs fn and returns how far resident memory rose above where it stood
-// before, at its highest.
-template <typename Fn>
-uint64_t PeakGrowth(Fn fn) {
-  malloc_trim(0);
-  {
-    std::ofstream clear("/proc/self/clear_refs");
-    clear << "5";  // resets VmHWM to the current VmRSS
-    EXPECT_TRUE(clear.good()) << "cannot reset the peak: /proc/self/clear_refs";
-  }
-  const uint64_t before = StatusBytes("VmRSS");
-  fn();
-  return StatusBytes("VmHWM") - before;
-}
+using ::n2v::testing::PeakGrowth;
 
 // About 4 undirected edges per node, from a fixed seed.
 EdgeList RandomEdges(uint32_t nodes, uint64_t seed) {
@@ -96,10 +67,7 @@ struct Case {
 };
 
 TEST(MemoryModelTest, MeasuredPeakIsAtMostTheEstimateAndNotFarBelow) {
-  // Freed blocks go back to the system at once, so what a run frees and
-  // reallocates is counted again rather than hidden in the heap.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+  ::n2v::testing::ReturnFreedMemoryAtOnce();
   constexpr uint32_t kNodes = 150000;
   const CsrGraph graph = BuildOrDie(RandomEdges(kNodes, 5), /*directed=*/false);
   const EmbedOptions options = SmallRun();

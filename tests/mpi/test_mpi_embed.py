@@ -96,8 +96,9 @@ def test_batch_windows_runs_on_every_rank_and_repeats(mpi, tmp_path):
      "--memory-per-rank: expected a size like 512MiB or 8GiB, got 'lots'"),
     (["--walks-per-wave", "0"], 2, "--walks-per-wave must be between 1 and"),
     (["--memory-per-rank", "1KiB"], 1,
-     "the largest rank needs 0.00 GiB for its graph and model parts, more than "
-     "--memory-per-rank 1KiB: run on more ranks or lower --dimensions"),
+     "MiB for its graph and model parts and a wave's "
+     "walks, more than --memory-per-rank 1KiB: run on more ranks, or lower "
+     "--dimensions or --walks-per-wave"),
 ])
 def test_refusals_are_reported_once(mpi, tmp_path, flags, code, message):
     result = mpi(2, "embed", "--input", KARATE, "--output", tmp_path / "v.txt",

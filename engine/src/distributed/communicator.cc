@@ -208,6 +208,57 @@ absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
   return absl::OkStatus();
 }
 
+absl::Status Communicator::Exchange(std::vector<std::string> out,
+                                    std::vector<std::string>* in, uint64_t piece) const {
+  constexpr int kExchangeTag = 7002;
+  const uint64_t kPiece = std::clamp<uint64_t>(piece, 1, uint64_t{1} << 30);
+  std::vector<uint64_t> send_sizes(size_), recv_sizes(size_);
+  for (int r = 0; r < size_; ++r) send_sizes[r] = out[r].size();
+  if (absl::Status s = Call(
+          "MPI_Alltoall",
+          [&] {
+            return MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1,
+                                MPI_UINT64_T, MPI_COMM_WORLD);
+          },
+          [&](Requests& r) {
+            return MPI_Ialltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1,
+                                 MPI_UINT64_T, MPI_COMM_WORLD, r.next());
+          });
+      !s.ok()) {
+    return s;
+  }
+  in->assign(size_, std::string());
+  (*in)[rank_] = std::move(out[rank_]);
+  // Step k: send to rank + k, receive from rank - k, a piece at a time; a
+  // side with no piece left sends to (or receives from) no one.
+  auto pieces = [&](uint64_t bytes) { return (bytes + kPiece - 1) / kPiece; };
+  for (int k = 1; k < size_; ++k) {
+    const int to = (rank_ + k) % size_;
+    const int from = (rank_ + size_ - k) % size_;
+    const std::string& sending = out[to];
+    std::string& receiving = (*in)[from];
+    receiving.resize(recv_sizes[from]);
+    const uint64_t steps = std::max(pieces(sending.size()), pieces(receiving.size()));
+    for (uint64_t i = 0; i < steps; ++i) {
+      const uint64_t at = i * kPiece;
+      const bool sends = at < sending.size();
+      const bool receives = at < receiving.size();
+      if (absl::Status s = SendReceive(
+              sends ? sending.data() + at : nullptr,
+              sends ? static_cast<int>(std::min(kPiece, sending.size() - at)) : 0,
+              receives ? receiving.data() + at : nullptr,
+              receives ? static_cast<int>(std::min(kPiece, receiving.size() - at)) : 0,
+              sends ? to : MPI_PROC_NULL, receives ? from : MPI_PROC_NULL, kExchangeTag);
+          !s.ok()) {
+        return s;
+      }
+    }
+    *bytes_sent_ += sending.size();
+    out[to] = std::string();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
                                      std::vector<size_t>* offsets) const {
   return AllGatherInto({mine.data(), mine.size()},

@@ -221,26 +221,28 @@ absl::StatusOr<Embeddings> TrainPartitioned(
       InitialInputRows(graph, o, std::make_shared<const NodeIdIndex>(std::move(ids)));
   ContextBlock own(comm.rank(), input.stride(), noise, largest_rows);
   N2V_RETURN_IF_ERROR(WarmStart(comm, graph, o, input, own, stats));
-  RingTrainer trainer(comm, o, input, std::move(own), stats);
+  N2V_ASSIGN_OR_RETURN(const RowSlots slots, RowSlots::Agree(comm, graph.owned().size()));
+  RingTrainer trainer(comm, o, slots, input, std::move(own), stats);
   for (uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     LossSum loss;
     DistributedWalkStats epoch_walks;
     N2V_RETURN_IF_ERROR(GenerateDistributedWalks(
         comm, graph, WalksOf(o), options.walks_per_wave,
-        [&](const DistributedWalkBlock& block) -> absl::Status {
+        [&](DistributedWalkBlock block) -> absl::Status {
           const uint64_t wave = epoch * block.waves + block.wave;
+          const uint64_t waves = o.epochs * block.waves;
           auto phase = std::chrono::steady_clock::now();
-          const KeptWalks own = SubsampleOwn(block, comm.rank(), o.seed, wave,
-                                             o.subsample > 0);
+          KeptWalks own = SubsampleOwn(block, slots, comm.rank(), o.seed, wave,
+                                       o.subsample > 0);
+          block = {};  // a wave's buffers are freed as soon as they are read
           stats.prepare_seconds += Seconds(phase);
           phase = std::chrono::steady_clock::now();
           const uint64_t sent_before = comm.bytes_sent();
-          N2V_ASSIGN_OR_RETURN(const KeptWalks kept, ShareKept(comm, own));
+          N2V_ASSIGN_OR_RETURN(const KeptWalks kept, ShareKept(comm, std::move(own)));
           stats.share_bytes_sent += comm.bytes_sent() - sent_before;
           stats.share_seconds += Seconds(phase);
-          N2V_RETURN_IF_ERROR(trainer.TrainWave(kept, wave, o.epochs * block.waves, loss));
-          ReportProgress(options.control, wave + 1, o.epochs * block.waves, epoch, loss,
-                         stats, started);
+          N2V_RETURN_IF_ERROR(trainer.TrainWave(kept, wave, waves, loss));
+          ReportProgress(options.control, wave + 1, waves, epoch, loss, stats, started);
           return CheckCancelled(comm, options.control);
         },
         &epoch_walks, names, {.keep = keep, .counts = nullptr, .assemble = true, .ids = false}));
@@ -300,6 +302,9 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
   if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
   N2V_RETURN_IF_ERROR(CountModelBytes(comm, graph, largest_rows, o, stats));
+  stats.wave_bytes =
+      DistributedWaveBytes(std::min(options.walks_per_wave, largest_rows),
+                           o.walk.walk_length, static_cast<uint32_t>(comm.size()));
   stats.bytes_sent = comm.bytes_sent() - bytes_before;
   result.embeddings = *std::move(input);
   return result;

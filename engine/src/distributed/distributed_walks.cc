@@ -114,7 +114,7 @@ DistributedWalkBlock AssembleWave(const std::vector<std::string>& received,
 absl::Status GenerateDistributedWalks(
     const Communicator& comm, const PartitionedGraph& graph,
     const WalksOptions& options, uint64_t walks_per_wave,
-    absl::FunctionRef<absl::Status(const DistributedWalkBlock&)> sink,
+    absl::FunctionRef<absl::Status(DistributedWalkBlock)> sink,
     DistributedWalkStats* stats, const OptionNames& names,
     const WalkAnnotations& annotations) {
   N2V_RETURN_IF_ERROR(ValidateWalksOptions(options, names));
@@ -138,19 +138,22 @@ absl::Status GenerateDistributedWalks(
   for (uint32_t round = 0; round < options.walks_per_node; ++round) {
     size_t begin = 0;
     for (size_t end : slice_ends) {
-      WaveRunner runner(comm, graph, walker, annotations, options.num_threads, stats);
-      std::vector<Resident> residents = StartWave(
-          starts, begin, end, round, options.seed, comm.rank(), graph.local(), runner);
-      N2V_RETURN_IF_ERROR(runner.Run(std::move(residents)));
       DistributedWalkBlock block;
-      if (annotations.assemble) {
-        std::vector<std::string> received;
-        N2V_RETURN_IF_ERROR(comm.AllToAll(runner.fragments(), &received));
-        block = AssembleWave(received, end - begin, annotations.ids);
+      {
+        // The runner and the fragments are freed before the sink runs.
+        WaveRunner runner(comm, graph, walker, annotations, options.num_threads, stats);
+        std::vector<Resident> residents = StartWave(
+            starts, begin, end, round, options.seed, comm.rank(), graph.local(), runner);
+        N2V_RETURN_IF_ERROR(runner.Run(std::move(residents)));
+        if (annotations.assemble) {
+          std::vector<std::string> received;
+          N2V_RETURN_IF_ERROR(comm.Exchange(std::move(runner.fragments()), &received));
+          block = AssembleWave(received, end - begin, annotations.ids);
+        }
       }
       block.wave = wave++;
       block.waves = waves;
-      N2V_RETURN_IF_ERROR(sink(block));
+      N2V_RETURN_IF_ERROR(sink(std::move(block)));
       begin = end;
     }
   }

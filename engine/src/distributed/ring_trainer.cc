@@ -55,7 +55,7 @@ absl::Status RingTrainer::TrainWave(const KeptWalks& kept, uint64_t wave,
     const double from = (wave + static_cast<double>(step) / ranks) / waves;
     auto started = std::chrono::steady_clock::now();
     // One block's centres at a time: a wave's list is never held whole.
-    const std::vector<Centre> centres = CentresOf(kept, held_.owner());
+    const std::vector<Centre> centres = CentresOf(kept, slots_, held_.owner());
     stats_.prepare_seconds += Seconds(started);
     started = std::chrono::steady_clock::now();
     TrainBlock(kept, centres, wave, from, 1.0 / ranks / waves, loss);
@@ -86,7 +86,11 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
                              double progress_span, LossSum& loss) {
   const EmbedOptions& o = options_;
   const uint32_t stride = input_.stride();
-  const int me = comm_.rank();
+  // Our rows are the slots [first, first + count); the held block's
+  // start at held_first.
+  const uint32_t first = slots_.first(comm_.rank());
+  const uint32_t count = slots_.end(comm_.rank()) - first;
+  const uint32_t held_first = slots_.first(held_.owner());
   const int threads = o.deterministic ? 1 : o.num_threads;
   const bool prefetch =
       (input_.size() + uint64_t{held_.rows()}) * stride * sizeof(float) > kPrefetchAboveBytes;
@@ -107,15 +111,15 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     float* const rows = input_.mutable_data();
     uint32_t n = 0;
     for (uint32_t j = lo; j < hi; ++j) {
-      const WaveNode& context = kept.nodes[begin + j];
-      const uint32_t ours = (j != centre.position) & (context.owner == me);
-      // Another rank's row number is not ours to point at: row 0 instead.
-      inputs[n] = rows + size_t{context.row * ours} * stride;
+      const uint32_t row = kept.slots[begin + j] - first;  // ours when < count
+      const uint32_t ours = (j != centre.position) & (row < count);
+      // Another rank's node is not ours to point at: row 0 instead.
+      inputs[n] = rows + size_t{row * ours} * stride;
       n += ours;
     }
     work.num_inputs = n;
     if (n == 0) return;
-    const uint32_t centre_row = kept.nodes[begin + centre.position].row;
+    const uint32_t centre_row = kept.slots[begin + centre.position] - held_first;
     work.outputs.push_back(held_.row(centre_row));
     for (uint32_t k = 0; k < o.negatives; ++k) {
       const uint32_t negative = held_.SampleNegative(rng);

@@ -27,9 +27,10 @@ namespace n2v::distributed {
 class RingTrainer {
  public:
   RingTrainer(const Communicator& comm, const EmbedOptions& options,
-              Embeddings& input, ContextBlock own, DistributedEmbedStats& stats)
-      : comm_(comm), options_(options), input_(input), held_(std::move(own)),
-        stats_(stats) {}
+              const RowSlots& slots, Embeddings& input, ContextBlock own,
+              DistributedEmbedStats& stats)
+      : comm_(comm), options_(options), slots_(slots), input_(input),
+        held_(std::move(own)), stats_(stats) {}
 
   // One wave: P steps, with the block passed on between them. `wave` of
   // `waves` (over all epochs) sets the learning rate.
@@ -50,6 +51,7 @@ class RingTrainer {
 
   const Communicator& comm_;
   const EmbedOptions& options_;
+  const RowSlots& slots_;
   Embeddings& input_;
   ContextBlock held_;
   DistributedEmbedStats& stats_;

@@ -1,8 +1,10 @@
-// SubsampleOwn, ShareKept, CentresOf.
+// RowSlots, SubsampleOwn, ShareKept, CentresOf.
 #include "distributed/wave_corpus.h"
 
+#include <cstdint>
 #include <span>
 
+#include "absl/strings/str_cat.h"
 #include "internal/train_context.h"
 #include "n2v/random.h"
 #include "n2v/status_macros.h"
@@ -35,34 +37,55 @@ absl::StatusOr<std::vector<size_t>> GatherAll(const Communicator& comm,
 
 }  // namespace
 
-KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, uint64_t seed,
-                       uint64_t wave_key, bool subsample) {
+absl::StatusOr<RowSlots> RowSlots::Agree(const Communicator& comm, uint64_t own_rows) {
+  std::vector<uint64_t> rows(comm.size(), 0);
+  rows[comm.rank()] = own_rows;
+  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(rows)));
+  RowSlots slots;
+  slots.first_.assign(1, 0);
+  uint64_t total = 0;
+  for (uint64_t r : rows) {
+    total += r;
+    if (total > UINT32_MAX) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "distributed training numbers every node in 32 bits, and the ranks own more "
+          "than ", uint64_t{UINT32_MAX}, " nodes in all"));
+    }
+    slots.first_.push_back(static_cast<uint32_t>(total));
+  }
+  return slots;
+}
+
+KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, const RowSlots& slots,
+                       int rank, uint64_t seed, uint64_t wave_key, bool subsample) {
   KeptWalks kept;
   kept.begin.reserve(mine.lengths.size() + 1);
-  kept.nodes.reserve(mine.nodes.size());
+  kept.slots.reserve(mine.rows.size());
   size_t at = 0;
   for (size_t w = 0; w < mine.lengths.size(); ++w) {
     Rng rng(DeriveSeed(DeriveSeed(seed, internal::kSubsampleStream, wave_key), rank, w));
     for (uint32_t i = 0; i < mine.lengths[w]; ++i, ++at) {
       const float keep = mine.keep[at];
       if (!subsample || keep >= 1.0f || rng.UniformFloat() < keep) {
-        kept.nodes.push_back({mine.rows[at], mine.owners[at]});
+        kept.slots.push_back(slots.SlotOf(mine.owners[at], mine.rows[at]));
       }
     }
-    kept.begin.push_back(kept.nodes.size());
+    kept.begin.push_back(kept.slots.size());
   }
   return kept;
 }
 
-absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, const KeptWalks& own) {
+absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, KeptWalks own) {
   std::vector<uint32_t> lengths(own.begin.size() - 1);
   for (size_t w = 0; w < lengths.size(); ++w) {
     lengths[w] = static_cast<uint32_t>(own.begin[w + 1] - own.begin[w]);
   }
   std::vector<uint32_t> all_lengths;
   N2V_RETURN_IF_ERROR(GatherAll(comm, lengths, all_lengths).status());
+  own.begin = {};
   KeptWalks kept;
-  N2V_RETURN_IF_ERROR(GatherAll(comm, own.nodes, kept.nodes).status());
+  N2V_RETURN_IF_ERROR(GatherAll(comm, own.slots, kept.slots).status());
+  own.slots = {};
   kept.begin.resize(all_lengths.size() + 1);
   for (size_t w = 0; w < all_lengths.size(); ++w) {
     kept.begin[w + 1] = kept.begin[w] + all_lengths[w];
@@ -70,11 +93,13 @@ absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, const KeptWalks& o
   return kept;
 }
 
-std::vector<Centre> CentresOf(const KeptWalks& kept, int owner) {
+std::vector<Centre> CentresOf(const KeptWalks& kept, const RowSlots& slots, int owner) {
+  const uint32_t first = slots.first(owner);
+  const uint32_t count = slots.end(owner) - first;
   std::vector<Centre> centres;
   for (uint32_t w = 0; w + 1 < kept.begin.size(); ++w) {
     for (uint64_t at = kept.begin[w]; at < kept.begin[w + 1]; ++at) {
-      if (kept.nodes[at].owner == owner) {
+      if (kept.slots[at] - first < count) {
         centres.push_back({w, static_cast<uint32_t>(at - kept.begin[w])});
       }
     }

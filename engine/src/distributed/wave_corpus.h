@@ -14,16 +14,28 @@
 
 namespace n2v::distributed {
 
-// A node of a shared walk: where its vectors live.
-struct WaveNode {
-  uint32_t row;
-  int32_t owner;
+// One numbering of every rank's rows: rank r's rows are the slots
+// [first(r), first(r + 1)), in row order, so a node of a shared walk is
+// named by 4 bytes (its slot) rather than by its owner and row (8).
+class RowSlots {
+ public:
+  // Collective: every rank's number of rows, agreed. InvalidArgument when
+  // there are 2^32 rows or more in all.
+  static absl::StatusOr<RowSlots> Agree(const Communicator& comm, uint64_t own_rows);
+
+  uint32_t first(int rank) const { return first_[rank]; }
+  uint32_t end(int rank) const { return first_[rank + 1]; }
+  uint32_t SlotOf(int owner, uint32_t row) const { return first_[owner] + row; }
+
+ private:
+  std::vector<uint32_t> first_;  // size ranks + 1
 };
 
-// A wave's walks after subsampling, every rank's, in rank order.
+// A wave's walks after subsampling, every rank's, in rank order: each
+// kept node by its slot.
 struct KeptWalks {
-  std::vector<uint64_t> begin = {0};  // walk w is nodes[begin[w], begin[w+1])
-  std::vector<WaveNode> nodes;
+  std::vector<uint64_t> begin = {0};  // walk w is slots[begin[w], begin[w+1])
+  std::vector<uint32_t> slots;
 };
 
 // A centre: position `position` of kept walk `walk`.
@@ -36,16 +48,16 @@ struct Centre {
 // keep probability), subsampled with a random stream per walk named by the
 // wave (`wave_key`), this rank and the walk's place here: every rank's
 // kept walks are those one machine would keep from the same walks.
-KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, int rank, uint64_t seed,
-                       uint64_t wave_key, bool subsample);
+KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, const RowSlots& slots,
+                       int rank, uint64_t seed, uint64_t wave_key, bool subsample);
 
-// Collective. Every rank's kept walks of the wave (`own` here), on every
-// rank, in rank order.
-absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, const KeptWalks& own);
+// Collective. Every rank's kept walks of the wave (`own` here, freed once
+// sent), on every rank, in rank order.
+absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, KeptWalks own);
 
 // The centres of the kept walks whose context vectors `owner` owns (the
 // block they are trained with), in walk order.
-std::vector<Centre> CentresOf(const KeptWalks& kept, int owner);
+std::vector<Centre> CentresOf(const KeptWalks& kept, const RowSlots& slots, int owner);
 
 }  // namespace n2v::distributed
 

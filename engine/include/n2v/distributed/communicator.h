@@ -95,6 +95,13 @@ class Communicator {
   // buffer must stay below 2 GiB.
   absl::Status AllToAll(const std::vector<std::string>& out,
                         std::vector<std::string>* in) const;
+  // AllToAll for large buffers: `out` is consumed, each out[r] freed once
+  // rank r has it, so the bytes are held once beside what arrives, with no
+  // packed copy of either side and no 2 GiB limit. Ranks are paired one
+  // shift at a time (P - 1 steps), and a buffer goes `piece` bytes (at
+  // most 1 GiB) at a time.
+  absl::Status Exchange(std::vector<std::string> out, std::vector<std::string>* in,
+                        uint64_t piece = uint64_t{1} << 30) const;
   // Every rank's `mine`, on every rank, in one buffer: rank r's bytes are
   // (*all)[offsets[r], offsets[r + 1]). All of it must stay below 2 GiB.
   absl::Status AllGather(std::string_view mine, std::string* all,

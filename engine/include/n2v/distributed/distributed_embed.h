@@ -33,7 +33,7 @@
 #include "n2v/embed.h"
 #include "n2v/embed_options.h"
 #include "n2v/embeddings.h"
-#include "n2v/memory_model.h"  // DistributedModelBytes
+#include "n2v/memory_model.h"  // DistributedModelBytes, kDefaultWalksPerWave
 
 namespace n2v::distributed {
 
@@ -47,7 +47,7 @@ struct DistributedEmbedOptions {
   // ReembedDistributed (distributed_reembed.h).
   EmbedOptions embed;
   // Walks in flight at once per rank (bounds a wave's memory).
-  uint64_t walks_per_wave = uint64_t{1} << 14;
+  uint64_t walks_per_wave = kDefaultWalksPerWave;
   // Progress (called on the ranks that set it, after each wave of the
   // training pass) and cancellation: a raised flag on any rank cancels the
   // run on every rank at the next wave.
@@ -76,6 +76,7 @@ struct DistributedEmbedStats {
   double ring_seconds = 0;
   uint64_t model_bytes = 0;      // this rank: vectors, tables, the block in flight
   uint64_t max_model_bytes = 0;  // the largest rank's
+  uint64_t wave_bytes = 0;       // a rank's wave buffers at most (DistributedWaveBytes)
   uint64_t bytes_sent = 0;       // this rank, whole run
   // Of which: sharing waves' walks, and passing context blocks on (the
   // rest moves walkers and answers arc tests).

@@ -68,8 +68,9 @@ struct DistributedWalkBlock : WalkBlock {
 // Collective. Generates the walks in waves, each a round r and a range of
 // start ids (cut so a wave holds about `walks_per_wave` walks per rank,
 // which bounds its memory), in the canonical order: round by round, start
-// ids ascending. After each wave, calls `sink` on each rank with the wave's
-// walks that start at its own nodes, in canonical order (possibly none), so
+// ids ascending. After each wave, hands `sink` on each rank the wave's
+// walks that start at its own nodes (its to keep or free; the wave's own
+// buffers are freed by then), in canonical order (possibly none), so
 // the ranks' blocks of a wave merged by start id give the canonical
 // sequence. Errors: the options' (ValidateWalksOptions, as `names` spells
 // the fields), InvalidArgument for a walk_from id in no rank's part, the
@@ -78,7 +79,7 @@ struct DistributedWalkBlock : WalkBlock {
 absl::Status GenerateDistributedWalks(
     const Communicator& comm, const PartitionedGraph& graph,
     const WalksOptions& options, uint64_t walks_per_wave,
-    absl::FunctionRef<absl::Status(const DistributedWalkBlock&)> sink,
+    absl::FunctionRef<absl::Status(DistributedWalkBlock)> sink,
     DistributedWalkStats* stats, const OptionNames& names = {},
     const WalkAnnotations& annotations = {});
 

@@ -1,0 +1,57 @@
+// The distributed memory model against what a rank really holds: the peak
+// resident growth of a distributed training pass stays at or below its
+// model part and its wave buffers as the engine counts them
+// (DistributedModelBytes, DistributedWaveBytes), and not far below, so
+// --memory-per-rank and the sidecar's per-rank estimate can be trusted.
+// The waves are large here, so that they dominate what is counted.
+#include <algorithm>
+#include <iostream>
+
+#include "distributed_test_util.h"
+#include "n2v/distributed/distributed_embed.h"
+#include "n2v/memory_model.h"
+#include "peak_memory.h"
+
+namespace n2v::testing {
+namespace {
+
+using distributed::Communicator;
+
+TEST(DistributedMemoryTest, ARanksPeakIsAtMostItsModelAndWaveBytes) {
+  ReturnFreedMemoryAtOnce();
+  const Communicator comm = Communicator::World();
+  const auto part = PartitionOrDie(comm, RandomEdges(20000, false, 11), false);
+  distributed::DistributedEmbedOptions o;
+  o.embed.dimensions = 16;
+  o.embed.walks_per_node = 1;
+  o.embed.walk.walk_length = 80;
+  o.embed.window = 2;
+  o.embed.negatives = 1;
+  o.embed.num_threads = 1;
+  o.walks_per_wave = 64;
+  // Thread pools, MPI's buffers and first-use allocations, outside the
+  // measurement.
+  ASSERT_TRUE(distributed::EmbedDistributed(comm, part, o).ok());
+  o.walks_per_wave = 1 << 20;  // every walk in one wave
+  absl::StatusOr<distributed::DistributedEmbedResult> result;
+  const uint64_t measured =
+      PeakGrowth([&] { result = distributed::EmbedDistributed(comm, part, o); });
+  ASSERT_TRUE(result.ok()) << result.status();
+  std::vector<uint64_t> largest = {part.owned().size()};
+  ASSERT_TRUE(comm.MaxAll(std::span<uint64_t>(largest)).ok());
+  const uint64_t model =
+      DistributedModelBytes(part.owned().size(), largest[0], o.embed.dimensions);
+  const uint64_t waves = DistributedWaveBytes(
+      std::min(o.walks_per_wave, largest[0]), o.embed.walk.walk_length,
+      static_cast<uint32_t>(comm.size()));
+  EXPECT_EQ(result->stats.wave_bytes, waves);
+  const double ratio = static_cast<double>(measured) / (model + waves);
+  std::cout << "[ memory   ] rank " << comm.rank() << " of " << comm.size()
+            << ": measured peak " << measured / 1e6 << " MB, model " << model / 1e6
+            << " MB + waves " << waves / 1e6 << " MB (" << ratio << ")\n";
+  EXPECT_LE(measured, model + waves);
+  EXPECT_GE(ratio, 0.5);
+}
+
+}  // namespace
+}  // namespace n2v::testing
