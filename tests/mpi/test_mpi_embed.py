@@ -109,6 +109,23 @@ def test_refusals_are_reported_once(mpi, tmp_path, flags, code, message):
     assert not (tmp_path / "v.txt").exists()
 
 
+def test_a_waves_memory_counts_against_the_cap(mpi, tmp_path):
+    """A cap that holds Cora's graph and model parts but not a wave of
+    every walk: refused, naming --walks-per-wave; smaller waves fit, and
+    the summary says what they take."""
+    flags = ["--input", CORA, "--num-walks", "2", "--workers", "1",
+             "--memory-per-rank", "5MiB", "--output", tmp_path / "v.txt"]
+    refused = mpi(2, "embed", *flags)
+    assert refused.returncode == 1, refused.stderr
+    assert "a wave's walks, more than --memory-per-rank 5MiB" in refused.stderr
+    assert "--walks-per-wave" in refused.stderr
+    fits = mpi(2, "embed", *flags, "--walks-per-wave", "64")
+    assert fits.returncode == 0, fits.stderr
+    waves = re.search(r"largest rank: graph [\d.]+ MiB, model [\d.]+ MiB, waves ([\d.]+) MiB",
+                      fits.stderr)
+    assert waves and 0 < float(waves.group(1)) < 1, fits.stderr
+
+
 def warm_lines(stderr, program):
     """(copied, seeded, drift mean) from a warm run's report lines."""
     warm = re.search(program + r": warm start from .*: (\d+) nodes from their vectors, "
