@@ -126,7 +126,7 @@ grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
   absl::StatusOr<JobPlan> plan = PlanJob(
       request->params(), subject.shape,
       subject.snapshot ? PreviousOf(*subject.snapshot) : PreviousEmbedding{},
-      options_.ranks.usable());
+      options_.ranks.usable(), options_.ranks.walks_per_wave);
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   *response->mutable_params() = plan->params;
   response->set_graph_bytes(subject.graph_bytes);

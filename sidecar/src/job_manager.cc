@@ -283,7 +283,7 @@ absl::StatusOr<v1::Job> JobManager::Start(const Caller& caller,
   N2V_ASSIGN_OR_RETURN(
       record->plan,
       PlanJob(request.params, ShapeOf(*request.graph), PreviousOf(*request.graph),
-              ranks_.usable()));
+              ranks_.usable(), ranks_.walks_per_wave));
   N2V_ASSIGN_OR_RETURN(
       record->memory,
       budget_->Reserve(record->plan.memory.peak,

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "memory_budget.h"
 #include "n2v/embed.h"
+#include "n2v/memory_model.h"
 #include "n2v/reembed.h"
 #include "n2v/v1/n2v.pb.h"
 #include "owner.h"
@@ -63,6 +64,9 @@ struct JobRequest {
 // (distributed::RankWatch). Unset: one process.
 struct RankRunner {
   uint32_t ranks = 1;
+  // Walks per rank in one wave of a job (bounds a wave's memory; more
+  // walks pass the context vectors around the ring fewer times).
+  uint64_t walks_per_wave = kDefaultWalksPerWave;
   std::function<absl::StatusOr<ReembedResult>(
       const CsrGraph&, const EmbedOptions&, const ReembedOptions&,
       const PreviousEmbedding&, const EmbedControl&, const OptionNames&)>

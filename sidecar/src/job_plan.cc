@@ -22,7 +22,7 @@ PreviousEmbedding PreviousOf(const GraphHolder& graph) {
 absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
                                 const GraphShape& shape,
                                 const PreviousEmbedding& previous,
-                                uint32_t ranks) {
+                                uint32_t ranks, uint64_t walks_per_wave) {
   JobPlan plan;
   plan.options = ToEmbedOptions(params);
   plan.reembed = ToReembedOptions(params);
@@ -42,7 +42,7 @@ absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
     plan.ranks = ranks;
     plan.memory_per_rank =
         EstimateRankBytes(shape.nodes, shape.arcs, shape.weighted, plan.options,
-                          plan.reembed, shape.previous_rows, ranks);
+                          plan.reembed, shape.previous_rows, ranks, walks_per_wave);
   }
   return plan;
 }

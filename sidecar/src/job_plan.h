@@ -44,11 +44,13 @@ struct JobPlan {
 // field, e.g. "params.return_factor must be finite and > 0, got -1") and
 // plans the job. `previous` is what Reembed will get (empty for an
 // estimate by size).
-// `ranks`: the sidecar's MPI ranks (1 when not under mpirun).
+// `ranks`: the sidecar's MPI ranks (1 when not under mpirun), whose jobs
+// run waves of `walks_per_wave` walks per rank.
 absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
                                 const GraphShape& shape,
                                 const PreviousEmbedding& previous,
-                                uint32_t ranks = 1);
+                                uint32_t ranks = 1,
+                                uint64_t walks_per_wave = kDefaultWalksPerWave);
 
 }  // namespace n2v::sidecar
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -16,6 +17,7 @@
 #include "absl/time/time.h"
 #include "log.h"
 #include "mpi_ranks.h"
+#include "n2v/memory_model.h"
 #include "server.h"
 #include "size_flag.h"
 
@@ -44,6 +46,10 @@ ABSL_FLAG(absl::Duration, rank_timeout, absl::Seconds(10),
           "Under mpirun: a rank silent for this long is lost. Its job fails "
           "naming it; with mpirun --enable-recovery the sidecar stays up and "
           "runs later jobs on rank 0 alone.");
+ABSL_FLAG(int64_t, walks_per_wave, static_cast<int64_t>(n2v::kDefaultWalksPerWave),
+          "Under mpirun: walks per rank in one wave of a job (1 to 4294967295). "
+          "More take more memory per rank and pass the context vectors around "
+          "the ring fewer times, which matters across machines.");
 ABSL_FLAG(absl::Duration, grace, absl::Seconds(30),
           "On SIGTERM, how long running jobs may take to finish before they "
           "are cancelled.");
@@ -90,8 +96,16 @@ int main(int argc, char** argv) {
   if (!ranks.ok()) return Fail(std::string(ranks.status().message()));
   NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
+  const int64_t walks_per_wave = absl::GetFlag(FLAGS_walks_per_wave);
+  if (walks_per_wave < 1 || walks_per_wave > int64_t{UINT32_MAX}) {
+    // Every rank reads the same flags and stops here alike; rank 0 says why.
+    if (*ranks != nullptr && !(*ranks)->leader()) return 2;
+    return Fail(absl::StrCat("--walks-per-wave must be between 1 and ", UINT32_MAX,
+                             ", got ", walks_per_wave));
+  }
   if (*ranks != nullptr) {
-    const absl::Status watched = (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout));
+    const absl::Status watched = (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout),
+                                                  static_cast<uint64_t>(walks_per_wave));
     // Every rank fails alike; rank 0 alone says why.
     if (!watched.ok() && !(*ranks)->leader()) return 2;
     if (!watched.ok()) return Fail(absl::StrCat("--rank-timeout: ", watched.message()));

@@ -18,6 +18,7 @@ struct MpiRanks::State {
   std::unique_ptr<distributed::MpiSession> session;
   std::shared_ptr<distributed::RankWatch> watch;
   std::unique_ptr<distributed::RankGroup> group;
+  uint64_t walks_per_wave = kDefaultWalksPerWave;
 };
 
 namespace {
@@ -44,13 +45,14 @@ absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int* argc,
   return std::unique_ptr<MpiRanks>(new MpiRanks(std::move(state)));
 }
 
-absl::Status MpiRanks::Watch(absl::Duration timeout) {
+absl::Status MpiRanks::Watch(absl::Duration timeout, uint64_t walks_per_wave) {
   const distributed::Communicator world = distributed::Communicator::World();
   auto watch = distributed::RankWatch::Start(world, {.timeout = timeout});
   if (!watch.ok()) return watch.status();
   state_->watch = std::move(*watch);
-  state_->group =
-      std::make_unique<distributed::RankGroup>(world.Watched(state_->watch->loss()));
+  state_->walks_per_wave = walks_per_wave;
+  state_->group = std::make_unique<distributed::RankGroup>(
+      world.Watched(state_->watch->loss()), walks_per_wave);
   return absl::OkStatus();
 }
 
@@ -63,6 +65,7 @@ RankRunner MpiRanks::Runner() {
   distributed::RankGroup* group = state_->group.get();
   std::shared_ptr<distributed::RankWatch> watch = state_->watch;
   return {.ranks = static_cast<uint32_t>(ranks()),
+          .walks_per_wave = state_->walks_per_wave,
           .reembed = [group](const CsrGraph& graph, const EmbedOptions& options,
                              const ReembedOptions& reembed,
                              const PreviousEmbedding& previous,
@@ -85,7 +88,7 @@ struct MpiRanks::State {};
 absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int*, char***) {
   return nullptr;
 }
-absl::Status MpiRanks::Watch(absl::Duration) { return absl::OkStatus(); }
+absl::Status MpiRanks::Watch(absl::Duration, uint64_t) { return absl::OkStatus(); }
 bool MpiRanks::leader() const { return true; }
 int MpiRanks::ranks() const { return 1; }
 absl::Status MpiRanks::Follow() { return absl::OkStatus(); }

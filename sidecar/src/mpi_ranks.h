@@ -26,7 +26,8 @@ class MpiRanks {
   // silent for `timeout` is lost: the job that needs it fails naming it,
   // and later jobs run on the leader alone (when mpirun lets the other
   // ranks live on; otherwise the MPI runtime ends them all).
-  absl::Status Watch(absl::Duration timeout);
+  // The leader's jobs run waves of `walks_per_wave` walks per rank.
+  absl::Status Watch(absl::Duration timeout, uint64_t walks_per_wave);
 
   bool leader() const;
   int ranks() const;

@@ -12,6 +12,7 @@ no result is half delivered."""
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -81,6 +82,39 @@ def test_cold_jobs_run_on_every_rank(sidecar):
                            positive_sampling_factor=0, deterministic=True)
     _, vectors_again = client.fetch_embeddings(again.job_id)
     assert np.array_equal(vectors, vectors_again)
+
+
+def test_the_wave_size_is_the_servers_and_every_rank_uses_it(mpi, sidecar, tmp_path):
+    """--walks-per-wave, set on the command line, reaches every rank's jobs
+    (waves of 2 walks train in another order: other bits) and the per-rank
+    estimate (smaller waves, less memory); a bad value stops every rank
+    with one message."""
+    def karate_run(client):
+        sources, targets = read_edges(KARATE)
+        snapshot = client.upload_graph(sources, targets)
+        estimate = client.estimate(snapshot.snapshot_id, embedding_dimension=16)
+        job = client.run_job(snapshot.snapshot_id, embedding_dimension=16, walk_length=20,
+                             positive_sampling_factor=0, deterministic=True)
+        assert job.state == n2v_client.JobState.SUCCEEDED, job.error
+        assert job.ranks == 2
+        return estimate.memory_per_rank_bytes, client.fetch_embeddings(job.job_id)[1]
+
+    default_bytes, default_vectors = karate_run(n2v_client.Client(sidecar.target))
+    (tmp_path / "small").mkdir()
+    with SidecarProcess(sidecar_binary(), tmp_path / "small", args=["--walks-per-wave", "2"],
+                        launcher=[mpi.mpirun, "-np", "2", "--oversubscribe"],
+                        env=mpi.env) as small:
+        small_bytes, small_vectors = karate_run(n2v_client.Client(small.target))
+    assert 0 < small_bytes < default_bytes
+    assert small_vectors.shape == default_vectors.shape
+    assert not np.array_equal(small_vectors, default_vectors)
+
+    refused = subprocess.run([mpi.mpirun, "-np", "2", "--oversubscribe", str(sidecar_binary()),
+                              "--listen", "127.0.0.1:0", "--walks-per-wave", "0"],
+                             capture_output=True, text=True, env=mpi.env, timeout=60)
+    assert refused.returncode != 0
+    assert refused.stderr.count("--walks-per-wave must be between 1 and 4294967295, "
+                                "got 0") == 1, refused.stderr
 
 
 def test_warm_and_incremental_jobs_run_on_every_rank(sidecar):

@@ -78,11 +78,14 @@ struct WireOptions {
   int32_t num_threads;
   uint8_t shrink_window, batch_windows, deterministic, isolated_zero, uniform_init;
   uint8_t unused[3];
+  uint64_t walks_per_wave;  // the group's, set by the leader
 };
 
-std::string EncodeEmbed(const EmbedOptions& o, const WireReembed& reembed) {
+std::string EncodeEmbed(const EmbedOptions& o, const WireReembed& reembed,
+                        uint64_t walks_per_wave) {
   WireOptions w{};
   w.command = static_cast<uint32_t>(Command::kEmbed);
+  w.walks_per_wave = walks_per_wave;
   w.walk_length = o.walk.walk_length;
   w.p = o.walk.p;
   w.q = o.walk.q;
@@ -110,10 +113,12 @@ std::string EncodeEmbed(const EmbedOptions& o, const WireReembed& reembed) {
   return bytes;
 }
 
-EmbedOptions DecodeEmbed(std::string_view bytes, WireReembed* reembed) {
+EmbedOptions DecodeEmbed(std::string_view bytes, WireReembed* reembed,
+                         uint64_t* walks_per_wave) {
   WireOptions w;
   std::memcpy(&w, bytes.data(), sizeof w);
   std::memcpy(reembed, bytes.data() + sizeof w, sizeof *reembed);
+  *walks_per_wave = w.walks_per_wave;
   EmbedOptions o;
   o.walk = {.p = w.p, .q = w.q, .walk_length = w.walk_length};
   o.walks_per_node = w.walks_per_node;
@@ -202,7 +207,7 @@ struct RowSinks {
 // `whole` and `previous` are the leader's.
 absl::StatusOr<DistributedReembedResult> RunJob(
     const Communicator& comm, const CsrGraph* whole, const EmbedOptions& options,
-    const WireReembed& wire, const PreviousEmbedding& previous,
+    uint64_t walks_per_wave, const WireReembed& wire, const PreviousEmbedding& previous,
     const EmbedControl& control, const OptionNames& names, const RowSinks& sinks) {
   N2V_ASSIGN_OR_RETURN(
       PartitionedGraph part,
@@ -211,7 +216,9 @@ absl::StatusOr<DistributedReembedResult> RunJob(
                        SpreadPrevious(comm, wire, previous, options.dimensions));
   N2V_ASSIGN_OR_RETURN(
       DistributedReembedResult result,
-      ReembedDistributed(comm, part, {.embed = options, .control = control},
+      ReembedDistributed(comm, part,
+                         {.embed = options, .walks_per_wave = walks_per_wave,
+                          .control = control},
                          DecodeReembed(wire), shares.pointers(), names));
   N2V_RETURN_IF_ERROR(GatherRows(comm, result.embed.embeddings, kRowsPerPiece, 0,
                                  sinks.input));
@@ -275,10 +282,11 @@ absl::Status RankGroup::Follow() {
     // A job's failure is the leader's to report; MPI failures and a lost
     // rank end the group.
     WireReembed wire;
-    const EmbedOptions options = DecodeEmbed(command, &wire);
+    uint64_t walks_per_wave = 0;
+    const EmbedOptions options = DecodeEmbed(command, &wire, &walks_per_wave);
     auto ignore = [](const Embeddings&) { return absl::OkStatus(); };
-    absl::StatusOr<DistributedReembedResult> job =
-        RunJob(comm_, nullptr, options, wire, {}, {}, {}, {ignore, ignore});
+    absl::StatusOr<DistributedReembedResult> job = RunJob(
+        comm_, nullptr, options, walks_per_wave, wire, {}, {}, {}, {ignore, ignore});
     if (!job.ok() && (job.status().code() == absl::StatusCode::kInternal ||
                       job.status().code() == absl::StatusCode::kUnavailable)) {
       return job.status();
@@ -304,14 +312,14 @@ absl::StatusOr<ReembedResult> RankGroup::Reembed(const CsrGraph& graph,
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_) return absl::UnavailableError("the ranks have stopped");
   const WireReembed wire = EncodeReembed(reembed, previous);
-  std::string command = EncodeEmbed(options, wire);
+  std::string command = EncodeEmbed(options, wire, walks_per_wave_);
   N2V_RETURN_IF_ERROR(comm_.BroadcastPatiently(&command, 0));
   ReembedResult result;
   result.embed.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
   Embeddings context(graph.shared_ids(), options.dimensions);
   N2V_ASSIGN_OR_RETURN(
       DistributedReembedResult run,
-      RunJob(comm_, &graph, options, wire, previous, control, names,
+      RunJob(comm_, &graph, options, walks_per_wave_, wire, previous, control, names,
              {CopyInto(graph, result.embed.embeddings), CopyInto(graph, context)}));
   if (ResolveReembedOptions(options, reembed, previous).keep_context) {
     result.embed.context = std::move(context);

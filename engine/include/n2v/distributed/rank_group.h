@@ -16,19 +16,25 @@
 #ifndef N2V_DISTRIBUTED_RANK_GROUP_H_
 #define N2V_DISTRIBUTED_RANK_GROUP_H_
 
+#include <cstdint>
 #include <mutex>
 
 #include "absl/status/statusor.h"
 #include "n2v/distributed/communicator.h"
 #include "n2v/embed.h"
 #include "n2v/graph.h"
+#include "n2v/memory_model.h"  // kDefaultWalksPerWave
 #include "n2v/reembed.h"
 
 namespace n2v::distributed {
 
 class RankGroup {
  public:
-  explicit RankGroup(Communicator comm) : comm_(std::move(comm)) {}
+  // `walks_per_wave`: the leader's jobs run waves of this many walks per
+  // rank (DistributedEmbedOptions::walks_per_wave); the followers take the
+  // leader's value with each job.
+  explicit RankGroup(Communicator comm, uint64_t walks_per_wave = kDefaultWalksPerWave)
+      : comm_(std::move(comm)), walks_per_wave_(walks_per_wave) {}
 
   bool leader() const { return comm_.rank() == 0; }
   int ranks() const { return comm_.size(); }
@@ -63,6 +69,7 @@ class RankGroup {
 
  private:
   Communicator comm_;
+  const uint64_t walks_per_wave_;
   std::mutex mu_;
   bool stopped_ = false;
 };
