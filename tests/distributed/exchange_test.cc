@@ -1,6 +1,8 @@
-// Communicator::Exchange: every rank's buffer for every rank arrives whole
-// and in place, empty ones and ones of many pieces too, on a plain and on
-// a watched communicator, at any rank count.
+// The collectives for large buffers: Communicator::Exchange (every rank's
+// buffer for every rank) and AllGatherInto past its piece size (every
+// rank's part, around the ring) deliver every byte in place, empty parts
+// and parts of many pieces too, on a plain and on a watched communicator,
+// at any rank count.
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +63,47 @@ TEST(ExchangeTest, BytesSentCountOnlyOtherRanks) {
   std::vector<std::string> in;
   ASSERT_TRUE(comm.Exchange(std::move(out), &in).ok());
   EXPECT_EQ(comm.bytes_sent() - before, expected);
+}
+
+// Gathers every rank's Payload(rank, 0) in pieces of `piece` bytes.
+void ExpectEveryPartGathered(const Communicator& comm, uint64_t piece) {
+  const std::string mine = Payload(comm.rank(), 0);
+  std::string all;
+  std::vector<size_t> offsets;
+  ASSERT_TRUE(comm.AllGatherInto(
+                      {mine.data(), mine.size()},
+                      [&](uint64_t total) {
+                        all.resize(total);
+                        return all.data();
+                      },
+                      &offsets, piece)
+                  .ok());
+  ASSERT_EQ(offsets.size(), static_cast<size_t>(comm.size()) + 1);
+  for (int r = 0; r < comm.size(); ++r) {
+    EXPECT_EQ(all.substr(offsets[r], offsets[r + 1] - offsets[r]), Payload(r, 0))
+        << "rank " << r << "'s part in pieces of " << piece;
+  }
+}
+
+TEST(AllGatherTest, PartsGoAroundTheRingInPiecesAndLandInPlace) {
+  const Communicator comm = Communicator::World();
+  for (uint64_t piece : {uint64_t{1}, uint64_t{4}, uint64_t{17}, uint64_t{1} << 30}) {
+    ExpectEveryPartGathered(comm, piece);
+  }
+  ExpectEveryPartGathered(Communicator::World().Watched(std::make_shared<RankLoss>()), 3);
+}
+
+TEST(AllGatherTest, TheRingCountsTheBytesEachRankPassesOn) {
+  const Communicator comm = Communicator::World();
+  uint64_t others = 0;
+  for (int r = 0; r < comm.size(); ++r) {
+    // Each rank passes on every part but the one its next rank owns.
+    if (r != (comm.rank() + 1) % comm.size()) others += Payload(r, 0).size();
+  }
+  if (comm.size() == 1) others = 0;
+  const uint64_t before = comm.bytes_sent();
+  ExpectEveryPartGathered(comm, 2);
+  EXPECT_EQ(comm.bytes_sent() - before, others);
 }
 
 }  // namespace

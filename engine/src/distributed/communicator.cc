@@ -271,47 +271,82 @@ absl::Status Communicator::AllGather(std::string_view mine, std::string* all,
 
 absl::Status Communicator::AllGatherInto(std::span<const char> mine,
                                          absl::FunctionRef<char*(uint64_t total)> receive,
-                                         std::vector<size_t>* offsets) const {
-  if (mine.size() > static_cast<size_t>(INT_MAX)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "rank ", rank_, " would share ", mine.size(), " bytes at once (at most 2 GiB)"));
-  }
-  int size = static_cast<int>(mine.size());
-  std::vector<int> sizes(size_);
+                                         std::vector<size_t>* offsets, uint64_t piece) const {
+  const uint64_t kPiece = std::clamp<uint64_t>(piece, 1, uint64_t{1} << 30);
+  uint64_t size = mine.size();
+  std::vector<uint64_t> sizes(size_);
   if (absl::Status s = Call(
           "MPI_Allgather",
           [&] {
-            return MPI_Allgather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT,
+            return MPI_Allgather(&size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T,
                                  MPI_COMM_WORLD);
           },
           [&](Requests& r) {
-            return MPI_Iallgather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT,
+            return MPI_Iallgather(&size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T,
                                   MPI_COMM_WORLD, r.next());
           });
       !s.ok()) {
     return s;
   }
-  std::vector<int> displacements(size_);
   offsets->assign(size_ + 1, 0);
   for (int r = 0; r < size_; ++r) (*offsets)[r + 1] = (*offsets)[r] + sizes[r];
-  if (offsets->back() > static_cast<size_t>(INT_MAX)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "rank ", rank_, " would receive ", offsets->back(),
-        " bytes in one exchange (at most 2 GiB)"));
-  }
-  for (int r = 0; r < size_; ++r) displacements[r] = static_cast<int>((*offsets)[r]);
   char* all = receive(offsets->back());
+  if (offsets->back() > kPiece) return RingGather(all, mine, sizes, *offsets, kPiece);
+  std::vector<int> counts(size_), displacements(size_);
+  for (int r = 0; r < size_; ++r) {
+    counts[r] = static_cast<int>(sizes[r]);
+    displacements[r] = static_cast<int>((*offsets)[r]);
+  }
   *bytes_sent_ += mine.size() * (size_ - 1);
   return Call(
       "MPI_Allgatherv",
       [&] {
-        return MPI_Allgatherv(mine.data(), size, MPI_BYTE, all, sizes.data(),
+        return MPI_Allgatherv(mine.data(), counts[rank_], MPI_BYTE, all, counts.data(),
                               displacements.data(), MPI_BYTE, MPI_COMM_WORLD);
       },
       [&](Requests& r) {
-        return MPI_Iallgatherv(mine.data(), size, MPI_BYTE, all, sizes.data(),
+        return MPI_Iallgatherv(mine.data(), counts[rank_], MPI_BYTE, all, counts.data(),
                                displacements.data(), MPI_BYTE, MPI_COMM_WORLD, r.next());
       });
+}
+
+absl::Status Communicator::RingGather(char* all, std::span<const char> mine,
+                                      const std::vector<uint64_t>& sizes,
+                                      const std::vector<size_t>& offsets,
+                                      uint64_t piece) const {
+  constexpr int kRingGatherTag = 7003;
+  if (!mine.empty()) std::memcpy(all + offsets[rank_], mine.data(), mine.size());
+  const int next = (rank_ + 1) % size_;
+  const int prev = (rank_ + size_ - 1) % size_;
+  auto pieces = [&](uint64_t bytes) { return (bytes + piece - 1) / piece; };
+  // Step s: pass on rank (r - s)'s part, which arrived at the step before
+  // (our own at step 0), and take rank (r - s - 1)'s from the previous rank.
+  for (int s = 0; s + 1 < size_; ++s) {
+    const int passing = (rank_ - s + size_) % size_;
+    const int arriving = (rank_ - s - 1 + 2 * size_) % size_;
+    const char* send = all + offsets[passing];
+    char* recv = all + offsets[arriving];
+    const uint64_t send_size = sizes[passing];
+    const uint64_t recv_size = sizes[arriving];
+    const uint64_t steps = std::max(pieces(send_size), pieces(recv_size));
+    for (uint64_t i = 0; i < steps; ++i) {
+      const uint64_t at = i * piece;
+      const bool sends = at < send_size;
+      const bool receives = at < recv_size;
+      if (absl::Status st = SendReceive(
+              sends ? send + at : nullptr,
+              sends ? static_cast<int>(std::min(piece, send_size - at)) : 0,
+              receives ? recv + at : nullptr,
+              receives ? static_cast<int>(std::min(piece, recv_size - at)) : 0,
+              sends ? next : MPI_PROC_NULL, receives ? prev : MPI_PROC_NULL,
+              kRingGatherTag);
+          !st.ok()) {
+        return st;
+      }
+    }
+    *bytes_sent_ += send_size;
+  }
+  return absl::OkStatus();
 }
 
 template <typename T>

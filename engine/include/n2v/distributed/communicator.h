@@ -103,14 +103,18 @@ class Communicator {
   absl::Status Exchange(std::vector<std::string> out, std::vector<std::string>* in,
                         uint64_t piece = uint64_t{1} << 30) const;
   // Every rank's `mine`, on every rank, in one buffer: rank r's bytes are
-  // (*all)[offsets[r], offsets[r + 1]). All of it must stay below 2 GiB.
+  // (*all)[offsets[r], offsets[r + 1]).
   absl::Status AllGather(std::string_view mine, std::string* all,
                          std::vector<size_t>* offsets) const;
   // AllGather into a buffer the caller provides once it knows the total:
-  // `receive(total)` returns where the `total` bytes go.
+  // `receive(total)` returns where the `total` bytes go. Up to `piece`
+  // bytes in all (at most 1 GiB) it is one MPI_Allgatherv; above, the parts
+  // go around the ring straight into place, `piece` bytes at a time, so
+  // there is no 2 GiB limit.
   absl::Status AllGatherInto(std::span<const char> mine,
                              absl::FunctionRef<char*(uint64_t total)> receive,
-                             std::vector<size_t>* offsets) const;
+                             std::vector<size_t>* offsets,
+                             uint64_t piece = uint64_t{1} << 30) const;
   // Element-wise sums (in place) and maxima over every rank.
   absl::Status SumAll(std::span<uint64_t> values) const;
   absl::Status SumAll(std::span<double> values) const;
@@ -157,6 +161,11 @@ class Communicator {
   // The second step of a broadcast: `size` bytes from `root`.
   absl::Status BroadcastBody(std::string* bytes, uint64_t size, int root) const;
   // MPI_Sendrecv of bytes.
+  // AllGatherInto's ring: rank r's part (of `sizes`, at `offsets` in `all`)
+  // passed on P - 1 times.
+  absl::Status RingGather(char* all, std::span<const char> mine,
+                          const std::vector<uint64_t>& sizes,
+                          const std::vector<size_t>& offsets, uint64_t piece) const;
   absl::Status SendReceive(const void* send, int send_bytes, void* receive,
                            int receive_bytes, int to, int from, int tag) const;
 
