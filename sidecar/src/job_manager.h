@@ -67,6 +67,9 @@ struct RankRunner {
   // Walks per rank in one wave of a job (bounds a wave's memory; more
   // walks pass the context vectors around the ring fewer times).
   uint64_t walks_per_wave = kDefaultWalksPerWave;
+  // The most a job may hold on each rank but the leader (the smallest of
+  // their --memory-budget; the leader's own budget is the JobManager's).
+  uint64_t rank_memory_budget = UINT64_MAX;
   std::function<absl::StatusOr<ReembedResult>(
       const CsrGraph&, const EmbedOptions&, const ReembedOptions&,
       const PreviousEmbedding&, const EmbedControl&, const OptionNames&)>

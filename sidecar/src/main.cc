@@ -103,9 +103,19 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat("--walks-per-wave must be between 1 and ", UINT32_MAX,
                              ", got ", walks_per_wave));
   }
+  // Every rank's own budget: the others' bound what a job may hold on each.
+  absl::StatusOr<uint64_t> memory_budget =
+      absl::GetFlag(FLAGS_memory_budget).empty()
+          ? DefaultMemoryBudget()
+          : ParseByteSize(absl::GetFlag(FLAGS_memory_budget));
+  if (!memory_budget.ok()) {
+    if (*ranks != nullptr && !(*ranks)->leader()) return 2;
+    return Fail(absl::StrCat("--memory-budget: ", memory_budget.status().message()));
+  }
   if (*ranks != nullptr) {
     const absl::Status watched = (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout),
-                                                  static_cast<uint64_t>(walks_per_wave));
+                                                  static_cast<uint64_t>(walks_per_wave),
+                                                  *memory_budget);
     // Every rank fails alike; rank 0 alone says why.
     if (!watched.ok() && !(*ranks)->leader()) return 2;
     if (!watched.ok()) return Fail(absl::StrCat("--rank-timeout: ", watched.message()));
@@ -129,15 +139,7 @@ int main(int argc, char** argv) {
 
   ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  if (absl::GetFlag(FLAGS_memory_budget).empty()) {
-    options.service.memory_budget_bytes = DefaultMemoryBudget();
-  } else {
-    auto bytes = ParseByteSize(absl::GetFlag(FLAGS_memory_budget));
-    if (!bytes.ok()) {
-      return Fail(absl::StrCat("--memory-budget: ", bytes.status().message()));
-    }
-    options.service.memory_budget_bytes = *bytes;
-  }
+  options.service.memory_budget_bytes = *memory_budget;
   options.service.max_jobs = absl::GetFlag(FLAGS_max_jobs);
   if (options.service.max_jobs < 1) {
     return Fail(absl::StrCat("--max-jobs must be >= 1, got ",

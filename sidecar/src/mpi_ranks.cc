@@ -1,7 +1,10 @@
 // MpiRanks: the MPI session and the rank group, or nothing without MPI.
 #include "mpi_ranks.h"
 
+#include <cstdint>
 #include <cstdlib>
+#include <span>
+#include <vector>
 
 #ifdef N2V_WITH_MPI
 #include "n2v/distributed/communicator.h"
@@ -19,6 +22,7 @@ struct MpiRanks::State {
   std::shared_ptr<distributed::RankWatch> watch;
   std::unique_ptr<distributed::RankGroup> group;
   uint64_t walks_per_wave = kDefaultWalksPerWave;
+  uint64_t follower_budget = UINT64_MAX;
 };
 
 namespace {
@@ -45,8 +49,15 @@ absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int* argc,
   return std::unique_ptr<MpiRanks>(new MpiRanks(std::move(state)));
 }
 
-absl::Status MpiRanks::Watch(absl::Duration timeout, uint64_t walks_per_wave) {
+absl::Status MpiRanks::Watch(absl::Duration timeout, uint64_t walks_per_wave,
+                             uint64_t memory_budget) {
   const distributed::Communicator world = distributed::Communicator::World();
+  // The smallest budget among the other ranks (the leader's own is its
+  // MemoryBudget's).
+  // The smallest as the largest room below UINT64_MAX.
+  std::vector<uint64_t> headroom = {world.rank() == 0 ? 0 : UINT64_MAX - memory_budget};
+  if (absl::Status s = world.MaxAll(std::span<uint64_t>(headroom)); !s.ok()) return s;
+  state_->follower_budget = UINT64_MAX - headroom[0];
   auto watch = distributed::RankWatch::Start(world, {.timeout = timeout});
   if (!watch.ok()) return watch.status();
   state_->watch = std::move(*watch);
@@ -66,6 +77,7 @@ RankRunner MpiRanks::Runner() {
   std::shared_ptr<distributed::RankWatch> watch = state_->watch;
   return {.ranks = static_cast<uint32_t>(ranks()),
           .walks_per_wave = state_->walks_per_wave,
+          .rank_memory_budget = state_->follower_budget,
           .reembed = [group](const CsrGraph& graph, const EmbedOptions& options,
                              const ReembedOptions& reembed,
                              const PreviousEmbedding& previous,
@@ -88,7 +100,9 @@ struct MpiRanks::State {};
 absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int*, char***) {
   return nullptr;
 }
-absl::Status MpiRanks::Watch(absl::Duration, uint64_t) { return absl::OkStatus(); }
+absl::Status MpiRanks::Watch(absl::Duration, uint64_t, uint64_t) {
+  return absl::OkStatus();
+}
 bool MpiRanks::leader() const { return true; }
 int MpiRanks::ranks() const { return 1; }
 absl::Status MpiRanks::Follow() { return absl::OkStatus(); }

@@ -26,8 +26,11 @@ class MpiRanks {
   // silent for `timeout` is lost: the job that needs it fails naming it,
   // and later jobs run on the leader alone (when mpirun lets the other
   // ranks live on; otherwise the MPI runtime ends them all).
-  // The leader's jobs run waves of `walks_per_wave` walks per rank.
-  absl::Status Watch(absl::Duration timeout, uint64_t walks_per_wave);
+  // The leader's jobs run waves of `walks_per_wave` walks per rank, and
+  // may hold on each other rank no more than the smallest of their
+  // `memory_budget`s (each rank's own --memory-budget).
+  absl::Status Watch(absl::Duration timeout, uint64_t walks_per_wave,
+                     uint64_t memory_budget);
 
   bool leader() const;
   int ranks() const;

@@ -117,6 +117,32 @@ def test_the_wave_size_is_the_servers_and_every_rank_uses_it(mpi, sidecar, tmp_p
                                 "got 0") == 1, refused.stderr
 
 
+def test_a_job_must_fit_every_ranks_own_memory_budget(mpi, tmp_path):
+    """Each rank brings its own --memory-budget (here rank 1 a tiny one, on
+    an MPMD command line): a job whose share would not fit the smallest of
+    the other ranks' budgets is refused before it starts, naming both
+    sizes, though rank 0's own budget has room; the sidecar goes on."""
+    binary = str(sidecar_binary())
+    with SidecarProcess(sidecar_binary(), tmp_path,
+                        args=["--memory-budget", "1GiB",
+                              ":", "-np", "1", binary, "--memory-budget", "1KiB"],
+                        launcher=[mpi.mpirun, "--oversubscribe", "-np", "1"],
+                        env=mpi.env) as process:
+        client = n2v_client.Client(process.target)
+        sources, targets = read_edges(KARATE)
+        snapshot = client.upload_graph(sources, targets)
+        estimate = client.estimate(snapshot.snapshot_id, embedding_dimension=16)
+        assert estimate.ranks == 2 and estimate.memory_per_rank_bytes > 1024
+        with pytest.raises(n2v_client.ResourceExhausted) as refused:
+            client.start_job(snapshot.snapshot_id, embedding_dimension=16)
+        message = refused.value.message
+        assert (f"({estimate.memory_per_rank_bytes} bytes) on each of its 2 ranks, more "
+                "than the 1.0 KiB --memory-budget of the smallest other rank") in message, message
+        assert client.list_jobs() == []
+        # The sidecar goes on serving, on every rank.
+        assert client.estimate(snapshot.snapshot_id).ranks == 2
+
+
 def test_warm_and_incremental_jobs_run_on_every_rank(sidecar):
     client = n2v_client.Client(sidecar.target)
     sources, targets = read_edges(LESMIS_EDGES)
