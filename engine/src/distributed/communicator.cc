@@ -136,6 +136,23 @@ absl::Status Communicator::Check(int code, std::string_view call) const {
       std::string(call), " failed on rank ", rank_, ": ", MpiReason(code)));
 }
 
+absl::Status Communicator::ShareSizes(const std::vector<std::string>& out,
+                                      std::vector<uint64_t>* sizes) const {
+  std::vector<uint64_t> mine(size_);
+  for (int r = 0; r < size_; ++r) mine[r] = out[r].size();
+  sizes->assign(size_, 0);
+  return Call(
+      "MPI_Alltoall",
+      [&] {
+        return MPI_Alltoall(mine.data(), 1, MPI_UINT64_T, sizes->data(), 1, MPI_UINT64_T,
+                            MPI_COMM_WORLD);
+      },
+      [&](Requests& r) {
+        return MPI_Ialltoall(mine.data(), 1, MPI_UINT64_T, sizes->data(), 1, MPI_UINT64_T,
+                             MPI_COMM_WORLD, r.next());
+      });
+}
+
 absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
                                     std::vector<std::string>* in) const {
   std::vector<int> send_counts(size_), send_offsets(size_);
@@ -149,20 +166,10 @@ absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
     send_counts[r] = static_cast<int>(out[r].size());
     if (r != rank_) *bytes_sent_ += out[r].size();
   }
-  std::vector<int> recv_counts(size_);
-  if (absl::Status s = Call(
-          "MPI_Alltoall",
-          [&] {
-            return MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
-                                MPI_INT, MPI_COMM_WORLD);
-          },
-          [&](Requests& r) {
-            return MPI_Ialltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1,
-                                 MPI_INT, MPI_COMM_WORLD, r.next());
-          });
-      !s.ok()) {
-    return s;
-  }
+  std::vector<uint64_t> recv_sizes;
+  if (absl::Status s = ShareSizes(out, &recv_sizes); !s.ok()) return s;
+  // Each buffer below 2 GiB was sent as such, so each arriving one is too.
+  const std::vector<int> recv_counts(recv_sizes.begin(), recv_sizes.end());
   std::string send;
   for (int r = 0; r < size_; ++r) {
     send_offsets[r] = static_cast<int>(total);
@@ -212,21 +219,8 @@ absl::Status Communicator::Exchange(std::vector<std::string> out,
                                     std::vector<std::string>* in, uint64_t piece) const {
   constexpr int kExchangeTag = 7002;
   const uint64_t kPiece = std::clamp<uint64_t>(piece, 1, uint64_t{1} << 30);
-  std::vector<uint64_t> send_sizes(size_), recv_sizes(size_);
-  for (int r = 0; r < size_; ++r) send_sizes[r] = out[r].size();
-  if (absl::Status s = Call(
-          "MPI_Alltoall",
-          [&] {
-            return MPI_Alltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1,
-                                MPI_UINT64_T, MPI_COMM_WORLD);
-          },
-          [&](Requests& r) {
-            return MPI_Ialltoall(send_sizes.data(), 1, MPI_UINT64_T, recv_sizes.data(), 1,
-                                 MPI_UINT64_T, MPI_COMM_WORLD, r.next());
-          });
-      !s.ok()) {
-    return s;
-  }
+  std::vector<uint64_t> recv_sizes;
+  if (absl::Status s = ShareSizes(out, &recv_sizes); !s.ok()) return s;
   in->assign(size_, std::string());
   (*in)[rank_] = std::move(out[rank_]);
   // Step k: send to rank + k, receive from rank - k, a piece at a time; a

@@ -161,6 +161,9 @@ class Communicator {
   // The second step of a broadcast: `size` bytes from `root`.
   absl::Status BroadcastBody(std::string* bytes, uint64_t size, int root) const;
   // MPI_Sendrecv of bytes.
+  // What every rank sends this one, by rank: out[r].size() on rank r.
+  absl::Status ShareSizes(const std::vector<std::string>& out,
+                          std::vector<uint64_t>* sizes) const;
   // AllGatherInto's ring: rank r's part (of `sizes`, at `offsets` in `all`)
   // passed on P - 1 times.
   absl::Status RingGather(char* all, std::span<const char> mine,
