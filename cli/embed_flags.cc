@@ -76,6 +76,7 @@ const OptionNames& FlagNames() {
       .subsample = "--sample",
       .num_threads = "--workers",
       .walk_from = "--walk-from",
+      .walks_per_wave = "--walks-per-wave",
       .warm_start = "--init",
       .align = "--align-to",
       .previous_vectors = "its vectors",

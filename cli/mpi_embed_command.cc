@@ -76,11 +76,7 @@ absl::Status Validate(MpiEmbedFlags& f) {
     return absl::InvalidArgumentError(
         "--output-parts needs --context-output with '{rank}' in the file name");
   }
-  if (f.walks_per_wave < 1 || f.walks_per_wave > UINT32_MAX) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--walks-per-wave must be between 1 and ", UINT32_MAX, ", got ",
-        f.walks_per_wave));
-  }
+  N2V_RETURN_IF_ERROR(ValidateWalksPerWave(f.walks_per_wave, FlagNames()));
   if (!f.memory_per_rank.empty()) {
     absl::StatusOr<uint64_t> bytes = ParseByteSize(f.memory_per_rank);
     if (!bytes.ok()) {
@@ -104,15 +100,10 @@ absl::Status AdmitPlan(const Communicator& comm,
                        const MpiEmbedFlags& f, const ReembedOptions& reembed) {
   std::vector<uint64_t> largest = {graph.owned().size()};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
-  std::vector<uint64_t> need = {
-      graph.stats().memory_bytes +
-      DistributedModelBytes(graph.owned().size(), largest[0],
-                            f.embed.options.dimensions) +
-      DistributedWaveBytes(std::min<uint64_t>(f.walks_per_wave, graph.owned().size()),
-                           f.embed.options.walk.walk_length,
-                           static_cast<uint32_t>(comm.size())) +
-      DistributedReembedBytes(graph.owned().size(), f.embed.options.dimensions,
-                              f.embed.options, reembed, f.embed.init.empty() ? 0 : 1)};
+  std::vector<uint64_t> need = {DistributedRankBytes(
+      graph.stats().memory_bytes, graph.owned().size(), largest[0], f.embed.options,
+      reembed, f.embed.init.empty() ? 0 : 1, static_cast<uint32_t>(comm.size()),
+      f.walks_per_wave)};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
   if (f.memory_per_rank_bytes > 0 && need[0] > f.memory_per_rank_bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(

@@ -50,12 +50,7 @@ absl::Status Validate(const MpiWalksFlags& f) {
     return absl::InvalidArgumentError(
         "--output-parts needs --output with '{rank}' in the file name");
   }
-  if (f.walks_per_wave < 1 || f.walks_per_wave > UINT32_MAX) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--walks-per-wave must be between 1 and ", UINT32_MAX, ", got ",
-        f.walks_per_wave));
-  }
-  return absl::OkStatus();
+  return ValidateWalksPerWave(f.walks_per_wave, WalksFlagNames());
 }
 
 // Generates the walks and writes them where the flags say.

@@ -29,7 +29,8 @@ const OptionNames& WalksFlagNames() {
                                  .walk_length = "--walk-length",
                                  .walks_per_node = "--num-walks",
                                  .num_threads = "--workers",
-                                 .walk_from = "--walk-from"};
+                                 .walk_from = "--walk-from",
+                                 .walks_per_wave = "--walks-per-wave"};
   return names;
 }
 

@@ -130,17 +130,27 @@ uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
          std::min(block, kRingPieceBytes);
 }
 
-uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint32_t walk_length,
-                              uint32_t ranks) {
+uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
+                              uint32_t walk_length, uint32_t ranks) {
   // A walker with its random stream and pending step, up to four copies of
   // it around an exchange.
   constexpr uint64_t kWalkerBytes = 4 * 96;
-  const uint64_t nodes = walks_per_wave * walk_length;
-  const uint64_t walking = walks_per_wave * kWalkerBytes + nodes * (16 * 3 / 2 + 16);
+  const uint64_t walks = std::min(walks_per_wave, start_nodes);
+  const uint64_t nodes = walks * walk_length;
+  const uint64_t walking = walks * kWalkerBytes + nodes * (16 * 3 / 2 + 16);
   const uint64_t training =
-      uint64_t{ranks} * (nodes * sizeof(uint32_t) + walks_per_wave * sizeof(uint64_t)) +
-      nodes * 8;
+      uint64_t{ranks} * (nodes * sizeof(uint32_t) + walks * sizeof(uint64_t)) + nodes * 8;
   return std::max(walking, training);
+}
+
+uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
+                              uint64_t largest_rows, const EmbedOptions& options,
+                              const ReembedOptions& reembed, uint64_t previous_rows,
+                              uint32_t ranks, uint64_t walks_per_wave) {
+  return graph_bytes + DistributedModelBytes(owned_rows, largest_rows, options.dimensions) +
+         DistributedWaveBytes(walks_per_wave, owned_rows, options.walk.walk_length, ranks) +
+         DistributedReembedBytes(owned_rows, options.dimensions, options, reembed,
+                                 previous_rows);
 }
 
 uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
@@ -168,12 +178,8 @@ uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
   // stub nodes (at most one per arc).
   const GraphMemory part = EstimateGraphMemory(share_nodes + share_arcs, share_arcs,
                                                /*directed=*/true, weighted);
-  return part.build_peak +
-         DistributedModelBytes(share_nodes, share_nodes, options.dimensions) +
-         DistributedReembedBytes(share_nodes, options.dimensions, options, reembed,
-                                 previous_rows) +
-         DistributedWaveBytes(std::min(walks_per_wave, share_nodes),
-                              options.walk.walk_length, ranks);
+  return DistributedRankBytes(part.build_peak, share_nodes, share_nodes, options, reembed,
+                              previous_rows, ranks, walks_per_wave);
 }
 
 }  // namespace n2v

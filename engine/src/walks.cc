@@ -90,6 +90,10 @@ absl::Status ValidateWalksOptions(const WalksOptions& o,
   return absl::OkStatus();
 }
 
+absl::Status ValidateWalksPerWave(uint64_t walks_per_wave, const OptionNames& names) {
+  return internal::Between1And(names.walks_per_wave, kMaxWalksPerWave, walks_per_wave);
+}
+
 absl::Status GenerateWalks(const CsrGraph& graph, const WalksOptions& options,
                            absl::FunctionRef<absl::Status(const WalkBlock&)> sink,
                            const EmbedControl& control,

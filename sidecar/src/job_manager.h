@@ -26,9 +26,9 @@
 #include "absl/time/time.h"
 #include "memory_budget.h"
 #include "n2v/embed.h"
-#include "n2v/memory_model.h"
 #include "n2v/reembed.h"
 #include "n2v/v1/n2v.pb.h"
+#include "n2v/walks.h"
 #include "owner.h"
 #include "snapshot_store.h"
 

@@ -17,7 +17,7 @@
 #include "absl/time/time.h"
 #include "log.h"
 #include "mpi_ranks.h"
-#include "n2v/memory_model.h"
+#include "n2v/walks.h"
 #include "server.h"
 #include "size_flag.h"
 
@@ -46,7 +46,7 @@ ABSL_FLAG(absl::Duration, rank_timeout, absl::Seconds(10),
           "Under mpirun: a rank silent for this long is lost. Its job fails "
           "naming it; with mpirun --enable-recovery the sidecar stays up and "
           "runs later jobs on rank 0 alone.");
-ABSL_FLAG(int64_t, walks_per_wave, static_cast<int64_t>(n2v::kDefaultWalksPerWave),
+ABSL_FLAG(uint64_t, walks_per_wave, n2v::kDefaultWalksPerWave,
           "Under mpirun: walks per rank in one wave of a job (1 to 4294967295). "
           "More take more memory per rank and pass the context vectors around "
           "the ring fewer times, which matters across machines.");
@@ -96,12 +96,13 @@ int main(int argc, char** argv) {
   if (!ranks.ok()) return Fail(std::string(ranks.status().message()));
   NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
-  const int64_t walks_per_wave = absl::GetFlag(FLAGS_walks_per_wave);
-  if (walks_per_wave < 1 || walks_per_wave > int64_t{UINT32_MAX}) {
+  const uint64_t walks_per_wave = absl::GetFlag(FLAGS_walks_per_wave);
+  if (const absl::Status valid = n2v::ValidateWalksPerWave(
+          walks_per_wave, {.walks_per_wave = "--walks-per-wave"});
+      !valid.ok()) {
     // Every rank reads the same flags and stops here alike; rank 0 says why.
     if (*ranks != nullptr && !(*ranks)->leader()) return 2;
-    return Fail(absl::StrCat("--walks-per-wave must be between 1 and ", UINT32_MAX,
-                             ", got ", walks_per_wave));
+    return Fail(std::string(valid.message()));
   }
   // Every rank's own budget: the others' bound what a job may hold on each.
   absl::StatusOr<uint64_t> memory_budget =
@@ -113,9 +114,8 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat("--memory-budget: ", memory_budget.status().message()));
   }
   if (*ranks != nullptr) {
-    const absl::Status watched = (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout),
-                                                  static_cast<uint64_t>(walks_per_wave),
-                                                  *memory_budget);
+    const absl::Status watched =
+        (*ranks)->Watch(absl::GetFlag(FLAGS_rank_timeout), walks_per_wave, *memory_budget);
     // Every rank fails alike; rank 0 alone says why.
     if (!watched.ok() && !(*ranks)->leader()) return 2;
     if (!watched.ok()) return Fail(absl::StrCat("--rank-timeout: ", watched.message()));

@@ -9,6 +9,7 @@
 
 #include "n2v/embed_options.h"
 #include "n2v/reembed.h"
+#include "n2v/walks.h"  // kDefaultWalksPerWave
 
 namespace n2v {
 
@@ -60,19 +61,16 @@ inline constexpr uint64_t kRingPieceBytes = uint64_t{4} << 20;
 uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
                                uint32_t dimensions);
 
-// Walks a rank of a distributed run has in flight at once (one wave),
-// unless told otherwise.
-inline constexpr uint64_t kDefaultWalksPerWave = uint64_t{1} << 14;
-
 // The most a rank of a distributed training pass over `ranks` ranks holds
-// for one wave of `walks_per_wave` walks per rank of `walk_length` nodes
-// (a wave holds at most one walk per start node the rank owns).
+// for one wave of `walks_per_wave` walks per rank of `walk_length` nodes,
+// when it starts walks from `start_nodes` nodes (a wave holds at most one
+// walk per start node).
 // While walking: the walkers, and the nodes it recorded for the walks'
 // home ranks beside those it received (16 bytes each, the first with room
 // to grow). While training: every rank's kept nodes (4 bytes each) and the
 // centres of the block it holds (8 bytes each). The larger of the two.
-uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint32_t walk_length,
-                              uint32_t ranks);
+uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
+                              uint32_t walk_length, uint32_t ranks);
 
 // What a distributed re-embedding (ReembedDistributed) adds on a rank
 // holding `owned_rows` nodes: its context rows returned when kept, and for
@@ -82,11 +80,19 @@ uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
                                  const EmbedOptions& options,
                                  const ReembedOptions& reembed, uint64_t previous_rows);
 
-// The most a rank of a distributed run over `ranks` ranks holds of a graph
-// of this size, of its model (and of a re-embedding's previous vectors,
-// `previous_rows` of them) and of a wave of `walks_per_wave` walks: an even
-// share of the nodes and arcs (hashing spreads them) with a quarter more
-// for imbalance and stub nodes.
+// What a rank of a distributed run over `ranks` ranks holds at most: its
+// graph part (`graph_bytes`), its model part (`owned_rows` of them, with
+// room for a context block of `largest_rows`), a wave of `walks_per_wave`
+// walks, and what a re-embedding adds (DistributedReembedBytes).
+uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
+                              uint64_t largest_rows, const EmbedOptions& options,
+                              const ReembedOptions& reembed, uint64_t previous_rows,
+                              uint32_t ranks, uint64_t walks_per_wave);
+
+// DistributedRankBytes before a graph of this size is split (a
+// re-embedding with `previous_rows` previous vectors): a rank's share of
+// the nodes and arcs is taken as even (hashing spreads them), with a
+// quarter more for imbalance and stub nodes.
 uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
                            const EmbedOptions& options, const ReembedOptions& reembed,
                            uint64_t previous_rows, uint32_t ranks,

@@ -27,6 +27,8 @@ struct OptionNames {
   std::string_view num_threads = "num_threads";
   std::string_view walks_per_batch = "walks_per_batch";
   std::string_view walk_from = "walk_from";
+  // Distributed runs (n2v/distributed/).
+  std::string_view walks_per_wave = "walks_per_wave";
   // Re-embedding (reembed.h).
   std::string_view warm_start = "warm_start";
   std::string_view align = "align";

@@ -40,6 +40,16 @@ struct WalkBlock {
 absl::Status ValidateWalksOptions(const WalksOptions& options,
                                   const OptionNames& names = {});
 
+// A distributed run generates its walks in waves of about this many walks
+// per rank (n2v/distributed/distributed_walks.h), unless told otherwise; a
+// wave bounds the memory of its walks (DistributedWaveBytes).
+inline constexpr uint64_t kDefaultWalksPerWave = uint64_t{1} << 14;
+inline constexpr uint64_t kMaxWalksPerWave = UINT32_MAX;
+
+// InvalidArgument naming the field (names.walks_per_wave) unless
+// 1 <= walks_per_wave <= kMaxWalksPerWave.
+absl::Status ValidateWalksPerWave(uint64_t walks_per_wave, const OptionNames& names = {});
+
 // Generates every walk and hands them to `sink` in blocks, in order; stops
 // at the first error `sink` returns. Errors: those of ValidateWalksOptions,
 // InvalidArgument for a walk_from id not in the graph, Cancelled.

@@ -34,14 +34,6 @@ double Seconds(std::chrono::steady_clock::time_point since) {
       .count();
 }
 
-absl::Status CheckSupported(const DistributedEmbedOptions& o) {
-  if (o.walks_per_wave == 0 || o.walks_per_wave > UINT32_MAX) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "walks per wave must be between 1 and ", UINT32_MAX, ", got ", o.walks_per_wave));
-  }
-  return absl::OkStatus();
-}
-
 // Collective: Cancelled on every rank when any rank's flag is up.
 absl::Status CheckCancelled(const Communicator& comm, const EmbedControl& control) {
   std::vector<uint64_t> raised = {
@@ -278,7 +270,7 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
     const DistributedEmbedOptions& options, const OptionNames& names) {
   const EmbedOptions& o = options.embed;
   N2V_RETURN_IF_ERROR(ValidateEmbedOptions(o, names));
-  N2V_RETURN_IF_ERROR(CheckSupported(options));
+  N2V_RETURN_IF_ERROR(ValidateWalksPerWave(options.walks_per_wave, names));
   DistributedEmbedResult result;
   DistributedEmbedStats& stats = result.stats;
   const uint64_t bytes_before = comm.bytes_sent();
@@ -302,9 +294,9 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
   if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
   N2V_RETURN_IF_ERROR(CountModelBytes(comm, graph, largest_rows, o, stats));
-  stats.wave_bytes =
-      DistributedWaveBytes(std::min(options.walks_per_wave, largest_rows),
-                           o.walk.walk_length, static_cast<uint32_t>(comm.size()));
+  stats.wave_bytes = DistributedWaveBytes(options.walks_per_wave, largest_rows,
+                                          o.walk.walk_length,
+                                          static_cast<uint32_t>(comm.size()));
   stats.bytes_sent = comm.bytes_sent() - bytes_before;
   result.embeddings = *std::move(input);
   return result;

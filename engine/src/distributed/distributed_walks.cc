@@ -118,10 +118,7 @@ absl::Status GenerateDistributedWalks(
     DistributedWalkStats* stats, const OptionNames& names,
     const WalkAnnotations& annotations) {
   N2V_RETURN_IF_ERROR(ValidateWalksOptions(options, names));
-  if (walks_per_wave == 0 || walks_per_wave > UINT32_MAX) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "walks per wave must be between 1 and ", UINT32_MAX, ", got ", walks_per_wave));
-  }
+  N2V_RETURN_IF_ERROR(ValidateWalksPerWave(walks_per_wave, names));
   DistributedWalkStats local_stats;
   if (stats == nullptr) stats = &local_stats;
   *stats = {};

@@ -33,7 +33,8 @@
 #include "n2v/embed.h"
 #include "n2v/embed_options.h"
 #include "n2v/embeddings.h"
-#include "n2v/memory_model.h"  // DistributedModelBytes, kDefaultWalksPerWave
+#include "n2v/memory_model.h"  // DistributedModelBytes
+#include "n2v/walks.h"  // kDefaultWalksPerWave
 
 namespace n2v::distributed {
 

@@ -23,7 +23,7 @@
 #include "n2v/distributed/communicator.h"
 #include "n2v/embed.h"
 #include "n2v/graph.h"
-#include "n2v/memory_model.h"  // kDefaultWalksPerWave
+#include "n2v/walks.h"  // kDefaultWalksPerWave
 #include "n2v/reembed.h"
 
 namespace n2v::distributed {
