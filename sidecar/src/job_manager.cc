@@ -378,6 +378,8 @@ absl::StatusOr<v1::Job> JobManager::Cancel(const Caller& caller,
     record->Touch();
     Log(LogLevel::kInfo, "job_finished",
         {{"job_id", id}, {"outcome", "CANCELLED"}, {"seconds", 0.0}});
+    // It leaves the queue even while the ranks are busy.
+    queue_cv_.notify_all();
   }
   return record->job;
 }
@@ -472,22 +474,35 @@ double JobManager::MeasuredNodesPerSecond() const {
   return nodes_per_second_;
 }
 
+std::deque<std::shared_ptr<JobManager::Record>>::iterator JobManager::NextStartable() {
+  return std::find_if(queue_.begin(), queue_.end(), [&](const auto& job) {
+    return job->plan.ranks <= 1 || !ranks_busy_ || job->cancel;
+  });
+}
+
 void JobManager::WorkerLoop() {
   while (true) {
     std::shared_ptr<Record> job;
+    bool on_ranks = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      queue_cv_.wait(lock, [&] { return stopping_ || NextStartable() != queue_.end(); });
+      const auto next = NextStartable();
+      if (next == queue_.end()) return;  // stopping
+      job = std::move(*next);
+      queue_.erase(next);
+      on_ranks = job->plan.ranks > 1 && !job->cancel;
+      ranks_busy_ = ranks_busy_ || on_ranks;
       ++running_;
     }
     Run(*job);
     {
       std::lock_guard<std::mutex> lock(mu_);
       --running_;
+      if (on_ranks) ranks_busy_ = false;
     }
+    // A job waiting for the ranks may start now.
+    if (on_ranks) queue_cv_.notify_all();
     idle_cv_.notify_all();
   }
 }

@@ -137,6 +137,10 @@ class JobManager {
   // The job if the caller may see it, else null.
   std::shared_ptr<Record> Find(const Caller& caller, const std::string& id) const;
   void WorkerLoop();
+  // The first queued job a worker may start now (call with mu_ held): the
+  // ranks run one job at a time, so a job that needs them waits, QUEUED
+  // and cancellable, while another holds them.
+  std::deque<std::shared_ptr<Record>>::iterator NextStartable();
   void Run(Record& job);
   // The job's training: on every rank when its plan says so, else here.
   absl::StatusOr<ReembedResult> Train(const Record& job, const EmbedControl& control);
@@ -148,6 +152,7 @@ class JobManager {
   std::map<std::string, std::shared_ptr<Record>> jobs_;
   std::deque<std::shared_ptr<Record>> queue_;
   bool stopping_ = false;
+  bool ranks_busy_ = false;  // a job is running on the MPI ranks
   int running_ = 0;
   std::condition_variable idle_cv_;
   double nodes_per_second_ = 0;

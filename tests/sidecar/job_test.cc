@@ -627,5 +627,64 @@ TEST(JobManagerTest, FinishingJobsDoNotDeadlockWithTheRetentionSweep) {
   }
 }
 
+// The MPI ranks run one job at a time. A second job that needs them stays
+// QUEUED while the first runs, and cancelling it takes effect at once,
+// not when the first ends. The ranks here are a RankRunner whose jobs run
+// in this process and hold the ranks until the test lets them go; the
+// mpirun'd sidecar is tested end to end in tests/mpi.
+TEST(JobManagerTest, AJobWaitingForTheRanksStaysQueuedAndCancellable) {
+  MemoryBudget budget(uint64_t{1} << 30);
+  std::atomic<bool> release{false};
+  std::atomic<int> started{0};
+  RankRunner ranks{
+      .ranks = 2,
+      .reembed = [&](const CsrGraph& graph, const EmbedOptions& options,
+                     const ReembedOptions& reembed, const PreviousEmbedding& previous,
+                     const EmbedControl& control, const OptionNames& names) {
+        ++started;
+        while (!release && !control.cancel->load()) absl::SleepFor(absl::Milliseconds(5));
+        return Reembed(graph, options, reembed, previous, control, names);
+      }};
+  JobManager jobs(&budget, 2, ranks);
+  absl::StatusOr<CsrGraph> graph =
+      CsrGraph::Build(testing::Ring(8), {.directed = false, .num_threads = 1});
+  ASSERT_TRUE(graph.ok());
+  auto holder = std::make_shared<const GraphHolder>(std::move(*graph), Reservation());
+  v1::Node2VecParams params = SmallParams(4);
+  params.set_concurrency(1);
+  const Caller caller = AuthGate::InProcess({"", "test"});
+  auto start = [&] {
+    absl::StatusOr<v1::Job> job =
+        jobs.Start(caller, {.snapshot_id = "snap", .graph = holder, .params = params});
+    EXPECT_TRUE(job.ok()) << job.status();
+    EXPECT_EQ(job->ranks(), 2u);
+    return job->job_id();
+  };
+  auto state = [&](const std::string& id) { return jobs.Get(caller, id)->progress().state(); };
+  const std::string first = start();
+  const absl::Time deadline = absl::Now() + testing::kHangGuard;
+  while (state(first) != v1::JOB_STATE_RUNNING && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(state(first), v1::JOB_STATE_RUNNING);
+  const std::string second = start();
+  const std::string third = start();
+  absl::SleepFor(absl::Milliseconds(100));  // a free worker would start them now
+  EXPECT_EQ(state(second), v1::JOB_STATE_QUEUED);
+  EXPECT_EQ(state(third), v1::JOB_STATE_QUEUED);
+  EXPECT_EQ(started, 1);
+  ASSERT_TRUE(jobs.Cancel(caller, second).ok());
+  EXPECT_EQ(state(second), v1::JOB_STATE_CANCELLED);
+  EXPECT_EQ(state(first), v1::JOB_STATE_RUNNING);
+  release = true;
+  for (const std::string& id : {first, third}) {
+    absl::StatusOr<v1::JobProgress> done =
+        jobs.WaitUntilDone(caller, id, testing::kHangGuard);
+    ASSERT_TRUE(done.ok()) << done.status();
+    EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << id;
+  }
+  EXPECT_EQ(started, 2);  // the cancelled job never reached the ranks
+}
+
 }  // namespace
 }  // namespace n2v::sidecar
