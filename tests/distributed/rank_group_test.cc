@@ -4,6 +4,7 @@
 // communicator a RankWatch watches, the same job gives the same bits and
 // no rank is reported lost. A warm job's previous vectors are spread from
 // the leader and give what ReembedDistributed gives from per-rank shares.
+// A job that keeps its context vectors keeps them on every rank.
 // (A rank that dies: rank_loss_main.cc.)
 #include "n2v/distributed/rank_group.h"
 
@@ -149,6 +150,49 @@ TEST(RankGroupTest, LeaderWarmJobsSpreadThePreviousVectorsAndMatchReembedDistrib
   EXPECT_EQ(report.drift_measured_nodes, report.drift.shared_nodes - 3);
   EXPECT_EQ(result->embed.stats.warm_started_nodes, previous.size());
   EXPECT_GT(result->embed.stats.neighbour_started_nodes, 0u);
+}
+
+// A cold job that keeps its context vectors: every rank learns that it
+// does (ending training brings each context block home, a collective), and
+// the context rows come back as EmbedDistributed gives them. Waves of 64
+// walks give an odd number of waves at 2 ranks, so a rank that did not
+// know would hang the job rather than only lose rows.
+TEST(RankGroupTest, AJobThatKeepsItsContextVectorsKeepsThemOnEveryRank) {
+  const Communicator comm = Communicator::World();
+  const EdgeList edges = RandomEdges(400, /*weighted=*/false, 29);
+  EmbedOptions o = JobOptions();
+  o.keep_context = true;
+  constexpr uint64_t kWalksPerWave = 64;
+  const auto part = PartitionOrDie(comm, edges, false);
+  auto direct = distributed::EmbedDistributed(
+      comm, part, {.embed = o, .walks_per_wave = kWalksPerWave});
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  std::vector<float> expected;
+  ASSERT_TRUE(distributed::GatherRows(comm, direct->context, 100, 0,
+                                      [&](const Embeddings& piece) {
+                                        for (size_t r = 0; r < piece.size(); ++r) {
+                                          expected.insert(expected.end(),
+                                                          piece.row(r).begin(),
+                                                          piece.row(r).end());
+                                        }
+                                        return absl::OkStatus();
+                                      })
+                  .ok());
+  RankGroup group(comm, kWalksPerWave);
+  if (!group.leader()) {
+    EXPECT_TRUE(group.Follow().ok());
+    return;
+  }
+  const CsrGraph whole = WholeOrDie(edges, false);
+  absl::StatusOr<EmbedResult> result = group.Embed(whole, o, {});
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->context.size(), whole.num_nodes());
+  std::vector<float> got;
+  for (size_t r = 0; r < result->context.size(); ++r) {
+    got.insert(got.end(), result->context.row(r).begin(), result->context.row(r).end());
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(group.Stop().ok());
 }
 
 TEST(RankGroupTest, AWatchedGroupGivesTheSameBitsAndLosesNoRank) {

@@ -1,8 +1,9 @@
 """n2v-sidecar under a real mpirun: rank 0 serves n2v.v1 as one process
 does, cold and warm jobs run on every rank (Job.ranks,
-Estimate.memory_per_rank_bytes), a warm job's context vectors come back for
-the next one, incremental jobs walk only from what changed, progress and
-cancel work, and
+Estimate.memory_per_rank_bytes), a cold or warm job's context vectors come
+back, incremental jobs walk only from what changed, progress and
+cancel work, a job waiting for the busy ranks stays QUEUED and cancellable,
+and
 when a rank dies:
 under a plain mpirun the whole MPI job ends, so the orchestrator restarts
 it; under mpirun --enable-recovery the job that used the rank fails naming
@@ -82,6 +83,24 @@ def test_cold_jobs_run_on_every_rank(sidecar):
                            positive_sampling_factor=0, deterministic=True)
     _, vectors_again = client.fetch_embeddings(again.job_id)
     assert np.array_equal(vectors, vectors_again)
+
+
+def test_a_cold_job_keeps_its_context_vectors_on_every_rank(sidecar):
+    """keep_context without warm_start: every rank brings its context block
+    home at the end (a collective), so every node's context row comes back.
+    One wave at 2 ranks: a rank that did not know would hang the job."""
+    client = n2v_client.Client(sidecar.target)
+    snapshot = client.upload_graph(*read_edges(LESMIS_EDGES))
+    job = client.start_job(snapshot.snapshot_id, embedding_dimension=8, walks_per_node=3,
+                           keep_context=True)
+    wait_for_state(client, job.job_id, (n2v_client.JobState.SUCCEEDED,
+                                        n2v_client.JobState.FAILED), 60)
+    done = client.get_job(job.job_id)
+    assert done.state == n2v_client.JobState.SUCCEEDED, done.error
+    assert done.ranks == 2 and done.params.keep_context
+    ids, context = client.fetch_embeddings(job.job_id, context=True)
+    assert context.shape == (77, 8) and np.isfinite(context).all()
+    assert (np.abs(context).sum(axis=1) > 0).all()
 
 
 def test_the_wave_size_is_the_servers_and_every_rank_uses_it(mpi, sidecar, tmp_path):
@@ -197,13 +216,20 @@ def test_cancel_ends_the_job_on_every_rank_and_the_next_one_runs(sidecar):
     while client.get_job(job.job_id).progress.overall_fraction == 0:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    # The ranks run one job at a time: another job waits QUEUED, and
+    # cancelling it ends it now, not when the running job ends.
+    small = client.upload_graph(*read_edges(KARATE))
+    waiting = client.start_job(small.snapshot_id, embedding_dimension=8)
+    time.sleep(0.5)
+    assert client.get_job(waiting.job_id).state == n2v_client.JobState.QUEUED
+    assert client.cancel(waiting.job_id).state == n2v_client.JobState.CANCELLED
+    assert client.get_job(job.job_id).state == n2v_client.JobState.RUNNING
     client.cancel(job.job_id)
     while client.get_job(job.job_id).state not in (n2v_client.JobState.CANCELLED,
                                                    n2v_client.JobState.SUCCEEDED):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert client.get_job(job.job_id).state == n2v_client.JobState.CANCELLED
-    small = client.upload_graph(*read_edges(KARATE))
     done = client.run_job(small.snapshot_id, embedding_dimension=8)
     assert done.state == n2v_client.JobState.SUCCEEDED and done.ranks == 2
 

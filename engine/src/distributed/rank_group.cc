@@ -77,7 +77,8 @@ struct WireOptions {
   uint64_t seed;
   int32_t num_threads;
   uint8_t shrink_window, batch_windows, deterministic, isolated_zero, uniform_init;
-  uint8_t unused[3];
+  uint8_t keep_context;  // every rank must agree: it ends training with a collective
+  uint8_t unused[2];
   uint64_t walks_per_wave;  // the group's, set by the leader
 };
 
@@ -106,6 +107,7 @@ std::string EncodeEmbed(const EmbedOptions& o, const WireReembed& reembed,
   w.deterministic = o.deterministic;
   w.isolated_zero = o.isolated_nodes == IsolatedNodePolicy::kZero;
   w.uniform_init = o.initializer == EmbeddingInitializer::kUniform;
+  w.keep_context = o.keep_context;
   std::string bytes;
   AppendPod(bytes, w);
   AppendPod(bytes, reembed);
@@ -139,6 +141,7 @@ EmbedOptions DecodeEmbed(std::string_view bytes, WireReembed* reembed,
   o.isolated_nodes = w.isolated_zero ? IsolatedNodePolicy::kZero : IsolatedNodePolicy::kRandom;
   o.initializer =
       w.uniform_init ? EmbeddingInitializer::kUniform : EmbeddingInitializer::kNormalized;
+  o.keep_context = w.keep_context;
   o.walk_from = ReadPods<int64_t>(bytes.substr(sizeof w + sizeof *reembed));
   return o;
 }
