@@ -1,8 +1,9 @@
 // The collectives for large buffers: Communicator::Exchange (every rank's
-// buffer for every rank) and AllGatherInto past its piece size (every
-// rank's part, around the ring) deliver every byte in place, empty parts
-// and parts of many pieces too, on a plain and on a watched communicator,
-// at any rank count.
+// buffer for every rank), AllToAll past its most for one call, and
+// AllGatherInto past its piece size (every rank's part, around the ring)
+// deliver every byte in place, empty parts and parts of many pieces too,
+// on a plain and on a watched communicator, at any rank count.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,31 @@ TEST(ExchangeTest, EveryBufferArrivesWholeInAnyPieceSize) {
   const Communicator comm = Communicator::World();
   for (uint64_t piece : {uint64_t{1}, uint64_t{4}, uint64_t{17}, uint64_t{1} << 30}) {
     ExpectEveryPayloadArrives(comm, piece);
+  }
+}
+
+// AllToAll goes pairwise on every rank when one rank's side passes the
+// most for one call: at one byte below the largest side only that rank's
+// side does (at 2 ranks and more), and at the largest none does.
+TEST(AllToAllTest, EveryRankGoesPairwiseWhenOneRanksSideIsTooLarge) {
+  const Communicator comm = Communicator::World();
+  uint64_t largest_side = 0;
+  for (int a = 0; a < comm.size(); ++a) {
+    uint64_t sends = 0, receives = 0;
+    for (int b = 0; b < comm.size(); ++b) {
+      sends += Payload(a, b).size();
+      receives += Payload(b, a).size();
+    }
+    largest_side = std::max({largest_side, sends, receives});
+  }
+  for (uint64_t most : {largest_side - 1, largest_side, uint64_t{0}}) {
+    std::vector<std::string> out, in;
+    for (int to = 0; to < comm.size(); ++to) out.push_back(Payload(comm.rank(), to));
+    ASSERT_TRUE(comm.AllToAll(out, &in, most).ok());
+    ASSERT_EQ(in.size(), static_cast<size_t>(comm.size()));
+    for (int from = 0; from < comm.size(); ++from) {
+      EXPECT_EQ(in[from], Payload(from, comm.rank())) << "from rank " << from << ", most " << most;
+    }
   }
 }
 

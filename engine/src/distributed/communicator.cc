@@ -154,44 +154,35 @@ absl::Status Communicator::ShareSizes(const std::vector<std::string>& out,
 }
 
 absl::Status Communicator::AllToAll(const std::vector<std::string>& out,
-                                    std::vector<std::string>* in) const {
-  std::vector<int> send_counts(size_), send_offsets(size_);
-  int64_t total = 0;
-  for (int r = 0; r < size_; ++r) {
-    if (out[r].size() > static_cast<size_t>(INT_MAX)) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "rank ", rank_, " would send ", out[r].size(), " bytes to rank ", r,
-          " in one exchange (at most 2 GiB)"));
-    }
-    send_counts[r] = static_cast<int>(out[r].size());
-    if (r != rank_) *bytes_sent_ += out[r].size();
-  }
+                                    std::vector<std::string>* in,
+                                    uint64_t most_in_one_call) const {
   std::vector<uint64_t> recv_sizes;
   if (absl::Status s = ShareSizes(out, &recv_sizes); !s.ok()) return s;
-  // Each buffer below 2 GiB was sent as such, so each arriving one is too.
-  const std::vector<int> recv_counts(recv_sizes.begin(), recv_sizes.end());
-  std::string send;
+  // MPI_Alltoallv's counts and offsets are ints. When any rank's side would
+  // pass `most_in_one_call`, every rank goes pairwise (Exchange has no
+  // limit), so no rank fails alone and leaves the others waiting.
+  uint64_t sending = 0, receiving = 0;
   for (int r = 0; r < size_; ++r) {
-    send_offsets[r] = static_cast<int>(total);
-    total += send_counts[r];
+    sending += out[r].size();
+    receiving += recv_sizes[r];
+  }
+  const uint64_t call_limit = std::min<uint64_t>(most_in_one_call, INT_MAX);
+  std::vector<uint64_t> too_large = {sending > call_limit || receiving > call_limit};
+  if (absl::Status s = MaxAll(std::span<uint64_t>(too_large)); !s.ok()) return s;
+  if (too_large[0] != 0) return Exchange(out, in);
+  std::vector<int> send_counts(size_), send_offsets(size_), recv_counts(size_);
+  std::string send;
+  send.reserve(sending);
+  for (int r = 0; r < size_; ++r) {
+    send_counts[r] = static_cast<int>(out[r].size());
+    send_offsets[r] = static_cast<int>(send.size());
+    recv_counts[r] = static_cast<int>(recv_sizes[r]);
+    if (r != rank_) *bytes_sent_ += out[r].size();
     send += out[r];
   }
-  if (total > INT_MAX) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "rank ", rank_, " would send ", total, " bytes in one exchange (at most 2 GiB)"));
-  }
   std::vector<int> recv_offsets(size_);
-  int64_t received = 0;
-  for (int r = 0; r < size_; ++r) {
-    recv_offsets[r] = static_cast<int>(received);
-    received += recv_counts[r];
-  }
-  if (received > INT_MAX) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "rank ", rank_, " would receive ", received,
-        " bytes in one exchange (at most 2 GiB)"));
-  }
-  std::string recv(received, '\0');
+  for (int r = 1; r < size_; ++r) recv_offsets[r] = recv_offsets[r - 1] + recv_counts[r - 1];
+  std::string recv(receiving, '\0');
   if (absl::Status s = Call(
           "MPI_Alltoallv",
           [&] {
@@ -545,13 +536,22 @@ absl::Status Communicator::BroadcastBody(std::string* bytes, uint64_t size,
                                          int root) const {
   bytes->resize(size);
   if (rank_ == root) *bytes_sent_ += size * (size_ - 1);
-  const int count = static_cast<int>(size);
-  return Call(
-      "MPI_Bcast",
-      [&] { return MPI_Bcast(bytes->data(), count, MPI_BYTE, root, MPI_COMM_WORLD); },
-      [&](Requests& r) {
-        return MPI_Ibcast(bytes->data(), count, MPI_BYTE, root, MPI_COMM_WORLD, r.next());
-      });
+  // MPI's counts are ints: a body goes in pieces of at most 1 GiB.
+  constexpr uint64_t kPiece = uint64_t{1} << 30;
+  for (uint64_t at = 0; at < size; at += kPiece) {
+    char* data = bytes->data() + at;
+    const int count = static_cast<int>(std::min(kPiece, size - at));
+    if (absl::Status s = Call(
+            "MPI_Bcast",
+            [&] { return MPI_Bcast(data, count, MPI_BYTE, root, MPI_COMM_WORLD); },
+            [&](Requests& r) {
+              return MPI_Ibcast(data, count, MPI_BYTE, root, MPI_COMM_WORLD, r.next());
+            });
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Communicator::SendReceive(const void* send, int send_bytes, void* receive,

@@ -91,10 +91,13 @@ class Communicator {
   int rank() const { return rank_; }
   int size() const { return size_; }
 
-  // Every rank sends out[r] to rank r and gets in[r] from rank r. Each
-  // buffer must stay below 2 GiB.
+  // Every rank sends out[r] to rank r and gets in[r] from rank r, in one
+  // MPI_Alltoallv while every rank sends and receives at most
+  // `most_in_one_call` bytes (and 2 GiB) in all; otherwise every rank goes
+  // pairwise, as Exchange does (the ranks agree which, with one MaxAll).
   absl::Status AllToAll(const std::vector<std::string>& out,
-                        std::vector<std::string>* in) const;
+                        std::vector<std::string>* in,
+                        uint64_t most_in_one_call = uint64_t{1} << 31) const;
   // AllToAll for large buffers: `out` is consumed, each out[r] freed once
   // rank r has it, so the bytes are held once beside what arrives, with no
   // packed copy of either side and no 2 GiB limit. Ranks are paired one
