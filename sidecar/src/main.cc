@@ -74,6 +74,25 @@ int Fail(const std::string& message) {
   return 2;
 }
 
+// The flags each rank of an mpirun'd sidecar reads for itself: the wave
+// size (checked) and its own memory budget (half its machine's memory by
+// default). Errors name the flag.
+absl::StatusOr<uint64_t> ReadRankFlags() {
+  if (const absl::Status valid = n2v::ValidateWalksPerWave(
+          absl::GetFlag(FLAGS_walks_per_wave), {.walks_per_wave = "--walks-per-wave"});
+      !valid.ok()) {
+    return valid;
+  }
+  const std::string asked = absl::GetFlag(FLAGS_memory_budget);
+  absl::StatusOr<uint64_t> budget =
+      asked.empty() ? n2v::sidecar::DefaultMemoryBudget() : n2v::sidecar::ParseByteSize(asked);
+  if (!budget.ok()) {
+    return absl::Status(budget.status().code(),
+                        absl::StrCat("--memory-budget: ", budget.status().message()));
+  }
+  return budget;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,21 +116,17 @@ int main(int argc, char** argv) {
   NormalizeFlagNames(argc, argv);
   absl::ParseCommandLine(argc, argv);
   const uint64_t walks_per_wave = absl::GetFlag(FLAGS_walks_per_wave);
-  if (const absl::Status valid = n2v::ValidateWalksPerWave(
-          walks_per_wave, {.walks_per_wave = "--walks-per-wave"});
-      !valid.ok()) {
-    // Every rank reads the same flags and stops here alike; rank 0 says why.
-    if (*ranks != nullptr && !(*ranks)->leader()) return 2;
-    return Fail(std::string(valid.message()));
-  }
-  // Every rank's own budget: the others' bound what a job may hold on each.
-  absl::StatusOr<uint64_t> memory_budget =
-      absl::GetFlag(FLAGS_memory_budget).empty()
-          ? DefaultMemoryBudget()
-          : ParseByteSize(absl::GetFlag(FLAGS_memory_budget));
-  if (!memory_budget.ok()) {
-    if (*ranks != nullptr && !(*ranks)->leader()) return 2;
-    return Fail(absl::StrCat("--memory-budget: ", memory_budget.status().message()));
+  const absl::StatusOr<uint64_t> memory_budget = ReadRankFlags();
+  if (*ranks != nullptr) {
+    // The lowest rank that refused its flags says why, and rank 0 names it.
+    const absl::Status agreed = (*ranks)->AgreeOnFlags(memory_budget.status());
+    if (!agreed.ok() && (*ranks)->leader()) return Fail(std::string(agreed.message()));
+    if (!agreed.ok() && agreed != memory_budget.status()) return 2;
+    if (!agreed.ok()) {
+      return Fail(absl::StrCat("rank ", (*ranks)->rank(), ": ", agreed.message()));
+    }
+  } else if (!memory_budget.ok()) {
+    return Fail(std::string(memory_budget.status().message()));
   }
   if (*ranks != nullptr) {
     const absl::Status watched =

@@ -67,7 +67,13 @@ absl::Status MpiRanks::Watch(absl::Duration timeout, uint64_t walks_per_wave,
   return absl::OkStatus();
 }
 
+absl::Status MpiRanks::AgreeOnFlags(const absl::Status& mine) {
+  return distributed::AgreeOnStatus(distributed::Communicator::World(), mine,
+                                    "it refused its flags");
+}
+
 bool MpiRanks::leader() const { return state_->group->leader(); }
+int MpiRanks::rank() const { return distributed::Communicator::World().rank(); }
 int MpiRanks::ranks() const { return state_->group->ranks(); }
 absl::Status MpiRanks::Follow() { return state_->group->Follow(); }
 
@@ -103,7 +109,9 @@ absl::StatusOr<std::unique_ptr<MpiRanks>> MpiRanks::JoinIfLaunched(int*, char***
 absl::Status MpiRanks::Watch(absl::Duration, uint64_t, uint64_t) {
   return absl::OkStatus();
 }
+absl::Status MpiRanks::AgreeOnFlags(const absl::Status& mine) { return mine; }
 bool MpiRanks::leader() const { return true; }
+int MpiRanks::rank() const { return 0; }
 int MpiRanks::ranks() const { return 1; }
 absl::Status MpiRanks::Follow() { return absl::OkStatus(); }
 RankRunner MpiRanks::Runner() { return {}; }

@@ -32,7 +32,14 @@ class MpiRanks {
   absl::Status Watch(absl::Duration timeout, uint64_t walks_per_wave,
                      uint64_t memory_budget);
 
+  // Collective, before Watch: each rank reads its own flags (an MPMD
+  // command line may give each its own), and all stop if one refuses them.
+  // `mine` on the lowest rank that refused its flags, Aborted naming that
+  // rank on the others, OK when none did.
+  absl::Status AgreeOnFlags(const absl::Status& mine);
+
   bool leader() const;
+  int rank() const;
   int ranks() const;
   // Followers: take part in the leader's jobs until it stops them.
   absl::Status Follow();

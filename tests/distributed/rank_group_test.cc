@@ -4,13 +4,16 @@
 // communicator a RankWatch watches, the same job gives the same bits and
 // no rank is reported lost. A warm job's previous vectors are spread from
 // the leader and give what ReembedDistributed gives from per-rank shares.
-// A job that keeps its context vectors keeps them on every rank.
+// A job that keeps its context vectors keeps them on every rank. Watch
+// options one rank refuses start no watch on any rank.
 // (A rank that dies: rank_loss_main.cc.)
 #include "n2v/distributed/rank_group.h"
 
 #include <atomic>
 #include <cstring>
+#include <span>
 
+#include "absl/strings/str_cat.h"
 #include "distributed_test_util.h"
 #include "n2v/distributed/distributed_embed.h"
 #include "n2v/distributed/distributed_reembed.h"
@@ -193,6 +196,27 @@ TEST(RankGroupTest, AJobThatKeepsItsContextVectorsKeepsThemOnEveryRank) {
   }
   EXPECT_EQ(got, expected);
   EXPECT_TRUE(group.Stop().ok());
+}
+
+// Each rank may bring its own watch options (an MPMD command line): when
+// the last rank refuses its own, no rank starts a watch, every rank says
+// so, and the ranks stay in step for their next collective.
+TEST(RankWatchTest, OptionsOneRankRefusesStartNoWatch) {
+  const Communicator world = Communicator::World();
+  const int last = world.size() - 1;
+  const absl::Duration timeout =
+      world.rank() == last ? absl::Milliseconds(10) : absl::Seconds(30);
+  auto started = distributed::RankWatch::Start(world, {.timeout = timeout});
+  ASSERT_FALSE(started.ok());
+  if (world.rank() == last) {
+    EXPECT_EQ(started.status().code(), absl::StatusCode::kInvalidArgument);
+  } else {
+    EXPECT_EQ(started.status(),
+              absl::AbortedError(absl::StrCat("rank ", last, " failed: its rank watch options")));
+  }
+  std::vector<uint64_t> in_step = {1};
+  ASSERT_TRUE(world.SumAll(std::span<uint64_t>(in_step)).ok());
+  EXPECT_EQ(in_step[0], static_cast<uint64_t>(world.size()));
 }
 
 TEST(RankGroupTest, AWatchedGroupGivesTheSameBitsAndLosesNoRank) {

@@ -162,6 +162,22 @@ def test_a_job_must_fit_every_ranks_own_memory_budget(mpi, tmp_path):
         assert client.estimate(snapshot.snapshot_id).ranks == 2
 
 
+def test_a_rank_that_refuses_its_own_flags_stops_every_rank(mpi):
+    """On an MPMD command line each rank reads its own flags: when rank 1
+    refuses its --memory-budget, every rank stops, even under mpirun
+    --enable-recovery (where the others would live on), rank 1 says why
+    and rank 0 names it."""
+    binary = str(sidecar_binary())
+    refused = subprocess.run([mpi.mpirun, "--oversubscribe", "--enable-recovery",
+                              "-np", "1", binary, "--listen", "127.0.0.1:0",
+                              ":", "-np", "1", binary, "--memory-budget", "5 lots"],
+                             capture_output=True, text=True, env=mpi.env, timeout=60)
+    # (mpirun --enable-recovery itself exits 0 once every rank has ended.)
+    assert "n2v-sidecar: error: rank 1: --memory-budget: " in refused.stderr, refused.stderr
+    assert ("n2v-sidecar: error: rank 1 failed: it refused its flags"
+            in refused.stderr), refused.stderr
+
+
 def test_warm_and_incremental_jobs_run_on_every_rank(sidecar):
     client = n2v_client.Client(sidecar.target)
     sources, targets = read_edges(LESMIS_EDGES)

@@ -223,13 +223,17 @@ absl::StatusOr<DistributedReembedResult> RunJob(
                          {.embed = options, .walks_per_wave = walks_per_wave,
                           .control = control},
                          DecodeReembed(wire), shares.pointers(), names));
-  N2V_RETURN_IF_ERROR(GatherRows(comm, result.embed.embeddings, kRowsPerPiece, 0,
-                                 sinks.input));
+  // A sink fails on the leader only: every rank learns of it before the
+  // next collective.
+  N2V_RETURN_IF_ERROR(AgreeOnStatus(
+      comm, GatherRows(comm, result.embed.embeddings, kRowsPerPiece, 0, sinks.input),
+      "collecting the vectors"));
   std::vector<uint64_t> context_rows = {result.embed.context.size()};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(context_rows)));
   if (context_rows[0] > 0) {
-    N2V_RETURN_IF_ERROR(GatherRows(comm, result.embed.context, kRowsPerPiece, 0,
-                                   sinks.context));
+    N2V_RETURN_IF_ERROR(AgreeOnStatus(
+        comm, GatherRows(comm, result.embed.context, kRowsPerPiece, 0, sinks.context),
+        "collecting the context vectors"));
   }
   return result;
 }

@@ -81,8 +81,10 @@ struct RankWatch::Channel {
   }
 };
 
-absl::StatusOr<std::unique_ptr<RankWatch>> RankWatch::Start(const Communicator& comm,
-                                                            RankWatchOptions options) {
+namespace {
+
+// The options with the interval chosen, or what is wrong with them.
+absl::StatusOr<RankWatchOptions> CheckOptions(RankWatchOptions options) {
   if (options.timeout < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the rank timeout must be at least 100ms, got ",
@@ -95,6 +97,20 @@ absl::StatusOr<std::unique_ptr<RankWatch>> RankWatch::Start(const Communicator& 
         absl::FormatDuration(options.timeout), "), got ",
         absl::FormatDuration(options.interval)));
   }
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RankWatch>> RankWatch::Start(const Communicator& comm,
+                                                            RankWatchOptions asked) {
+  // Each rank may have its own options: all start, or none does.
+  const absl::StatusOr<RankWatchOptions> checked = CheckOptions(asked);
+  if (absl::Status s = AgreeOnStatus(comm, checked.status(), "its rank watch options");
+      !s.ok()) {
+    return s;
+  }
+  const RankWatchOptions options = *checked;
   auto channel = std::make_unique<Channel>();
   if (int code = MPI_Comm_dup(MPI_COMM_WORLD, &channel->comm); code != MPI_SUCCESS) {
     return absl::InternalError(absl::StrCat("MPI_Comm_dup failed on rank ", comm.rank()));
