@@ -2,9 +2,11 @@
 // buffer for every rank), AllToAll past its most for one call, and
 // AllGatherInto past its piece size (every rank's part, around the ring)
 // deliver every byte in place, empty parts and parts of many pieces too,
-// on a plain and on a watched communicator, at any rank count.
+// on a plain and on a watched communicator, at any rank count; and
+// DeterministicSum adds in rank order.
 #include <algorithm>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,25 @@ TEST(AllToAllTest, EveryRankGoesPairwiseWhenOneRanksSideIsTooLarge) {
     ASSERT_EQ(in.size(), static_cast<size_t>(comm.size()));
     for (int from = 0; from < comm.size(); ++from) {
       EXPECT_EQ(in[from], Payload(from, comm.rank())) << "from rank " << from << ", most " << most;
+    }
+  }
+}
+
+// DeterministicSum adds each element in rank order, whatever MPI's own
+// reductions do: the bits equal a sum made here, rank 0's value first.
+TEST(DeterministicSumTest, EveryRankGetsTheRankOrderSum) {
+  for (const Communicator& comm :
+       {Communicator::World(), Communicator::World().Watched(std::make_shared<RankLoss>())}) {
+    auto value = [](int rank, size_t i) {
+      return (rank % 2 == 0 ? 1e16 : 1.0) * static_cast<double>(i + 1) + 0.1 * rank;
+    };
+    std::vector<double> values(37);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = value(comm.rank(), i);
+    ASSERT_TRUE(comm.DeterministicSum(std::span<double>(values)).ok());
+    for (size_t i = 0; i < values.size(); ++i) {
+      double expected = 0;
+      for (int r = 0; r < comm.size(); ++r) expected += value(r, i);
+      EXPECT_EQ(values[i], expected) << "element " << i;
     }
   }
 }

@@ -362,21 +362,21 @@ absl::Status Communicator::MaxAll(std::span<uint64_t> values) const {
   return ReduceInPlace(values, /*maximum=*/true);
 }
 
-absl::Status Communicator::DeterministicSum(std::span<float> values) const {
+absl::Status Communicator::DeterministicSum(std::span<double> values) const {
   const size_t n = values.size();
   auto slice_begin = [&](int r) { return n * r / size_; };
   // Everyone's piece of slice r goes to rank r.
   std::vector<std::string> out(size_);
   for (int r = 0; r < size_; ++r) {
     out[r].assign(reinterpret_cast<const char*>(values.data() + slice_begin(r)),
-                  (slice_begin(r + 1) - slice_begin(r)) * sizeof(float));
+                  (slice_begin(r + 1) - slice_begin(r)) * sizeof(double));
   }
   std::vector<std::string> in;
   if (absl::Status s = AllToAll(out, &in); !s.ok()) return s;
   // Rank order: the same sum on every run.
-  std::vector<float> mine(slice_begin(rank_ + 1) - slice_begin(rank_), 0.0f);
+  std::vector<double> mine(slice_begin(rank_ + 1) - slice_begin(rank_), 0.0);
   for (int r = 0; r < size_; ++r) {
-    const std::vector<float> part = ReadPods<float>(in[r]);
+    const std::vector<double> part = ReadPods<double>(in[r]);
     for (size_t i = 0; i < mine.size(); ++i) mine[i] += part[i];
   }
   std::vector<int> counts(size_), offsets(size_);
@@ -384,17 +384,17 @@ absl::Status Communicator::DeterministicSum(std::span<float> values) const {
     counts[r] = static_cast<int>(slice_begin(r + 1) - slice_begin(r));
     offsets[r] = static_cast<int>(slice_begin(r));
   }
-  *bytes_sent_ += mine.size() * sizeof(float) * (size_ - 1);
+  *bytes_sent_ += mine.size() * sizeof(double) * (size_ - 1);
   return Call(
       "MPI_Allgatherv",
       [&] {
-        return MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_FLOAT,
-                              values.data(), counts.data(), offsets.data(), MPI_FLOAT,
+        return MPI_Allgatherv(mine.data(), static_cast<int>(mine.size()), MPI_DOUBLE,
+                              values.data(), counts.data(), offsets.data(), MPI_DOUBLE,
                               MPI_COMM_WORLD);
       },
       [&](Requests& r) {
-        return MPI_Iallgatherv(mine.data(), static_cast<int>(mine.size()), MPI_FLOAT,
-                               values.data(), counts.data(), offsets.data(), MPI_FLOAT,
+        return MPI_Iallgatherv(mine.data(), static_cast<int>(mine.size()), MPI_DOUBLE,
+                               values.data(), counts.data(), offsets.data(), MPI_DOUBLE,
                                MPI_COMM_WORLD, r.next());
       });
 }

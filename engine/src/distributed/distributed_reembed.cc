@@ -57,7 +57,9 @@ absl::StatusOr<std::optional<std::vector<double>>> SharedRotation(
   std::vector<double> m = target.size() > 0 ? CrossCovariance(rows, target, &shared)
                                             : std::vector<double>(size_t{d} * d, 0.0);
   m.push_back(static_cast<double>(shared));
-  N2V_RETURN_IF_ERROR(comm.SumAll(std::span<double>(m)));
+  // Summed in rank order, so the rotation's bits do not depend on how MPI
+  // reduces (deterministic runs repeat on any MPI, watched or not).
+  N2V_RETURN_IF_ERROR(comm.DeterministicSum(std::span<double>(m)));
   if (m.back() == 0) return std::nullopt;
   m.pop_back();
   std::string bytes;

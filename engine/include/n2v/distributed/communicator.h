@@ -125,7 +125,7 @@ class Communicator {
   // The element-wise sum over ranks, with the same bits on every rank and
   // in every run: each rank sums one slice in rank order (an all-to-all),
   // and the slices are gathered, whatever order MPI's own reductions take.
-  absl::Status DeterministicSum(std::span<float> values) const;
+  absl::Status DeterministicSum(std::span<double> values) const;
   // Makes `bytes` rank `root`'s on every rank.
   absl::Status Broadcast(std::string* bytes, int root) const;
   // Broadcast for ranks that may wait long (a service's idle followers):
