@@ -23,6 +23,7 @@
 #include "n2v/graph.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/io/embedding_io.h"
+#include "io/line_ranges.h"
 #include "test_util.h"
 
 namespace n2v::io {
@@ -219,17 +220,75 @@ TEST(ReadEdgeListShareTest, SharesTogetherAreTheWholeFile) {
   EXPECT_TRUE(seen);
 }
 
-TEST(ReadEdgeListShareTest, GzipCannotBeShared) {
+// A gzip file is shared by blocks of whole lines as it is read: the
+// shares' blocks, in order, are the whole text; each names the lines
+// before it; a line longer than a block stays whole.
+TEST(ReadLineBlocksTest, SharesOfAGzipFileHoldEveryLineOnceInBlocks) {
   ScratchDir dir;
-  const std::string path = dir.File("edges.txt.gz");
-  gzFile file = gzopen(path.c_str(), "wb");
-  gzputs(file, "1 2\n");
-  gzclose(file);
-  absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(path, {}, 0, 2);
-  EXPECT_EQ(part.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(Message(part.status()),
-            path + ": a gzip file cannot be split into byte ranges; "
-                   "decompress it, or give one file per rank");
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += absl::StrCat(i, " ", i + 1, "\n");
+  text += std::string(500, '7') + " 1\n";  // longer than a block
+  text += "5 6";                               // no newline at the end
+  const std::string path = WriteGzip(dir, "lines.gz", text);
+  for (int shares : {1, 2, 3, 5}) {
+    SCOPED_TRACE(shares);
+    std::vector<std::vector<io::internal::LineBlock>> parts;
+    for (int share = 0; share < shares; ++share) {
+      auto blocks = io::internal::ReadLineBlocks(path, 64, share, shares);
+      ASSERT_TRUE(blocks.ok()) << blocks.status();
+      parts.push_back(*std::move(blocks));
+    }
+    std::string joined;
+    uint64_t lines = 0;
+    for (size_t index = 0;; ++index) {
+      const auto& part = parts[index % shares];
+      if (index / shares >= part.size()) break;
+      const io::internal::LineBlock& block = part[index / shares];
+      EXPECT_EQ(block.lines_before, lines) << "block " << index;
+      EXPECT_EQ(block.at_file_start, index == 0);
+      EXPECT_TRUE(block.text.back() == '\n' || joined.size() + block.text.size() == text.size());
+      joined += block.text;
+      lines += std::count(block.text.begin(), block.text.end(), '\n');
+    }
+    EXPECT_EQ(joined, text);
+  }
+}
+
+// Every rank reads a gzip edge list's whole stream and keeps its blocks:
+// together the shares give the edges of the whole file, once, and a bad
+// line is named by its line in the whole file.
+TEST(ReadEdgeListShareTest, AGzipFileIsSharedByBlocks) {
+  ScratchDir dir;
+  std::string text = "source,target,weight\n";
+  for (int i = 0; i < 600000; ++i) text += absl::StrCat(i, " ", (i * 7) % 5000, " 2\n");
+  const std::string path = WriteGzip(dir, "edges.txt.gz", text);
+  const EdgeList whole = io::ReadEdgeList(path, {.weighted = true}).value();
+  for (int shares : {1, 2, 3}) {
+    SCOPED_TRACE(shares);
+    EdgeList joined;
+    std::vector<size_t> sizes;
+    for (int share = 0; share < shares; ++share) {
+      absl::StatusOr<EdgeList> part =
+          io::ReadEdgeListShare(path, {.weighted = true}, share, shares);
+      ASSERT_TRUE(part.ok()) << part.status();
+      sizes.push_back(part->sources.size());
+      joined.sources.insert(joined.sources.end(), part->sources.begin(), part->sources.end());
+    }
+    std::sort(joined.sources.begin(), joined.sources.end());
+    EXPECT_EQ(joined.sources, whole.sources);  // ascending in the file
+    if (shares > 1) EXPECT_GT(sizes[1], 0u) << "the file spans several blocks";
+  }
+  const std::string bad = WriteGzip(dir, "bad.txt.gz", text + "1 x 2\n");
+  const std::string expected =
+      absl::StrCat(bad, ":", 600002, ": node id 'x' is not an integer");
+  int seen = 0;
+  for (int share = 0; share < 3; ++share) {
+    absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(bad, {.weighted = true}, share, 3);
+    if (part.ok()) continue;
+    EXPECT_EQ(Message(part.status()), expected);
+    ++seen;
+  }
+  EXPECT_EQ(seen, 1);
 }
 
 TEST(ReadEdgeListTest, MissingFileIsNotFound) {

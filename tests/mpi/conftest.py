@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from built_binary import built_binary  # noqa: E402
-from datasets import BLOGCATALOG, CORA, DATASETS, FACEBOOK, KARATE, LESMIS_EDGES  # noqa: E402,F401
+from datasets import BLOGCATALOG, CORA, DATASETS, FACEBOOK, KARATE, LESMIS_EDGES, SLASHDOT  # noqa: E402,F401,E501
 
 CALL_TIMEOUT_S = 600
 

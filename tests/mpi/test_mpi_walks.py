@@ -1,10 +1,11 @@
 """`n2v-mpi walks` under a real mpirun: the same lines as `n2v walks` at 1, 2
-and 4 ranks, whatever the thread count; per-rank output files; per-rank
-input files; errors reported once, naming the file and line."""
+and 4 ranks, whatever the thread count, from a plain or a gzip file;
+per-rank output files; per-rank input files; errors reported once, naming
+the file and line."""
 
 import pytest
 
-from conftest import BLOGCATALOG, KARATE, LESMIS_EDGES
+from conftest import BLOGCATALOG, KARATE, LESMIS_EDGES, SLASHDOT
 
 RANKS = [1, 2, 4]
 
@@ -30,6 +31,20 @@ def test_blogcatalog_directed_at_two_ranks_to_a_file(mpi, tmp_path):
     assert result.returncode == 0, result.stderr
     assert out.read_text() == single.stdout
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_snap_slashdot_as_downloaded_gzip_at_three_ranks(mpi, tmp_path):
+    """A gzip file cannot be split by bytes: each rank reads the stream and
+    keeps its blocks (about 4 MiB of whole lines each; the file's 11 MB
+    make three)."""
+    flags = ["--input", SLASHDOT, "--directed", "--walk-length", "5", "--num-walks", "1",
+             "--quiet"]
+    single = mpi.single("walks", *flags)
+    assert single.returncode == 0, single.stderr
+    result = mpi(3, "walks", *flags, "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == single.stdout
+    assert len(result.stdout.splitlines()) == 82168
 
 
 def test_summary_counts_the_traffic(mpi):

@@ -155,7 +155,27 @@ absl::StatusOr<std::vector<int64_t>> ParseNodeList(const Share& share,
   return ids;
 }
 
-absl::StatusOr<Share> ReadShare(const std::string& path, int share, int shares) {
+// A gzip file's share: blocks of its text as it is read (every rank reads
+// the whole stream; each keeps every `shares`-th block).
+constexpr uint64_t kGzipBlockBytes = uint64_t{4} << 20;
+
+absl::StatusOr<std::vector<Share>> ReadGzipShare(const std::string& path, int share,
+                                                 int shares) {
+  N2V_ASSIGN_OR_RETURN(std::vector<internal::LineBlock> blocks,
+                       internal::ReadLineBlocks(path, kGzipBlockBytes, share, shares));
+  std::vector<Share> out;
+  for (internal::LineBlock& block : blocks) {
+    const uint64_t before = block.lines_before;
+    out.push_back({.text = std::move(block.text),
+                   .at_file_start = block.at_file_start,
+                   .lines_before = [before] { return before; }});
+  }
+  return out;
+}
+
+// The `share`-th of `shares` line-aligned parts of the file: one byte
+// range of a plain file, or blocks of a gzip file.
+absl::StatusOr<std::vector<Share>> ReadShare(const std::string& path, int share, int shares) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return absl::NotFoundError(
@@ -165,9 +185,7 @@ absl::StatusOr<Share> ReadShare(const std::string& path, int share, int shares) 
   unsigned char magic[2] = {0, 0};
   const size_t magic_bytes = std::fread(magic, 1, 2, file);
   if (magic_bytes == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": a gzip file cannot be split into byte ranges; decompress it, "
-              "or give one file per rank"));
+    return ReadGzipShare(path, share, shares);
   }
   if (fseeko(file, 0, SEEK_END) != 0) {
     return absl::DataLossError(absl::StrCat("cannot read '", path, "'"));
@@ -177,13 +195,13 @@ absl::StatusOr<Share> ReadShare(const std::string& path, int share, int shares) 
                        internal::LineStartAtOrAfter(file, size * share / shares, size));
   N2V_ASSIGN_OR_RETURN(uint64_t end,
                        internal::LineStartAtOrAfter(file, size * (share + 1) / shares, size));
-  Share out;
-  out.at_file_start = begin == 0;
-  out.lines_before = [path, begin] { return internal::CountLines(path, begin); };
+  std::vector<Share> out(1);
+  out[0].at_file_start = begin == 0;
+  out[0].lines_before = [path, begin] { return internal::CountLines(path, begin); };
   if (end <= begin) return out;
-  out.text.resize(end - begin);
+  out[0].text.resize(end - begin);
   if (fseeko(file, static_cast<off_t>(begin), SEEK_SET) != 0 ||
-      std::fread(out.text.data(), 1, out.text.size(), file) != out.text.size()) {
+      std::fread(out[0].text.data(), 1, out[0].text.size(), file) != out[0].text.size()) {
     return absl::DataLossError(absl::StrCat("cannot read '", path, "'"));
   }
   return out;
@@ -205,14 +223,26 @@ absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path) {
 absl::StatusOr<EdgeList> ReadEdgeListShare(const std::string& path,
                                            const EdgeListReadOptions& options,
                                            int share, int shares) {
-  N2V_ASSIGN_OR_RETURN(Share text, ReadShare(path, share, shares));
-  return ParseEdgeList(std::move(text), path, options);
+  N2V_ASSIGN_OR_RETURN(std::vector<Share> parts, ReadShare(path, share, shares));
+  EdgeList edges;
+  for (Share& part : parts) {
+    N2V_ASSIGN_OR_RETURN(EdgeList some, ParseEdgeList(std::move(part), path, options));
+    Append(edges.sources, some.sources);
+    Append(edges.targets, some.targets);
+    Append(edges.weights, some.weights);
+  }
+  return edges;
 }
 
 absl::StatusOr<std::vector<int64_t>> ReadNodeListShare(const std::string& path,
                                                        int share, int shares) {
-  N2V_ASSIGN_OR_RETURN(Share text, ReadShare(path, share, shares));
-  return ParseNodeList(text, path);
+  N2V_ASSIGN_OR_RETURN(std::vector<Share> parts, ReadShare(path, share, shares));
+  std::vector<int64_t> ids;
+  for (const Share& part : parts) {
+    N2V_ASSIGN_OR_RETURN(std::vector<int64_t> some, ParseNodeList(part, path));
+    Append(ids, some);
+  }
+  return ids;
 }
 
 absl::StatusOr<NodePairs> ReadNodePairs(const std::string& path) {

@@ -1,9 +1,14 @@
-// Line-aligned ranges: a scan for the next newline, and a newline count.
+// Line-aligned ranges: a scan for the next newline, a newline count, and
+// line-aligned blocks of a file read through zlib.
 #include "io/line_ranges.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include <zlib.h>
+
+#include "absl/strings/str_cat.h"
 
 namespace n2v::io::internal {
 
@@ -40,6 +45,72 @@ uint64_t CountLines(const std::string& path, uint64_t end) {
   }
   std::fclose(file);
   return lines;
+}
+
+namespace {
+
+uint64_t Newlines(std::string_view text) {
+  return static_cast<uint64_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<LineBlock>> ReadLineBlocks(const std::string& path,
+                                                      uint64_t block_bytes, int first,
+                                                      int stride) {
+  errno = 0;
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot open '", path, "': ", errno != 0 ? std::strerror(errno) : "out of memory"));
+  }
+  gzbuffer(file, 1 << 20);
+  std::vector<LineBlock> kept;
+  std::string pending;  // read, not yet in a block
+  uint64_t index = 0, lines = 0;
+  bool at_end = false;
+  const size_t chunk = static_cast<size_t>(std::clamp<uint64_t>(block_bytes, 1, 1 << 30));
+  size_t want = chunk;
+  while (true) {
+    while (!at_end && pending.size() < want) {
+      const size_t old = pending.size();
+      pending.resize(old + chunk);
+      const int got = gzread(file, pending.data() + old, static_cast<unsigned>(chunk));
+      if (got < 0) {
+        int code = 0;
+        const std::string message = gzerror(file, &code);
+        gzclose(file);
+        return absl::DataLossError(absl::StrCat(
+            "cannot read '", path, "': ", code == Z_ERRNO ? std::strerror(errno) : message));
+      }
+      pending.resize(old + static_cast<size_t>(got));
+      at_end = got == 0;
+    }
+    if (at_end && pending.empty()) break;
+    // The block ends after its last newline, or with the file.
+    size_t end = pending.size();
+    if (!at_end) {
+      const size_t newline = pending.rfind('\n');
+      if (newline == std::string::npos) {  // one long line: read on
+        want = pending.size() + chunk;
+        continue;
+      }
+      end = newline + 1;
+    }
+    want = chunk;
+    std::string rest = pending.substr(end);
+    pending.resize(end);
+    const uint64_t newlines = Newlines(pending);
+    if (index % static_cast<uint64_t>(stride) == static_cast<uint64_t>(first)) {
+      kept.push_back(
+          {.text = std::move(pending), .lines_before = lines, .at_file_start = index == 0});
+    }
+    lines += newlines;
+    ++index;
+    pending = std::move(rest);
+  }
+  gzclose(file);
+  return kept;
 }
 
 }  // namespace n2v::io::internal

@@ -38,8 +38,9 @@ absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path);
 // One share of a file read by several processes (the ranks of a distributed
 // run): the records of the `share`-th of `shares` byte ranges of the file,
 // each range widened to whole lines, so that the shares together hold every
-// line once. Errors name the line in the whole file. FailedPrecondition for
-// a gzip file, which cannot be split by bytes.
+// line once. Errors name the line in the whole file. A gzip file cannot be
+// split by bytes: each share reads the whole stream and keeps every
+// `shares`-th block of about 4 MiB of whole lines.
 absl::StatusOr<EdgeList> ReadEdgeListShare(const std::string& path,
                                            const EdgeListReadOptions& options,
                                            int share, int shares);
