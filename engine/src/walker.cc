@@ -17,6 +17,10 @@ absl::Status ValidateWalkParams(const WalkParams& params,
                                 const OptionNames& names) {
   N2V_RETURN_IF_ERROR(internal::FiniteAbove0(names.p, params.p));
   N2V_RETURN_IF_ERROR(internal::FiniteAbove0(names.q, params.q));
+  N2V_RETURN_IF_ERROR(
+      internal::Between(names.p, kMinReturnParameter, kMaxReturnParameter, params.p));
+  N2V_RETURN_IF_ERROR(
+      internal::Between(names.q, kMinInOutParameter, kMaxInOutParameter, params.q));
   return internal::Between1And(names.walk_length, kMaxWalkLength,
                                params.walk_length);
 }

@@ -737,6 +737,10 @@ TEST(WalkerTest, ValidateWalkParamsMessages) {
       {{1, 1, kMaxWalkLength + 1},
        "walk_length must be between 1 and 1000000, got 1000001"},
       {{-2, -3, 0}, "p must be finite and > 0, got -2"},  // first field wins
+      {{1001, 1, 80}, "p must be between 0.0001 and 1000, got 1001"},
+      {{1e-5, 1, 80}, "p must be between 0.0001 and 1000, got 1e-05"},
+      {{1, 0.001, 80}, "q must be between 0.01 and 100, got 0.001"},
+      {{1, 1000, 80}, "q must be between 0.01 and 100, got 1000"},
   };
   const CsrGraph g = BuildOrDie(Edges({{0, 1}}, {}), /*directed=*/false);
   for (const auto& [params, message] : cases) {
@@ -747,8 +751,22 @@ TEST(WalkerTest, ValidateWalkParamsMessages) {
     ASSERT_FALSE(walker.ok());
     EXPECT_EQ(Message(walker.status()), message);
   }
-  EXPECT_TRUE(ValidateWalkParams({1e-9, 1e9, 1}).ok());
+  EXPECT_TRUE(ValidateWalkParams({1e-4, 100, 1}).ok());
+  EXPECT_TRUE(ValidateWalkParams({1000, 0.01, 1}).ok());
   EXPECT_TRUE(ValidateWalkParams({1, 1, kMaxWalkLength}).ok());
+}
+
+// At the ends of the ranges the slowest steps still end: on a path, each
+// arrival at a leaf needs p * (1/q) = 10^5 proposals on average to turn
+// back. (Unbounded, p = 10^12 made one step take about 10^12.)
+TEST(WalkerTest, TheSlowestStepsTheRangesAllowEnd) {
+  const CsrGraph g = BuildOrDie(Edges({{0, 1}, {1, 2}}, {}), /*directed=*/false);
+  absl::StatusOr<Node2VecWalker> walker =
+      Node2VecWalker::Create(g, {kMaxReturnParameter, kMinInOutParameter, 40});
+  ASSERT_TRUE(walker.ok()) << walker.status();
+  Rng rng(7);
+  std::vector<NodeIndex> walk(40);
+  EXPECT_EQ(walker->Walk(1, rng, walk.data()), 40u);
 }
 
 // ------------------------------------------------------------ alias tables

@@ -18,7 +18,8 @@
 // extra. Rejection sampling against an envelope returns each x with
 // probability exactly proportional to alpha(t, x) * w(v, x): there is no cap
 // on the number of tries and no fallback. The expected number of proposals
-// per step is at most max(1, 1/q) / min(1, 1/q), independent of degree; each
+// per step is at most max(1, 1/q) * max(p, 1, q), independent of degree
+// (the ranges below bound it); each
 // proposal costs O(1) plus, only when alpha is ambiguous, one binary search
 // in t's sorted adjacency (KnightKing, SOSP 2019, uses the same envelope
 // idea). When p = q = 1 the walk is first order and skips the test entirely.
@@ -57,17 +58,27 @@ inline Rng WalkRng(uint64_t seed, int64_t start_id, uint32_t round) {
                         round, 0));
 }
 
+// The ranges of p and q. A step needs max(1, 1/q) * max(p, 1, q)
+// proposals on average at worst (a leaf whose only arc leads back, or a
+// node whose every neighbour is also t's), so these bound it by 10^5: no
+// job can be made to run without end, and a cancel is seen soon.
+inline constexpr double kMinReturnParameter = 1e-4, kMaxReturnParameter = 1e3;
+inline constexpr double kMinInOutParameter = 1e-2, kMaxInOutParameter = 1e2;
+
 struct WalkParams {
-  // Return parameter p (> 0): small p keeps walks local.
+  // Return parameter p (kMinReturnParameter..kMaxReturnParameter): small p
+  // keeps walks local.
   double p = 1.0;
-  // In-out parameter q (> 0): small q explores outward (DFS-like).
+  // In-out parameter q (kMinInOutParameter..kMaxInOutParameter): small q
+  // explores outward (DFS-like).
   double q = 1.0;
   // Nodes per walk, including the start node (>= 1).
   uint32_t walk_length = 80;
 };
 
 // InvalidArgument naming the field (as `names` spells it) when p or q is
-// not finite and > 0 or walk_length is outside 1..kMaxWalkLength.
+// not finite and > 0 or outside its range, or walk_length is outside
+// 1..kMaxWalkLength.
 absl::Status ValidateWalkParams(const WalkParams& params,
                                 const OptionNames& names = {});
 

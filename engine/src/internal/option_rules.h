@@ -35,6 +35,11 @@ inline absl::Status Finite(std::string_view name, double value) {
   return OutOfRange(name, "finite", value);
 }
 
+inline absl::Status Between(std::string_view name, double min, double max, double value) {
+  if (value >= min && value <= max) return absl::OkStatus();
+  return OutOfRange(name, absl::StrCat("between ", min, " and ", max), value);
+}
+
 inline absl::Status Between1And(std::string_view name, uint64_t max,
                                 uint64_t value) {
   if (value >= 1 && value <= max) return absl::OkStatus();

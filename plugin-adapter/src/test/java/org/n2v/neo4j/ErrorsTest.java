@@ -244,6 +244,12 @@ class ErrorsTest {
   }
 
   @Test
+  void inOutFactorSoSmallAStepCouldTakeWithoutEnd() {
+    fails("CALL n2v.stream({inOutFactor: 0.000001})",
+        "Configuration key 'inOutFactor' must be between 0.01 and 100, got 1e-06");
+  }
+
+  @Test
   void zeroEmbeddingDimension() {
     fails("CALL n2v.stream({embeddingDimension: 0})",
         "Configuration key 'embeddingDimension' must be between 1 and 65536, got 0");
