@@ -291,6 +291,45 @@ TEST(ReadEdgeListShareTest, AGzipFileIsSharedByBlocks) {
   EXPECT_EQ(seen, 1);
 }
 
+// A gzip file cut short (an interrupted download) is an error, never a
+// smaller graph ending in half a line: read whole, read by shares, and as
+// an embedding file.
+TEST(ReadEdgeListTest, AGzipFileCutShortIsDataLoss) {
+  ScratchDir dir;
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += absl::StrCat(i, " ", i + 1, "\n");
+  const std::string whole = WriteGzip(dir, "whole.gz", text);
+  std::string bytes;
+  {
+    std::ifstream in(whole, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(bytes.size(), 100000u);
+  const std::string cut = dir.Write("cut.gz", bytes.substr(0, 100000));
+  const std::string expected =
+      "cannot read '" + cut + "': the gzip stream ends early (the file is cut short)";
+  absl::StatusOr<EdgeList> edges = ReadEdgeList(cut, {});
+  EXPECT_EQ(edges.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Message(edges.status()), expected);
+  for (int share = 0; share < 2; ++share) {
+    absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(cut, {}, share, 2);
+    EXPECT_EQ(part.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(Message(part.status()), expected);
+  }
+  std::string rows = "100000 2\n";
+  for (int i = 0; i < 100000; ++i) rows += absl::StrCat(i, " 0.5 0.25\n");
+  const std::string vectors = WriteGzip(dir, "vectors.txt.gz", rows);
+  std::string packed;
+  {
+    std::ifstream in(vectors, std::ios::binary);
+    packed.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string cut_vectors =
+      dir.Write("cut-vectors.txt.gz", packed.substr(0, packed.size() / 2));
+  absl::StatusOr<Embeddings> read = ReadEmbeddings(cut_vectors);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << read.status();
+}
+
 TEST(ReadEdgeListTest, MissingFileIsNotFound) {
   ScratchDir dir;
   const std::string path = dir.File("no_such_file.txt");

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "internal/parallel.h"
+#include "io/gzip_read.h"
 #include "io/line_ranges.h"
 #include "io/text_lines.h"
 #include "n2v/status_macros.h"
@@ -32,14 +33,11 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   while (true) {
     const size_t old = text.size();
     text.resize(old + kBlock);
-    const int got = gzread(file, text.data() + old, kBlock);
+    std::string error;
+    const int64_t got = ReadGzip(file, text.data() + old, kBlock, &error);
     if (got < 0) {
-      int code = 0;
-      const std::string message = gzerror(file, &code);
       gzclose(file);
-      return absl::DataLossError(
-          absl::StrCat("cannot read '", path, "': ",
-                       code == Z_ERRNO ? std::strerror(errno) : message));
+      return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", error));
     }
     text.resize(old + static_cast<size_t>(got));
     if (static_cast<size_t>(got) < kBlock) break;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "io/gzip_read.h"
 
 namespace n2v::io::internal {
 namespace {
@@ -28,13 +29,7 @@ absl::StatusOr<FileWindow> FileWindow::Open(const std::string& path, size_t bloc
   gzbuffer(file, 1 << 20);
   std::shared_ptr<void> owner(file, [](void* f) { gzclose(static_cast<gzFile>(f)); });
   Reader read = [file](char* into, size_t size, std::string* error) -> int64_t {
-    const int got = gzread(file, into, static_cast<unsigned>(size));
-    if (got < 0) {
-      int code = 0;
-      const char* message = gzerror(file, &code);
-      *error = code == Z_ERRNO ? std::strerror(errno) : message;
-    }
-    return got;
+    return ReadGzip(file, into, size, error);
   };
   return FileWindow(std::move(owner), std::move(read), path, block);
 }

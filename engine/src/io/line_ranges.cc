@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "absl/strings/str_cat.h"
+#include "io/gzip_read.h"
 
 namespace n2v::io::internal {
 
@@ -75,13 +76,11 @@ absl::StatusOr<std::vector<LineBlock>> ReadLineBlocks(const std::string& path,
     while (!at_end && pending.size() < want) {
       const size_t old = pending.size();
       pending.resize(old + chunk);
-      const int got = gzread(file, pending.data() + old, static_cast<unsigned>(chunk));
+      std::string error;
+      const int64_t got = ReadGzip(file, pending.data() + old, chunk, &error);
       if (got < 0) {
-        int code = 0;
-        const std::string message = gzerror(file, &code);
         gzclose(file);
-        return absl::DataLossError(absl::StrCat(
-            "cannot read '", path, "': ", code == Z_ERRNO ? std::strerror(errno) : message));
+        return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", error));
       }
       pending.resize(old + static_cast<size_t>(got));
       at_end = got == 0;

@@ -1,0 +1,27 @@
+// ReadGzip: gzread, and gzerror after a short read.
+#include "io/gzip_read.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace n2v::io::internal {
+
+int64_t ReadGzip(gzFile file, char* into, size_t size, std::string* error) {
+  const unsigned want = static_cast<unsigned>(std::min<size_t>(size, INT_MAX));
+  const int got = gzread(file, into, want);
+  if (got >= 0 && static_cast<unsigned>(got) == want) return got;
+  // A short read: the end of the file, or an error zlib noted.
+  int code = Z_OK;
+  const char* message = gzerror(file, &code);
+  if (code == Z_OK && got >= 0) return got;
+  if (code == Z_BUF_ERROR) {
+    *error = "the gzip stream ends early (the file is cut short)";
+  } else {
+    *error = code == Z_ERRNO ? std::strerror(errno) : message;
+  }
+  return -1;
+}
+
+}  // namespace n2v::io::internal

@@ -1,0 +1,22 @@
+// One read from a file opened with zlib (gzip or plain), with zlib's
+// errors, and a gzip stream that ends before its end marker, as failures:
+// a file cut short (an interrupted download) must not read as a smaller
+// graph whose last line is half a line.
+#ifndef N2V_IO_GZIP_READ_H_
+#define N2V_IO_GZIP_READ_H_
+
+#include <zlib.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace n2v::io::internal {
+
+// Up to `size` bytes into `into`: the bytes read (0 at the end of the
+// file), or -1 with `*error` set.
+int64_t ReadGzip(gzFile file, char* into, size_t size, std::string* error);
+
+}  // namespace n2v::io::internal
+
+#endif  // N2V_IO_GZIP_READ_H_
