@@ -3,7 +3,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <vector>
+
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -23,7 +26,8 @@ absl::Status RankOutput::Open(const std::string& path) {
     return absl::OkStatus();
   }
   if (absl::Status s = CheckOutputPath(path); !s.ok()) return s;
-  temp_ = path + ".tmp";
+  // Its own name: two jobs writing one path must not share a file.
+  temp_ = absl::StrCat(path, ".tmp.", ::getpid());
   file_ = std::fopen(temp_.c_str(), "wb");
   if (file_ == nullptr) {
     return absl::FailedPreconditionError(
@@ -50,13 +54,14 @@ absl::Status RankOutput::Finish(const distributed::Communicator& comm,
   if (absl::Status s = comm.SumAll(std::span<uint64_t>(failed)); !s.ok()) {
     status.Update(s);
   }
-  if (temp_.empty()) return status;
-  if (failed[0] == 0 && status.ok() &&
+  if (!temp_.empty() && failed[0] == 0 && status.ok() &&
       std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    status = absl::InternalError(absl::StrCat("cannot write '", path_, "'"));
+    status = absl::InternalError(
+        absl::StrCat("cannot move '", temp_, "' to '", path_, "': ", std::strerror(errno)));
   }
-  if (failed[0] != 0 || !status.ok()) std::remove(temp_.c_str());
-  return status;
+  if (!temp_.empty() && (failed[0] != 0 || !status.ok())) std::remove(temp_.c_str());
+  // Every rank goes on to the same next step: on, or to the report.
+  return distributed::AgreeOnStatus(comm, status, "writing its output");
 }
 
 RankOutput::~RankOutput() {

@@ -20,7 +20,9 @@ class RankOutput {
   absl::Status Open(const std::string& path);
   absl::Status Write(const std::string& text);
   // Collective: closes, and when `status` is OK on every rank moves the
-  // file into place; otherwise removes it. Returns the first error here.
+  // file into place; otherwise removes it. Returns the same outcome on
+  // every rank: OK, this rank's error, or Aborted naming the rank that
+  // failed (AgreeOnStatus), so all ranks take the same next step.
   absl::Status Finish(const distributed::Communicator& comm, absl::Status status);
   ~RankOutput();
 

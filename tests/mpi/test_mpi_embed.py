@@ -41,7 +41,7 @@ def test_one_file_every_node_once_ascending(mpi, ranks, tmp_path):
     assert dims == 8 and set(order) == karate_ids() and order == sorted(order)
     summary = [l for l in result.stderr.splitlines() if l.startswith("n2v-mpi:")]
     assert len(summary) == 3 and f"on {ranks} ranks" in summary[0]
-    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob("*.tmp*"))
 
 
 def test_output_parts_and_binary(mpi, tmp_path):

@@ -3,6 +3,8 @@ and 4 ranks, whatever the thread count, from a plain or a gzip file;
 per-rank output files; per-rank input files; errors reported once, naming
 the file and line."""
 
+import subprocess
+
 import pytest
 
 from conftest import BLOGCATALOG, KARATE, LESMIS_EDGES, SLASHDOT
@@ -30,7 +32,7 @@ def test_blogcatalog_directed_at_two_ranks_to_a_file(mpi, tmp_path):
     result = mpi(2, "walks", *flags, "--workers", "2", "--output", out)
     assert result.returncode == 0, result.stderr
     assert out.read_text() == single.stdout
-    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob("*.tmp*"))
 
 
 def test_snap_slashdot_as_downloaded_gzip_at_three_ranks(mpi, tmp_path):
@@ -45,6 +47,24 @@ def test_snap_slashdot_as_downloaded_gzip_at_three_ranks(mpi, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == single.stdout
     assert len(result.stdout.splitlines()) == 82168
+
+
+def test_two_jobs_writing_one_file_each_write_it_whole(mpi, tmp_path):
+    """Each job writes its own temporary file and moves it into place, so
+    two at once leave one whole file, and neither fails nor hangs (a shared
+    temporary name made the second rename fail on rank 0 alone)."""
+    flags = ["--input", BLOGCATALOG, "--walk-length", "20", "--num-walks", "1", "--quiet"]
+    single = mpi.single("walks", *flags)
+    out = tmp_path / "walks.txt"
+    runs = [subprocess.Popen([mpi.mpirun, "-np", "2", "--oversubscribe", mpi.mpi_binary,
+                              "walks", *map(str, flags), "--workers", "1", "--output", out],
+                             env=mpi.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)]
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr.decode()
+    assert out.read_text() == single.stdout
+    assert not list(tmp_path.glob("*.tmp*"))
 
 
 def test_summary_counts_the_traffic(mpi):
