@@ -330,6 +330,43 @@ TEST(ReadEdgeListTest, AGzipFileCutShortIsDataLoss) {
   EXPECT_EQ(read.status().code(), absl::StatusCode::kDataLoss) << read.status();
 }
 
+// The file's first data line may be a header, wherever the shares cut:
+// behind a preamble of comments it can fall in a later share, or a later
+// gzip block, and is still skipped there (and only there).
+TEST(ReadEdgeListShareTest, TheHeaderIsTheFilesFirstDataLineInAnyShare) {
+  ScratchDir dir;
+  std::string text;
+  for (int i = 0; i < 4; ++i) text += "# " + std::string(70, 'c') + "\n";
+  text += "\n% another comment\nsource,target\n";
+  for (int i = 0; i < 11; ++i) text += absl::StrCat(i, " ", i + 1, "\n");
+  for (const std::string& path :
+       {dir.Write("preamble.txt", text), WriteGzip(dir, "preamble.txt.gz", text)}) {
+    const EdgeList whole = io::ReadEdgeList(path, {}).value();
+    ASSERT_EQ(whole.sources.size(), 11u);
+    for (int shares : {1, 2, 3, 4, 8}) {
+      SCOPED_TRACE(absl::StrCat(path, " in ", shares));
+      std::vector<int64_t> joined;
+      for (int share = 0; share < shares; ++share) {
+        absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(path, {}, share, shares);
+        ASSERT_TRUE(part.ok()) << part.status();
+        joined.insert(joined.end(), part->sources.begin(), part->sources.end());
+      }
+      EXPECT_EQ(joined, whole.sources);
+    }
+  }
+  // A line after the first data line is never a header.
+  const std::string late = dir.Write("late.txt", "1 2\n" + std::string(300, '#') +
+                                                     "\nsource,target\n3 4\n");
+  int refused = 0;
+  for (int share = 0; share < 2; ++share) {
+    absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(late, {}, share, 2);
+    if (part.ok()) continue;
+    EXPECT_EQ(Message(part.status()), late + ":3: node id 'source' is not an integer");
+    ++refused;
+  }
+  EXPECT_EQ(refused, 1);
+}
+
 TEST(ReadEdgeListTest, MissingFileIsNotFound) {
   ScratchDir dir;
   const std::string path = dir.File("no_such_file.txt");

@@ -193,8 +193,9 @@ absl::StatusOr<std::vector<Share>> ReadShare(const std::string& path, int share,
                        internal::LineStartAtOrAfter(file, size * share / shares, size));
   N2V_ASSIGN_OR_RETURN(uint64_t end,
                        internal::LineStartAtOrAfter(file, size * (share + 1) / shares, size));
+  N2V_ASSIGN_OR_RETURN(uint64_t first_data, internal::FirstDataLineAt(file, size));
   std::vector<Share> out(1);
-  out[0].at_file_start = begin == 0;
+  out[0].at_file_start = first_data >= begin;
   out[0].lines_before = [path, begin] { return internal::CountLines(path, begin); };
   if (end <= begin) return out;
   out[0].text.resize(end - begin);

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "io/gzip_read.h"
+#include "io/text_lines.h"
 
 namespace n2v::io::internal {
 
@@ -48,6 +49,30 @@ uint64_t CountLines(const std::string& path, uint64_t end) {
   return lines;
 }
 
+absl::StatusOr<uint64_t> FirstDataLineAt(std::FILE* file, uint64_t size) {
+  if (fseeko(file, 0, SEEK_SET) != 0) return absl::DataLossError(std::strerror(errno));
+  std::string pending;  // the lines read, from `start`
+  uint64_t start = 0;
+  char buffer[1 << 16];
+  while (true) {
+    const size_t got = std::fread(buffer, 1, sizeof(buffer), file);
+    pending.append(buffer, got);
+    // Whole lines only, unless the file has ended.
+    size_t whole = pending.size();
+    if (got > 0) {
+      const size_t newline = pending.rfind('\n');
+      whole = newline == std::string::npos ? 0 : newline + 1;
+    }
+    if (whole > 0) {
+      const size_t at = FirstDataLine(std::string_view(pending).substr(0, whole));
+      if (at != std::string_view::npos) return start + at;
+      pending.erase(0, whole);
+      start += whole;
+    }
+    if (got == 0) return size;
+  }
+}
+
 namespace {
 
 uint64_t Newlines(std::string_view text) {
@@ -69,7 +94,7 @@ absl::StatusOr<std::vector<LineBlock>> ReadLineBlocks(const std::string& path,
   std::vector<LineBlock> kept;
   std::string pending;  // read, not yet in a block
   uint64_t index = 0, lines = 0;
-  bool at_end = false;
+  bool at_end = false, seen_data = false;
   const size_t chunk = static_cast<size_t>(std::clamp<uint64_t>(block_bytes, 1, 1 << 30));
   size_t want = chunk;
   while (true) {
@@ -100,9 +125,11 @@ absl::StatusOr<std::vector<LineBlock>> ReadLineBlocks(const std::string& path,
     std::string rest = pending.substr(end);
     pending.resize(end);
     const uint64_t newlines = Newlines(pending);
+    const bool before_any_data = !seen_data;
+    seen_data = seen_data || FirstDataLine(pending) != std::string_view::npos;
     if (index % static_cast<uint64_t>(stride) == static_cast<uint64_t>(first)) {
-      kept.push_back(
-          {.text = std::move(pending), .lines_before = lines, .at_file_start = index == 0});
+      kept.push_back({.text = std::move(pending), .lines_before = lines,
+                      .at_file_start = before_any_data});
     }
     lines += newlines;
     ++index;

@@ -22,8 +22,13 @@ absl::StatusOr<uint64_t> LineStartAtOrAfter(std::FILE* file, uint64_t pos, uint6
 // Newlines in the first `end` bytes of the file.
 uint64_t CountLines(const std::string& path, uint64_t end);
 
+// Where the file's first data line (not blank, not a comment) starts, or
+// `size` when it has none: a share may take its first line for a header
+// only when no data line comes before the share.
+absl::StatusOr<uint64_t> FirstDataLineAt(std::FILE* file, uint64_t size);
+
 // A block of a file's text: whole lines, the newlines before it, and
-// whether it starts the file.
+// whether no data line comes before it.
 struct LineBlock {
   std::string text;
   uint64_t lines_before = 0;

@@ -74,15 +74,35 @@ inline bool LooksNumeric(std::string_view field) {
 
 inline constexpr size_t kMaxFields = 4;
 
+// Whether a line (without its '\n') holds data: it is not blank and not a
+// comment ('#' or '%' first).
+inline bool IsDataLine(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const size_t first = line.find_first_not_of(" \t");
+  return first != std::string_view::npos && line[first] != '#' && line[first] != '%';
+}
+
+// Where the first data line of `text` starts, or npos.
+inline size_t FirstDataLine(std::string_view text) {
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t newline = text.find('\n', at);
+    const size_t end = newline == std::string_view::npos ? text.size() : newline;
+    if (IsDataLine(text.substr(at, end - at))) return at;
+    at = end + 1;
+  }
+  return std::string_view::npos;
+}
+
 // Parses `text` in parallel chunks. For each data line, calls
 // parse(fields, field_count, sink) with the chunk's sink; it returns an error
 // reason or nullopt. Returns InvalidArgument "<path>:<line>: <reason>" for
 // the first failing line of the file. `sinks` is resized to the chunk count;
 // concatenating them in order gives the file's records in order.
 //
-// `at_file_start`: `text` begins the file (only then may its first data line
-// be a header); `lines_before` counts the file's lines before `text`, asked
-// only when a line fails, for its line number.
+// `at_file_start`: no data line of the file comes before `text` (only then
+// may its first data line be a header); `lines_before` counts the file's
+// lines before `text`, asked only when a line fails, for its line number.
 template <typename Sink, typename ParseFn>
 absl::Status ParseLines(std::string_view text, const std::string& path,
                         std::vector<Sink>& sinks, ParseFn parse,
@@ -104,25 +124,24 @@ absl::Status ParseLines(std::string_view text, const std::string& path,
     std::string reason;
   };
   std::vector<std::optional<Failure>> failures(chunks);
+  // The one line that may be a header: the file's first data line.
+  const size_t header_at = at_file_start ? FirstDataLine(text) : std::string_view::npos;
 
   tbb::parallel_for(size_t{0}, chunks, [&](size_t c) {
     std::string_view rest = text.substr(starts[c], starts[c + 1] - starts[c]);
     uint64_t line_no = 0;
-    bool header_allowed = c == 0 && at_file_start;
     while (!rest.empty()) {
+      const size_t line_at = static_cast<size_t>(rest.data() - text.data());
       const size_t newline = rest.find('\n');
       std::string_view line = rest.substr(0, newline);
       rest.remove_prefix(newline == std::string_view::npos ? rest.size()
                                                            : newline + 1);
       const uint64_t this_line = line_no++;
+      if (!IsDataLine(line)) continue;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      const size_t first = line.find_first_not_of(" \t");
-      if (first == std::string_view::npos) continue;
-      if (line[first] == '#' || line[first] == '%') continue;
       std::string_view fields[kMaxFields];
       const size_t count = SplitFields(line, fields, kMaxFields);
-      if (header_allowed) {
-        header_allowed = false;
+      if (line_at == header_at) {
         bool any_numeric = false;
         for (size_t i = 0; i < std::min(count, kMaxFields); ++i) {
           any_numeric |= LooksNumeric(fields[i]);
