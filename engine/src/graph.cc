@@ -184,22 +184,27 @@ DenseEdges ToDenseEdges(EdgeList& edges, const NodeIdIndex& index) {
 }
 
 // Out-degree of every node before merging (undirected edges count at both
-// ends, a self-loop once).
-std::vector<uint32_t> CountDegrees(const DenseEdges& e, size_t n,
-                                   bool both_ways) {
+// ends, a self-loop once). A node with more than UINT32_MAX arcs before
+// merging is `*too_many` (one of them, kNoNode when none).
+std::vector<uint32_t> CountDegrees(const DenseEdges& e, size_t n, bool both_ways,
+                                   NodeIndex* too_many) {
   std::vector<uint32_t> counts(n, 0);
+  std::atomic<NodeIndex> overflow{kNoNode};
+  auto count = [&](NodeIndex node) {
+    if (std::atomic_ref<uint32_t>(counts[node]).fetch_add(1, std::memory_order_relaxed) ==
+        UINT32_MAX) {
+      overflow.store(node, std::memory_order_relaxed);
+    }
+  };
   tbb::parallel_for(
       tbb::blocked_range<size_t>(0, e.sources.size(), kGrain),
       [&](const tbb::blocked_range<size_t>& r) {
         for (size_t i = r.begin(); i < r.end(); ++i) {
-          std::atomic_ref<uint32_t>(counts[e.sources[i]])
-              .fetch_add(1, std::memory_order_relaxed);
-          if (both_ways && e.sources[i] != e.targets[i]) {
-            std::atomic_ref<uint32_t>(counts[e.targets[i]])
-                .fetch_add(1, std::memory_order_relaxed);
-          }
+          count(e.sources[i]);
+          if (both_ways && e.sources[i] != e.targets[i]) count(e.targets[i]);
         }
       });
+  *too_many = overflow.load();
   return counts;
 }
 
@@ -352,7 +357,14 @@ absl::StatusOr<CsrGraph> CsrGraph::BuildInArena(EdgeList edges,
   DenseEdges dense = ToDenseEdges(edges, index);
   graph.ids_ = std::make_shared<const NodeIdIndex>(std::move(index));
 
-  std::vector<uint32_t> counts = CountDegrees(dense, graph.ids_->size(), both_ways);
+  NodeIndex too_many = kNoNode;
+  std::vector<uint32_t> counts =
+      CountDegrees(dense, graph.ids_->size(), both_ways, &too_many);
+  if (too_many != kNoNode) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "node ", graph.ids_->id(too_many), " has more than ", UINT32_MAX,
+        " edges (before parallel edges merge); a node may have at most that many"));
+  }
   const std::vector<uint64_t> raw_offsets = PrefixOffsets(counts);
   std::vector<WeightedArc> arcs = ScatterArcs(dense, raw_offsets, both_ways);
   dense = DenseEdges();
