@@ -39,7 +39,7 @@ Node2VecWalker::StepResult Node2VecWalker::Propose(bool arcs_of_t_here,
     uint32_t i = rng.Below(g.out_degree(v));
     if (!alias_prob_.empty()) {
       const uint64_t at = g.arc_begin(v) + i;
-      i = rng.UniformFloat() < alias_prob_[at] ? i : alias_index_[at];
+      i = internal::KeepsColumn(rng, alias_prob_[at]) ? i : alias_index_[at];
     }
     const NodeIndex x = g.out_neighbors(v)[i];
     if (!step->second_order) {

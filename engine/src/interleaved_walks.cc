@@ -128,7 +128,7 @@ void Node2VecWalker::WalkInterleaved(std::span<const NodeIndex> starts,
         case Stage::kPick: {
           const uint64_t at = c.arc + c.draw;
           const uint32_t i =
-              rng.UniformFloat() < alias_prob_[at] ? c.draw : alias_index_[at];
+              internal::KeepsColumn(rng, alias_prob_[at]) ? c.draw : alias_index_[at];
           c.arc += i;
           __builtin_prefetch(g.out_neighbors(v).data() + i);
           c.stage = Stage::kRead;
