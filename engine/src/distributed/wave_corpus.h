@@ -46,8 +46,10 @@ struct Centre {
 
 // This rank's walks of the wave (`mine`, with each node's owner, row and
 // keep probability), subsampled with a random stream per walk named by the
-// wave (`wave_key`), this rank and the walk's place here: every rank's
-// kept walks are those one machine would keep from the same walks.
+// wave (`wave_key`), this rank and the walk's place here. So a run at a
+// given rank count and wave size keeps the same nodes every time; one
+// machine, which names a walk's stream by its place in the epoch, keeps
+// others from the same walks (the same law, other draws).
 KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, const RowSlots& slots,
                        int rank, uint64_t seed, uint64_t wave_key, bool subsample);
 
