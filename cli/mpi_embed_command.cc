@@ -142,7 +142,9 @@ absl::Status WriteVectors(const Communicator& comm, const MpiEmbedFlags& f,
       status = write_rows(mine, begin,
                           std::min<size_t>(mine.size(), begin + kRowsPerOutputPiece));
     }
-    return output.Finish(comm, status);
+    N2V_RETURN_IF_ERROR(output.Finish(comm, status));
+    if (comm.rank() == 0) RemoveLaterParts(path, comm.size());
+    return absl::OkStatus();
   }
   if (writes && status.ok()) {
     status = output.Write(io::EmbeddingHeader(total_rows, mine.dimensions()));

@@ -86,7 +86,9 @@ absl::Status WriteWalks(const Communicator& comm,
         return absl::OkStatus();
       },
       stats, WalksFlagNames());
-  return output.Finish(comm, status);
+  N2V_RETURN_IF_ERROR(output.Finish(comm, status));
+  if (f.output_parts && comm.rank() == 0) RemoveLaterParts(f.walks.output, comm.size());
+  return absl::OkStatus();
 }
 
 void PrintSummary(const Communicator& comm,

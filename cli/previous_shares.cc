@@ -2,6 +2,7 @@
 // owner, or part files routed to the owners.
 #include "previous_shares.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -44,12 +45,17 @@ absl::StatusOr<std::optional<Embeddings>> RouteRangeRows(const Communicator& com
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(any_unsplittable)));
   if (any_unsplittable[0] != 0) return std::nullopt;
   N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, reader.status(), "opening the file"));
-  // Every rank read the same header.
+  // Every rank read the same header. Its row count sets the room reserved
+  // for the rows, but no more rows fit the file than its bytes allow (each
+  // at least 2 (d + 1) bytes), whatever the header says.
+  std::error_code no_size;
+  const uint64_t bytes = std::filesystem::file_size(path, no_size);
+  const uint64_t fit = no_size ? 0 : bytes / (2 * (uint64_t{reader->dimensions()} + 1));
   N2V_ASSIGN_OR_RETURN(
       Embeddings rows,
       distributed::RouteRowsToOwners(comm, reader->dimensions(),
                                      [&] { return reader->Next(distributed::kRowsPerRoutedPiece); },
-                                     reader->announced_rows() / comm.size()));
+                                     std::min(reader->announced_rows(), fit) / comm.size()));
   std::vector<uint64_t> read = {reader->rows_read()};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(read)));
   if (read[0] != reader->announced_rows()) {
@@ -60,15 +66,29 @@ absl::StatusOr<std::optional<Embeddings>> RouteRangeRows(const Communicator& com
   return rows;
 }
 
+// How far past the first missing part CountParts looks for a gap.
+constexpr uint64_t kGapSearch = 64;
+
 // Collective: how many parts "{rank}" names (0, 1, ... while they exist),
-// as rank 0 finds them.
+// as rank 0 finds them. InvalidArgument when a part is missing but a later
+// one (within kGapSearch) exists: the rest would be read as not there.
 absl::StatusOr<uint64_t> CountParts(const Communicator& comm, const std::string& path) {
   std::string count;
+  absl::Status gap = absl::OkStatus();
   if (comm.rank() == 0) {
     uint64_t parts = 0;
     while (std::filesystem::exists(PathOfRank(path, static_cast<int>(parts)))) ++parts;
+    for (uint64_t later = parts + 1; later <= parts + kGapSearch; ++later) {
+      const std::string found = PathOfRank(path, static_cast<int>(later));
+      if (!std::filesystem::exists(found)) continue;
+      gap = absl::InvalidArgumentError(absl::StrCat(
+          "part '", PathOfRank(path, static_cast<int>(parts)), "' is missing, but '", found,
+          "' exists"));
+      break;
+    }
     distributed::AppendPod(count, parts);
   }
+  N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, gap, "finding the parts"));
   N2V_RETURN_IF_ERROR(comm.Broadcast(&count, 0));
   return distributed::ReadPods<uint64_t>(count)[0];
 }
@@ -115,7 +135,9 @@ absl::StatusOr<std::optional<Embeddings>> ReadShare(const Communicator& comm,
     N2V_RETURN_IF_ERROR(distributed::AgreeOnStatus(comm, WithFlag(flag, rows.status()), flag));
     return *std::move(rows);
   }
-  N2V_ASSIGN_OR_RETURN(const uint64_t parts, CountParts(comm, path));
+  absl::StatusOr<uint64_t> counted = CountParts(comm, path);
+  if (!counted.ok()) return WithFlag(flag, counted.status());
+  const uint64_t parts = *counted;
   if (parts == 0) {
     return absl::NotFoundError(absl::StrCat(flag, ": no file ", PathOfRank(path, 0)));
   }

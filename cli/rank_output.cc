@@ -19,6 +19,14 @@ std::string PathOfRank(const std::string& path, int rank) {
   return absl::StrReplaceAll(path, {{"{rank}", absl::StrCat(rank)}});
 }
 
+void RemoveLaterParts(const std::string& path, int ranks) {
+  if (path.find("{rank}") == std::string::npos) return;
+  for (int part = ranks;; ++part) {
+    const std::string stale = PathOfRank(path, part);
+    if (std::remove(stale.c_str()) != 0) break;
+  }
+}
+
 absl::Status RankOutput::Open(const std::string& path) {
   path_ = path;
   if (path.empty()) {

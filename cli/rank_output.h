@@ -14,6 +14,11 @@ namespace n2v::cli {
 // The path a rank writes: `path` with "{rank}" replaced by its rank.
 std::string PathOfRank(const std::string& path, int rank);
 
+// After `ranks` parts of `path` ("{rank}") were written: removes parts
+// ranks, ranks + 1, ... that an earlier run on more ranks left, so the
+// parts on disk are one run's (a later --init reads them all).
+void RemoveLaterParts(const std::string& path, int ranks);
+
 class RankOutput {
  public:
   // Opens `path` (standard output when empty) for writing.

@@ -51,6 +51,22 @@ def test_output_parts_and_binary(mpi, tmp_path):
     parts = [read_text(tmp_path / f"part-{r}.txt")[0] for r in range(2)]
     assert parts[0] and parts[1] and not set(parts[0]) & set(parts[1])
     assert len(parts[0]) + len(parts[1]) == 77
+    # Parts of a run on more ranks do not outlive the next run's: a later
+    # --init reads every part there is.
+    (tmp_path / "part-2.txt").write_text(parts_text := (tmp_path / "part-1.txt").read_text())
+    (tmp_path / "part-3.txt").write_text(parts_text)
+    again = mpi(2, "embed", "--input", LESMIS_EDGES, "--weighted", "--output-parts",
+                "--output", tmp_path / "part-{rank}.txt", "--dimensions", "8", "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in tmp_path.glob("part-*")) == ["part-0.txt", "part-1.txt"]
+    # A missing part is refused, not read as the end of the parts.
+    (tmp_path / "part-1.txt").rename(tmp_path / "part-2.txt")
+    gap = mpi(2, "embed", "--input", LESMIS_EDGES, "--weighted", "--init",
+              tmp_path / "part-{rank}.txt", "--output", tmp_path / "never.txt",
+              "--dimensions", "8", "--quiet")
+    assert gap.returncode == 1
+    assert (f"--init: part '{tmp_path / 'part-1.txt'}' is missing, but "
+            f"'{tmp_path / 'part-2.txt'}' exists") in gap.stderr, gap.stderr
     binary = tmp_path / "v.bin"
     result = mpi(2, "embed", "--input", LESMIS_EDGES, "--weighted", "--output", binary,
                  "--format", "binary", "--dimensions", "8", "--quiet")
@@ -204,3 +220,13 @@ def test_warm_start_files_split_by_rank_or_read_whole_and_bad_lines_named(mpi, t
                  tmp_path / "w.txt", *flags)
     assert result.returncode == 1
     assert f"--init: {text}:31: value 'abc' is not a number" in result.stderr, result.stderr
+    # A header announcing far more rows than the file holds is named as
+    # such; the room reserved for them stays what the file can hold.
+    lines[0] = "100000000000 8"
+    lines[30] = " ".join(fields)
+    text.write_text("\n".join(lines) + "\n")
+    result = mpi(3, "embed", "--input", KARATE, "--init", text, "--output",
+                 tmp_path / "w.txt", *flags)
+    assert result.returncode == 1
+    assert f"--init: {text}: header announces 100000000000 rows, found 34" in result.stderr, \
+        result.stderr
