@@ -134,3 +134,7 @@ def test_missing_rank_file_and_usage_errors(mpi, tmp_path):
     missing = mpi(2, "walks", "--input", KARATE, "--walk-from", starts, "--quiet")
     assert missing.returncode == 1
     assert missing.stderr.count("--walk-from: node id 999 is not in the graph") == 1
+    # A directory given as the input is named, as n2v names it.
+    folder = mpi(2, "walks", "--input", tmp_path, "--quiet")
+    assert folder.returncode == 1
+    assert f"cannot read '{tmp_path}': Is a directory" in folder.stderr, folder.stderr

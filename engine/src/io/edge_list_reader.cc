@@ -182,6 +182,9 @@ absl::StatusOr<std::vector<Share>> ReadShare(const std::string& path, int share,
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(file, &std::fclose);
   unsigned char magic[2] = {0, 0};
   const size_t magic_bytes = std::fread(magic, 1, 2, file);
+  if (std::ferror(file)) {  // a directory, for one
+    return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", std::strerror(errno)));
+  }
   if (magic_bytes == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
     return ReadGzipShare(path, share, shares);
   }
