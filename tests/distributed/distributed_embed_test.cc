@@ -3,6 +3,7 @@
 // back whole and in id order, and it refuses what it does not do.
 #include "n2v/distributed/distributed_embed.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "distributed_test_util.h"
@@ -79,6 +80,23 @@ TEST(DistributedEmbedTest, LearnsThePlantedCommunitiesAsEmbedDoes) {
             << comm.size() << " ranks, " << single_margin << " by Embed\n";
   EXPECT_GT(margin, 0.3);
   EXPECT_GT(margin, single_margin - 0.1);
+}
+
+// A cancel raised on one rank ends the run on every rank at the next wave,
+// the counting pass's included: no wave is trained (no progress is
+// reported) when it is up from the start.
+TEST(DistributedEmbedTest, ACancelEndsTheCountingPassOnEveryRank) {
+  const Communicator comm = Communicator::World();
+  const auto part = PartitionOrDie(comm, PlantedPartition().first, false);
+  auto o = SmallOptions();
+  std::atomic<bool> cancel{comm.rank() == comm.size() - 1};
+  uint64_t reports = 0;
+  o.control.cancel = &cancel;
+  o.control.on_progress = [&](const EmbedProgress&) { ++reports; };
+  absl::StatusOr<distributed::DistributedEmbedResult> run =
+      distributed::EmbedDistributed(comm, part, o);
+  EXPECT_EQ(run.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(reports, 0u);
 }
 
 TEST(DistributedEmbedTest, DeterministicModeGivesTheSameBitsOnEveryRunAndThreadCount) {

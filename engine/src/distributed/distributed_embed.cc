@@ -86,10 +86,11 @@ absl::StatusOr<std::vector<uint64_t>> CountOccurrences(
                      .seed = o.embed.seed,
                      .num_threads = o.embed.num_threads,
                      .walk_from = o.embed.walk_from};
+  // A cancel is heard after each wave here too, not only once training runs.
   N2V_RETURN_IF_ERROR(GenerateDistributedWalks(
       comm, graph, walks, o.walks_per_wave,
-      [](const DistributedWalkBlock&) { return absl::OkStatus(); }, nullptr, names,
-      {.keep = {}, .counts = &counts, .assemble = false}));
+      [&](const DistributedWalkBlock&) { return CheckCancelled(comm, o.control); }, nullptr,
+      names, {.keep = {}, .counts = &counts, .assemble = false}));
   return counts;
 }
 
