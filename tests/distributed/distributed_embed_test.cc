@@ -3,6 +3,7 @@
 // back whole and in id order, and it refuses what it does not do.
 #include "n2v/distributed/distributed_embed.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -97,6 +98,37 @@ TEST(DistributedEmbedTest, ACancelEndsTheCountingPassOnEveryRank) {
       distributed::EmbedDistributed(comm, part, o);
   EXPECT_EQ(run.status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(reports, 0u);
+}
+
+// IsolatedNodePolicy::kZero zeroes the rows one machine zeroes: nodes with
+// no arc in either direction. A directed sink keeps its row though no walk
+// reaches it (its one in-arc weighs 1e-12 of its source's out-weight), on
+// whichever rank it lives.
+TEST(DistributedEmbedTest, ZeroedRowsAreTheNodesWithoutArcsAsOnOneMachine) {
+  const Communicator comm = Communicator::World();
+  EdgeList edges;
+  edges.sources = {1, 1, 2, 5};
+  edges.targets = {3, 2, 1, 6};
+  edges.weights = {1e-6f, 1e6f, 1.0f, 1.0f};
+  edges.nodes = {4, 7};  // no arcs
+  const auto part = PartitionOrDie(comm, edges, /*directed=*/true);
+  auto o = SmallOptions();
+  o.embed.walks_per_node = 1;
+  o.embed.isolated_nodes = IsolatedNodePolicy::kZero;
+  const auto result = EmbedOrDie(comm, part, o);
+  const Embeddings all = GatherAll(comm, result.embeddings);
+  if (comm.rank() != 0) return;
+  CsrGraph whole = WholeOrDie(edges, /*directed=*/true);
+  absl::StatusOr<EmbedResult> single = Embed(whole, o.embed);
+  ASSERT_TRUE(single.ok()) << single.status();
+  auto zero = [](const Embeddings& e, int64_t id) {
+    const auto row = e.row(*e.ids().Find(id));
+    return std::all_of(row.begin(), row.end(), [](float x) { return x == 0.0f; });
+  };
+  for (int64_t id = 1; id <= 7; ++id) {
+    EXPECT_EQ(zero(all, id), zero(single->embeddings, id)) << "node " << id;
+    EXPECT_EQ(zero(all, id), id == 4 || id == 7) << "node " << id;
+  }
 }
 
 TEST(DistributedEmbedTest, DeterministicModeGivesTheSameBitsOnEveryRunAndThreadCount) {

@@ -94,18 +94,47 @@ absl::StatusOr<std::vector<uint64_t>> CountOccurrences(
   return counts;
 }
 
-// Zeroes the rows of own nodes without arcs that no other node's walk
-// reached (IsolatedNodePolicy::kZero).
-void ZeroIsolatedRows(const PartitionedGraph& graph, const EmbedOptions& o,
-                      const std::vector<uint64_t>& counts, Embeddings& rows) {
-  if (o.isolated_nodes != IsolatedNodePolicy::kZero) return;
+// Collective: which own nodes an arc points to, from this rank or another
+// (a stub here is the target of an arc from one of this rank's nodes).
+absl::StatusOr<std::vector<uint8_t>> OwnNodesWithInArcs(const Communicator& comm,
+                                                        const PartitionedGraph& graph) {
+  const CsrGraph& g = graph.local();
+  std::vector<uint8_t> pointed(graph.owned().size(), 0);
+  std::vector<std::string> out(comm.size());
+  for (NodeIndex v = 0; v < g.num_nodes(); ++v) {
+    if (!graph.owns(v)) {
+      AppendPod(out[graph.owner(g.original_id(v))], g.original_id(v));
+      continue;
+    }
+    for (NodeIndex t : g.out_neighbors(v)) {
+      if (graph.owns(t)) pointed[graph.row_of(t)] = 1;
+    }
+  }
+  std::vector<std::string> in;
+  N2V_RETURN_IF_ERROR(comm.AllToAll(out, &in));
+  for (const std::string& from : in) {
+    for (int64_t id : ReadPods<int64_t>(from)) {
+      const std::optional<NodeIndex> v = g.ids().Find(id);
+      if (v && graph.owns(*v)) pointed[graph.row_of(*v)] = 1;
+    }
+  }
+  return pointed;
+}
+
+// Collective: zeroes the rows of own nodes with no arc in either direction
+// (IsolatedNodePolicy::kZero), as one machine does; a directed sink keeps
+// its row, whether or not a walk reached it.
+absl::Status ZeroIsolatedRows(const Communicator& comm, const PartitionedGraph& graph,
+                              const EmbedOptions& o, Embeddings& rows) {
+  if (o.isolated_nodes != IsolatedNodePolicy::kZero) return absl::OkStatus();
+  N2V_ASSIGN_OR_RETURN(const std::vector<uint8_t> pointed, OwnNodesWithInArcs(comm, graph));
   for (size_t k = 0; k < rows.size(); ++k) {
-    if (graph.local().out_degree(graph.owned()[k]) == 0 &&
-        counts[k] <= o.walks_per_node) {
+    if (graph.local().out_degree(graph.owned()[k]) == 0 && pointed[k] == 0) {
       auto row = rows.mutable_row(k);
       std::fill(row.begin(), row.end(), 0.0f);
     }
   }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -290,7 +319,7 @@ absl::StatusOr<DistributedEmbedResult> EmbedDistributed(
       &result.context);
   N2V_RETURN_IF_ERROR(input.status());
   stats.train_seconds = Seconds(started);
-  ZeroIsolatedRows(graph, o, counts, *input);
+  N2V_RETURN_IF_ERROR(ZeroIsolatedRows(comm, graph, o, *input));
   std::vector<uint64_t> diverged = {internal::AllFinite(*input) ? 0u : 1u};
   N2V_RETURN_IF_ERROR(comm.SumAll(std::span<uint64_t>(diverged)));
   if (diverged[0] != 0) return internal::DivergedError(o);  // on every rank
