@@ -68,8 +68,10 @@ absl::Status RankOutput::Finish(const distributed::Communicator& comm,
         absl::StrCat("cannot move '", temp_, "' to '", path_, "': ", std::strerror(errno)));
   }
   if (!temp_.empty() && (failed[0] != 0 || !status.ok())) std::remove(temp_.c_str());
-  // Every rank goes on to the same next step: on, or to the report.
-  return distributed::AgreeOnStatus(comm, status, "writing its output");
+  // Every rank goes on to the same next step: on, or to the report (with
+  // its own reason when it has one).
+  const absl::Status agreed = distributed::AgreeOnStatus(comm, status, "writing its output");
+  return status.ok() ? agreed : status;
 }
 
 RankOutput::~RankOutput() {

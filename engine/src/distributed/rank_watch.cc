@@ -108,7 +108,7 @@ absl::StatusOr<std::unique_ptr<RankWatch>> RankWatch::Start(const Communicator& 
   const absl::StatusOr<RankWatchOptions> checked = CheckOptions(asked);
   if (absl::Status s = AgreeOnStatus(comm, checked.status(), "its rank watch options");
       !s.ok()) {
-    return s;
+    return checked.ok() ? s : checked.status();  // a rank's own reason first
   }
   const RankWatchOptions options = *checked;
   auto channel = std::make_unique<Channel>();
