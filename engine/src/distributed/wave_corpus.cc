@@ -96,7 +96,12 @@ absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, KeptWalks own) {
 std::vector<Centre> CentresOf(const KeptWalks& kept, const RowSlots& slots, int owner) {
   const uint32_t first = slots.first(owner);
   const uint32_t count = slots.end(owner) - first;
+  // Counted first, so the list takes exactly its size (growing it could
+  // hold up to twice that).
+  size_t in_block = 0;
+  for (uint32_t slot : kept.slots) in_block += slot - first < count;
   std::vector<Centre> centres;
+  centres.reserve(in_block);
   for (uint32_t w = 0; w + 1 < kept.begin.size(); ++w) {
     for (uint64_t at = kept.begin[w]; at < kept.begin[w + 1]; ++at) {
       if (kept.slots[at] - first < count) {
