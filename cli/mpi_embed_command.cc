@@ -101,9 +101,9 @@ absl::Status AdmitPlan(const Communicator& comm,
   std::vector<uint64_t> largest = {graph.owned().size()};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(largest)));
   std::vector<uint64_t> need = {DistributedRankBytes(
-      graph.stats().memory_bytes, graph.owned().size(), largest[0], f.embed.options,
-      reembed, f.embed.init.empty() ? 0 : 1, static_cast<uint32_t>(comm.size()),
-      f.walks_per_wave)};
+      graph.stats().memory_bytes, graph.owned().size(), largest[0], graph.stats().stub_nodes,
+      f.embed.options, reembed, f.embed.init.empty() ? 0 : 1,
+      static_cast<uint32_t>(comm.size()), f.walks_per_wave)};
   N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(need)));
   if (f.memory_per_rank_bytes > 0 && need[0] > f.memory_per_rank_bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(

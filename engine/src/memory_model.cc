@@ -3,6 +3,7 @@
 #include "n2v/memory_model.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "internal/huge_pages.h"
 #include "internal/initial_rows.h"
@@ -144,27 +145,41 @@ uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
 }
 
 uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
-                              uint64_t largest_rows, const EmbedOptions& options,
-                              const ReembedOptions& reembed, uint64_t previous_rows,
-                              uint32_t ranks, uint64_t walks_per_wave) {
+                              uint64_t largest_rows, uint64_t stub_rows,
+                              const EmbedOptions& options, const ReembedOptions& reembed,
+                              uint64_t previous_rows, uint32_t ranks,
+                              uint64_t walks_per_wave) {
   return graph_bytes + DistributedModelBytes(owned_rows, largest_rows, options.dimensions) +
          DistributedWaveBytes(walks_per_wave, owned_rows, options.walk.walk_length, ranks) +
-         DistributedReembedBytes(owned_rows, options.dimensions, options, reembed,
-                                 previous_rows);
+         DistributedReembedBytes(owned_rows, stub_rows, ranks, options.dimensions, options,
+                                 reembed, previous_rows);
 }
 
-uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
-                                 const EmbedOptions& options,
+uint64_t DistributedReembedBytes(uint64_t owned_rows, uint64_t stub_rows, uint32_t ranks,
+                                 uint32_t dimensions, const EmbedOptions& options,
                                  const ReembedOptions& reembed, uint64_t previous_rows) {
   const uint64_t row_bytes = uint64_t{PaddedDimension(dimensions)} * sizeof(float);
   const Embeddings placeholder;
   const EmbedOptions resolved = ResolvedForMemory(options, reembed, previous_rows, placeholder);
   const bool warm = resolved.initial != nullptr;
   uint64_t bytes = resolved.keep_context ? owned_rows * row_bytes : 0;
+  if (!warm) return bytes;
   // Shares of the previous input and context vectors (and, when aligning,
   // nothing more: the target is the input share), and the neighbour means
   // of nodes without a previous row, in double.
-  if (warm) bytes += 2 * owned_rows * row_bytes + owned_rows * dimensions * sizeof(double);
+  bytes += 2 * owned_rows * row_bytes + owned_rows * dimensions * sizeof(double);
+  // Seeding new nodes: per local node an offset, a flag and two slots; per
+  // stub its partial sum in double (a new one) or its previous row fetched
+  // (an old one beside a new node, with room to grow): one double row.
+  constexpr uint64_t kSeedingBytesPerNode = sizeof(uint64_t) + 1 + 2 * sizeof(uint32_t);
+  bytes += (owned_rows + stub_rows) * kSeedingBytesPerNode +
+           stub_rows * uint64_t{dimensions} * sizeof(double);
+  // An incremental run's start list on every rank, as gathered (twice).
+  if (reembed.incremental) {
+    const double starts =
+        reembed.max_changed_fraction * static_cast<double>(owned_rows) * ranks;
+    bytes += 2 * sizeof(int64_t) * static_cast<uint64_t>(std::ceil(starts));
+  }
   return bytes;
 }
 
@@ -178,8 +193,8 @@ uint64_t EstimateRankBytes(uint64_t num_nodes, uint64_t num_arcs, bool weighted,
   // stub nodes (at most one per arc).
   const GraphMemory part = EstimateGraphMemory(share_nodes + share_arcs, share_arcs,
                                                /*directed=*/true, weighted);
-  return DistributedRankBytes(part.build_peak, share_nodes, share_nodes, options, reembed,
-                              previous_rows, ranks, walks_per_wave);
+  return DistributedRankBytes(part.build_peak, share_nodes, share_nodes, share_arcs, options,
+                              reembed, previous_rows, ranks, walks_per_wave);
 }
 
 }  // namespace n2v

@@ -72,22 +72,28 @@ uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
 uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
                               uint32_t walk_length, uint32_t ranks);
 
-// What a distributed re-embedding (ReembedDistributed) adds on a rank
-// holding `owned_rows` nodes: its context rows returned when kept, and for
-// a warm start its shares of the previous input and context vectors and
-// the neighbour means of its new nodes.
-uint64_t DistributedReembedBytes(uint64_t owned_rows, uint32_t dimensions,
-                                 const EmbedOptions& options,
+// What a distributed re-embedding (ReembedDistributed) over `ranks` ranks
+// adds on a rank holding `owned_rows` nodes and `stub_rows` neighbours
+// owned elsewhere: its context rows returned when kept; for a warm start
+// its shares of the previous input and context vectors, the neighbour
+// means of its new nodes, and, for new nodes among its neighbours, their
+// partial sums or previous rows (at most one row in double per stub) with
+// a few bytes of bookkeeping per node; for an incremental run the start
+// list every rank holds (at most max_changed_fraction of all nodes).
+uint64_t DistributedReembedBytes(uint64_t owned_rows, uint64_t stub_rows, uint32_t ranks,
+                                 uint32_t dimensions, const EmbedOptions& options,
                                  const ReembedOptions& reembed, uint64_t previous_rows);
 
 // What a rank of a distributed run over `ranks` ranks holds at most: its
 // graph part (`graph_bytes`), its model part (`owned_rows` of them, with
 // room for a context block of `largest_rows`), a wave of `walks_per_wave`
-// walks, and what a re-embedding adds (DistributedReembedBytes).
+// walks, and what a re-embedding adds (DistributedReembedBytes, with the
+// rank's `stub_rows`).
 uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
-                              uint64_t largest_rows, const EmbedOptions& options,
-                              const ReembedOptions& reembed, uint64_t previous_rows,
-                              uint32_t ranks, uint64_t walks_per_wave);
+                              uint64_t largest_rows, uint64_t stub_rows,
+                              const EmbedOptions& options, const ReembedOptions& reembed,
+                              uint64_t previous_rows, uint32_t ranks,
+                              uint64_t walks_per_wave);
 
 // DistributedRankBytes before a graph of this size is split (a
 // re-embedding with `previous_rows` previous vectors): a rank's share of
