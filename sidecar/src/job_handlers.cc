@@ -130,14 +130,14 @@ grpc::Status N2vHandlers::EstimateJob(const Caller& caller, Context*,
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   *response->mutable_params() = plan->params;
   response->set_graph_bytes(subject.graph_bytes);
-  response->set_job_bytes(plan->memory.peak);
+  response->set_job_bytes(plan->leader_bytes());
   response->set_result_bytes(plan->memory.result);
   response->set_free_bytes(budget_.available());
   response->set_budget_bytes(budget_.limit());
   response->set_ranks(plan->ranks);
   response->set_memory_per_rank_bytes(plan->memory_per_rank);
-  response->set_fits(subject.graph_bytes + plan->memory.peak <=
-                     budget_.available());
+  response->set_fits(subject.graph_bytes + plan->leader_bytes() <= budget_.available() &&
+                     FitsOtherRanks(*plan, options_.ranks.rank_memory_budget, "").ok());
   const uint64_t walk_nodes = WalkNodesPerEpoch(*plan, subject.shape.nodes);
   response->set_walk_nodes(walk_nodes * plan->options.epochs);
   double rate = jobs_.MeasuredNodesPerSecond();

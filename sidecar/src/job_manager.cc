@@ -268,23 +268,6 @@ uint32_t RankRunner::usable() const {
   return ranks;
 }
 
-namespace {
-
-// The other ranks run one job at a time, so a job fits them when its
-// largest rank's share fits the smallest of their budgets.
-absl::Status CheckRankMemory(const JobPlan& plan, const RankRunner& ranks,
-                             const std::string& snapshot_id) {
-  if (plan.ranks <= 1 || plan.memory_per_rank <= ranks.rank_memory_budget) {
-    return absl::OkStatus();
-  }
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "memory budget exceeded: job on snapshot ", snapshot_id, " needs ",
-      HumanBytes(plan.memory_per_rank), " (", plan.memory_per_rank,
-      " bytes) on each of its ", plan.ranks, " ranks, more than the ",
-      HumanBytes(ranks.rank_memory_budget), " --memory-budget of the smallest other rank"));
-}
-
-}  // namespace
 
 JobManager::JobManager(MemoryBudget* budget, int max_jobs, RankRunner ranks)
     : budget_(budget), ranks_(std::move(ranks)) {
@@ -302,11 +285,9 @@ absl::StatusOr<v1::Job> JobManager::Start(const Caller& caller,
       record->plan,
       PlanJob(request.params, ShapeOf(*request.graph), PreviousOf(*request.graph),
               ranks_.usable(), ranks_.walks_per_wave));
-  N2V_RETURN_IF_ERROR(CheckRankMemory(record->plan, ranks_, request.snapshot_id));
-  N2V_ASSIGN_OR_RETURN(
-      record->memory,
-      budget_->Reserve(record->plan.memory.peak,
-                       absl::StrCat("job on snapshot ", request.snapshot_id)));
+  const std::string what = absl::StrCat("job on snapshot ", request.snapshot_id);
+  N2V_RETURN_IF_ERROR(FitsOtherRanks(record->plan, ranks_.rank_memory_budget, what));
+  N2V_ASSIGN_OR_RETURN(record->memory, budget_->Reserve(record->plan.leader_bytes(), what));
   record->id = NewId("job");
   record->owner = caller.owner();
   record->job = QueuedJob(record->id, record->owner, request, record->plan);

@@ -2,6 +2,8 @@
 // memory model.
 #include "job_plan.h"
 
+#include "absl/strings/str_cat.h"
+#include "memory_budget.h"
 #include "params.h"
 
 namespace n2v::sidecar {
@@ -45,6 +47,15 @@ absl::StatusOr<JobPlan> PlanJob(const v1::Node2VecParams& params,
                           plan.reembed, shape.previous_rows, ranks, walks_per_wave);
   }
   return plan;
+}
+
+absl::Status FitsOtherRanks(const JobPlan& plan, uint64_t rank_memory_budget,
+                            std::string_view what) {
+  if (plan.ranks <= 1 || plan.memory_per_rank <= rank_memory_budget) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "memory budget exceeded: ", std::string(what), " needs ", HumanBytes(plan.memory_per_rank), " (",
+      plan.memory_per_rank, " bytes) on each of its ", plan.ranks, " ranks, more than the ",
+      HumanBytes(rank_memory_budget), " --memory-budget of the smallest other rank"));
 }
 
 }  // namespace n2v::sidecar

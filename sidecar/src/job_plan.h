@@ -5,6 +5,7 @@
 #define N2V_SIDECAR_JOB_PLAN_H_
 
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "n2v/embed_options.h"
@@ -38,7 +39,19 @@ struct JobPlan {
   // largest rank then holds (EstimateRankBytes; 0 on one rank).
   uint32_t ranks = 1;
   uint64_t memory_per_rank = 0;
+
+  // What rank 0 holds for the job, charged to its --memory-budget: the
+  // one-process peak, which bounds the whole result it collects, and on
+  // several ranks its own share of the run besides.
+  uint64_t leader_bytes() const { return memory.peak + (ranks > 1 ? memory_per_rank : 0); }
 };
+
+// The other ranks of an mpirun'd sidecar run one job at a time, so a job
+// fits them when its largest rank's share fits the smallest of their
+// budgets (`rank_memory_budget`); ResourceExhausted naming both sizes and
+// `what` (e.g. "job on snapshot s-1") otherwise.
+absl::Status FitsOtherRanks(const JobPlan& plan, uint64_t rank_memory_budget,
+                            std::string_view what);
 
 // Validates `params` against the snapshot (InvalidArgument naming the
 // field, e.g. "params.return_factor must be finite and > 0, got -1") and

@@ -85,6 +85,16 @@ def test_cold_jobs_run_on_every_rank(sidecar):
     assert np.array_equal(vectors, vectors_again)
 
 
+def test_rank_0_is_charged_the_whole_result_and_its_own_share(sidecar):
+    """Rank 0 collects every vector and takes part in the run: a job there
+    is charged at least its whole result and its share of the run (it was
+    charged what one process would hold, here less than its share)."""
+    estimate = n2v_client.Client(sidecar.target).estimate(nodes=34, edges=78,
+                                                          embedding_dimension=16)
+    assert estimate.ranks == 2
+    assert estimate.job_bytes >= estimate.memory_per_rank_bytes + estimate.result_bytes
+
+
 def test_a_cold_job_keeps_its_context_vectors_on_every_rank(sidecar):
     """keep_context without warm_start: every rank brings its context block
     home at the end (a collective), so every node's context row comes back.
@@ -152,6 +162,7 @@ def test_a_job_must_fit_every_ranks_own_memory_budget(mpi, tmp_path):
         snapshot = client.upload_graph(sources, targets)
         estimate = client.estimate(snapshot.snapshot_id, embedding_dimension=16)
         assert estimate.ranks == 2 and estimate.memory_per_rank_bytes > 1024
+        assert not estimate.fits  # rank 1's budget, not only rank 0's
         with pytest.raises(n2v_client.ResourceExhausted) as refused:
             client.start_job(snapshot.snapshot_id, embedding_dimension=16)
         message = refused.value.message

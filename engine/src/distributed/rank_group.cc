@@ -323,14 +323,15 @@ absl::StatusOr<ReembedResult> RankGroup::Reembed(const CsrGraph& graph,
   N2V_RETURN_IF_ERROR(comm_.BroadcastPatiently(&command, 0));
   ReembedResult result;
   result.embed.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
-  Embeddings context(graph.shared_ids(), options.dimensions);
+  // Context rows come back only when the run keeps them.
+  const bool keep_context = ResolveReembedOptions(options, reembed, previous).keep_context;
+  Embeddings context =
+      keep_context ? Embeddings(graph.shared_ids(), options.dimensions) : Embeddings();
   N2V_ASSIGN_OR_RETURN(
       DistributedReembedResult run,
       RunJob(comm_, &graph, options, walks_per_wave_, wire, previous, control, names,
              {CopyInto(graph, result.embed.embeddings), CopyInto(graph, context)}));
-  if (ResolveReembedOptions(options, reembed, previous).keep_context) {
-    result.embed.context = std::move(context);
-  }
+  if (keep_context) result.embed.context = std::move(context);
   result.embed.stats =
       StatsOf(run.embed.stats, run.report.walk_start_nodes * options.walks_per_node);
   result.report = run.report;
