@@ -472,7 +472,7 @@ void JobManager::WorkerLoop() {
       if (next == queue_.end()) return;  // stopping
       job = std::move(*next);
       queue_.erase(next);
-      on_ranks = job->plan.ranks > 1 && !job->cancel;
+      on_ranks = job->plan.ranks > 1 && ranks_.usable() > 1 && !job->cancel;
       ranks_busy_ = ranks_busy_ || on_ranks;
       ++running_;
     }
@@ -505,9 +505,15 @@ void JobManager::Run(Record& job) {
   }
 }
 
-absl::StatusOr<ReembedResult> JobManager::Train(const Record& job,
-                                                const EmbedControl& control) {
-  if (job.plan.ranks <= 1) {
+absl::StatusOr<ReembedResult> JobManager::Train(Record& job, const EmbedControl& control) {
+  if (job.plan.ranks > 1 && ranks_.usable() <= 1) {
+    // Planned for the ranks, queued when one was lost: it runs here, within
+    // what it reserved (the one-process peak and more).
+    Log(LogLevel::kInfo, "job_runs_on_rank_0", {{"job_id", job.id}});
+    std::lock_guard<std::mutex> lock(job.mu);
+    job.job.set_ranks(1);
+  }
+  if (job.plan.ranks <= 1 || ranks_.usable() <= 1) {
     return Reembed(job.graph->graph, job.plan.options, job.plan.reembed,
                    PreviousOf(*job.graph), control, ParamNames());
   }

@@ -142,8 +142,9 @@ class JobManager {
   // and cancellable, while another holds them.
   std::deque<std::shared_ptr<Record>>::iterator NextStartable();
   void Run(Record& job);
-  // The job's training: on every rank when its plan says so, else here.
-  absl::StatusOr<ReembedResult> Train(const Record& job, const EmbedControl& control);
+  // The job's training: on every rank when its plan says so and they are
+  // all still there, else here.
+  absl::StatusOr<ReembedResult> Train(Record& job, const EmbedControl& control);
 
   MemoryBudget* const budget_;
   const RankRunner ranks_;

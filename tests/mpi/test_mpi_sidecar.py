@@ -337,6 +337,10 @@ def test_a_dead_rank_fails_its_job_by_name_and_the_sidecar_stays_up(recovering_s
     while client.get_job(job.job_id).progress.overall_fraction == 0:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    # A job queued behind it, planned for the three ranks.
+    queued = client.start_job(client.upload_graph(*read_edges(LESMIS_EDGES)).snapshot_id,
+                              embedding_dimension=8)
+    assert queued.ranks == 3
     pid = rank_pid(sidecar.proc.pid, 2)
     assert pid is not None, "rank 2 not found"
     os.kill(pid, signal.SIGKILL)
@@ -347,6 +351,12 @@ def test_a_dead_rank_fails_its_job_by_name_and_the_sidecar_stays_up(recovering_s
     assert "rank 0 alone" in failed.error, failed.error
     with pytest.raises(n2v_client.N2vError):
         client.fetch_embeddings(job.job_id)
+    # The queued job runs on rank 0 alone instead of failing as the lost
+    # rank's job did.
+    ran = wait_for_state(client, queued.job_id, (n2v_client.JobState.FAILED,
+                                                 n2v_client.JobState.SUCCEEDED), 60)
+    assert ran.state == n2v_client.JobState.SUCCEEDED, ran.error
+    assert ran.ranks == 1
     # Still serving: later jobs plan and run on rank 0 alone.
     assert sidecar.proc.poll() is None
     small = client.upload_graph(*read_edges(KARATE))
