@@ -988,7 +988,8 @@ def test_pod_script_refuses_unknown_modes(tmp_path):
 
 STUB_MPIRUN_WITH_RANK = """#!/bin/sh
 # mpirun stand-in with one local rank: both log the signals they get.
-trap 'echo "mpirun TERM" >>"$STUB_LOG/order"; kill "$rank" 2>/dev/null; exit 143' TERM
+trap 'echo "mpirun TERM" >>"$STUB_LOG/order"; kill "$rank" 2>/dev/null; \
+  exit "${STUB_TERM_EXIT:-143}"' TERM
 sh -c 'trap "echo rank TERM >>\\"$STUB_LOG/order\\"; sleep 1; \\
   echo rank done >>\\"$STUB_LOG/order\\"; exit 0" TERM
   while :; do sleep 0.1; done' &
@@ -1003,7 +1004,9 @@ while :; do sleep 0.1; done
 def test_pod_script_drains_rank_0_before_mpirun(tmp_path, drain):
     """SIGTERM to n2v-mpi-pod launch: with N2V_MPI_DRAIN, the ranks of
     mpirun's pod get SIGTERM first and mpirun only once they have ended (not
-    after the whole drain time); without, mpirun gets it at once."""
+    after the whole drain time); without, mpirun gets it at once. Either
+    way the pod exits 143, even when mpirun ends with 0 (a drained
+    sidecar's ranks do): an MPIJob launcher exiting 0 counts as done."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     write_script(bin_dir / "uname", "#!/bin/sh\necho pod-0\n")
@@ -1012,7 +1015,7 @@ def test_pod_script_drains_rank_0_before_mpirun(tmp_path, drain):
     log.mkdir()
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "STUB_LOG": str(log),
            "N2V_MPI_RUN_DIR": str(tmp_path / "run"), "N2V_MPI_PODS": "1",
-           "N2V_MPI_SLOTS": "1", "N2V_MPI_SERVICE": "pods"}
+           "N2V_MPI_SLOTS": "1", "N2V_MPI_SERVICE": "pods", "STUB_TERM_EXIT": "0"}
     if drain:
         env["N2V_MPI_DRAIN"] = drain
     pod = subprocess.Popen([str(POD_SCRIPT), "launch", "--", "mpirun", "-np", "1", "x"],
@@ -1030,6 +1033,7 @@ def test_pod_script_drains_rank_0_before_mpirun(tmp_path, drain):
     finally:
         if pod.poll() is None:
             pod.kill()
+    assert pod.returncode == 143, pod.stderr.read()
     order = (log / "order").read_text().splitlines()
     if drain:
         assert order[:3] == ["rank TERM", "rank done", "mpirun TERM"], order

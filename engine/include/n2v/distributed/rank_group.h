@@ -12,7 +12,7 @@
 //
 // Thread safety: the leader's methods may be called from any thread; jobs
 // run one at a time (the group's own MPI calls come from one thread at a
-// time; MpiSession kSerialized suffices, kMultiple with a RankWatch).
+// time, taking turns with a RankWatch's thread: MpiSession kSerialized).
 #ifndef N2V_DISTRIBUTED_RANK_GROUP_H_
 #define N2V_DISTRIBUTED_RANK_GROUP_H_
 
