@@ -108,7 +108,13 @@ absl::Status Communicator::Call(std::string_view name, absl::FunctionRef<int()> 
   Requests requests;
   {
     MpiTurn turn;
-    if (absl::Status s = Check(start(requests), name); !s.ok()) return s;
+    if (absl::Status s = Check(start(requests), name); !s.ok()) {
+      // The call that failed took the last request; one posted before it
+      // may still complete into a buffer about to be freed, so this
+      // process makes no more MPI calls but MPI_Abort.
+      if (requests.n > 1) MarkRequestsAbandoned();
+      return s;
+    }
   }
   while (true) {
     int done = 0;
@@ -498,17 +504,19 @@ absl::StatusOr<std::string> Communicator::Receive(int from, int tag) const {
   } else {
     for (int found = 0; !found;) {
       if (absl::Status lost = Lost(); !lost.ok()) return lost;
-      int code = MPI_SUCCESS;
       {
         MpiTurn turn;
-        code = MPI_Iprobe(from, tag, MPI_COMM_WORLD, &found, &status);
+        const int code = MPI_Iprobe(from, tag, MPI_COMM_WORLD, &found, &status);
+        if (absl::Status s = Check(code, "MPI_Iprobe"); !s.ok()) return s;
       }
-      if (absl::Status s = Check(code, "MPI_Iprobe"); !s.ok()) return s;
       MpiTurn::GiveWay();
     }
   }
   int count = 0;
-  MPI_Get_count(&status, MPI_BYTE, &count);
+  {
+    MpiTurn turn;  // a watch's thread may be in MPI
+    MPI_Get_count(&status, MPI_BYTE, &count);
+  }
   std::string bytes(count, '\0');
   if (absl::Status s = Call(
           "MPI_Recv",
