@@ -532,8 +532,12 @@ def test_sidecar_ranks(group):
         container = Group.container(template)
         limit = base.byte_size(resources(container, "limits", "memory"))
         assert group.slots * budget + shm_size(template) < limit
-        # Every rank gets the same flags: the files they name are there.
-        check_secret_files(group, template, flags)
+        if template is group.rank0_template:
+            # Rank 0 serves: the files its flags name are there.
+            check_secret_files(group, template, flags)
+        else:
+            # The other ranks never open them: no secret is mounted.
+            assert not [v for v in template["spec"]["volumes"] if "secret" in v], group
     # Shutdown: n2v-mpi-pod sends SIGTERM to the ranks of mpirun's pod and
     # waits N2V_MPI_DRAIN seconds, then mpirun stops the rest. Rank 0 needs
     # --grace + 5 s after its SIGTERM; every pod outlives the drain, plus
