@@ -2,8 +2,8 @@
 // buffer for every rank), AllToAll past its most for one call, and
 // AllGatherInto past its piece size (every rank's part, around the ring)
 // deliver every byte in place, empty parts and parts of many pieces too,
-// on a plain and on a watched communicator, at any rank count; and
-// DeterministicSum adds in rank order.
+// on a plain and on a watched communicator, at any rank count;
+// DeterministicSum adds in rank order, and MaxAll takes values for unsigned.
 #include <algorithm>
 #include <memory>
 #include <span>
@@ -90,6 +90,21 @@ TEST(DeterministicSumTest, EveryRankGetsTheRankOrderSum) {
       for (int r = 0; r < comm.size(); ++r) expected += value(r, i);
       EXPECT_EQ(values[i], expected) << "element " << i;
     }
+  }
+}
+
+// MaxAll takes its values for unsigned, the top bit included (MPICH 4.0's
+// MPI_MAX on MPI_UINT64_T made the maximum of 2^63 + 5 and 0 come out 0).
+TEST(MaxAllTest, ValuesWithTheTopBitSetAreTheLargest) {
+  for (const Communicator& comm :
+       {Communicator::World(), Communicator::World().Watched(std::make_shared<RankLoss>())}) {
+    const bool last = comm.rank() == comm.size() - 1;
+    std::vector<uint64_t> values = {last ? (uint64_t{1} << 63) + 5 : 3,
+                                    last ? 0 : UINT64_MAX, static_cast<uint64_t>(comm.rank())};
+    ASSERT_TRUE(comm.MaxAll(std::span<uint64_t>(values)).ok());
+    const uint64_t second = comm.size() > 1 ? UINT64_MAX : 0;
+    EXPECT_EQ(values, (std::vector<uint64_t>{(uint64_t{1} << 63) + 5, second,
+                                             static_cast<uint64_t>(comm.size() - 1)}));
   }
 }
 

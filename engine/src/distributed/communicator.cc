@@ -28,6 +28,7 @@ std::string MpiReason(int code) {
 
 // MPI's type for the elements of an in-place reduction.
 MPI_Datatype TypeOf(const uint64_t*) { return MPI_UINT64_T; }
+MPI_Datatype TypeOf(const int64_t*) { return MPI_INT64_T; }
 MPI_Datatype TypeOf(const double*) { return MPI_DOUBLE; }
 
 }  // namespace
@@ -365,7 +366,22 @@ absl::Status Communicator::SumAll(std::span<double> values) const {
 }
 
 absl::Status Communicator::MaxAll(std::span<uint64_t> values) const {
-  return ReduceInPlace(values, /*maximum=*/true);
+  // MPICH 4.0's MPI_MAX takes MPI_UINT64_T for signed: the maximum of 2^63
+  // and 0 came out 0. Flipping the top bit maps unsigned order onto signed
+  // order, whose maximum every MPI gets right.
+  constexpr uint64_t kTop = uint64_t{1} << 63;
+  std::vector<int64_t> flipped(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    flipped[i] = static_cast<int64_t>(values[i] ^ kTop);
+  }
+  if (absl::Status s = ReduceInPlace(std::span<int64_t>(flipped), /*maximum=*/true);
+      !s.ok()) {
+    return s;
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    values[i] = static_cast<uint64_t>(flipped[i]) ^ kTop;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Communicator::DeterministicSum(std::span<double> values) const {
