@@ -18,18 +18,24 @@ namespace {
 
 using distributed::Communicator;
 
-TEST(DistributedMemoryTest, ARanksPeakIsAtMostItsModelAndWaveBytes) {
-  ReturnFreedMemoryAtOnce();
-  const Communicator comm = Communicator::World();
-  const auto part = PartitionOrDie(comm, RandomEdges(20000, false, 11), false);
+// One walk per node, little training and one thread, in small waves.
+distributed::DistributedEmbedOptions SmallRun(uint32_t dimensions, uint32_t walk_length) {
   distributed::DistributedEmbedOptions o;
-  o.embed.dimensions = 16;
+  o.embed.dimensions = dimensions;
   o.embed.walks_per_node = 1;
-  o.embed.walk.walk_length = 80;
+  o.embed.walk.walk_length = walk_length;
   o.embed.window = 2;
   o.embed.negatives = 1;
   o.embed.num_threads = 1;
   o.walks_per_wave = 64;
+  return o;
+}
+
+TEST(DistributedMemoryTest, ARanksPeakIsAtMostItsModelAndWaveBytes) {
+  ReturnFreedMemoryAtOnce();
+  const Communicator comm = Communicator::World();
+  const auto part = PartitionOrDie(comm, RandomEdges(20000, false, 11), false);
+  distributed::DistributedEmbedOptions o = SmallRun(16, 80);
   // Thread pools, MPI's buffers and first-use allocations, outside the
   // measurement.
   ASSERT_TRUE(distributed::EmbedDistributed(comm, part, o).ok());
@@ -62,14 +68,7 @@ TEST(DistributedMemoryTest, AWarmStartWithNewNodesStaysWithinItsCount) {
   ReturnFreedMemoryAtOnce();
   const Communicator comm = Communicator::World();
   const auto part = PartitionOrDie(comm, RandomEdges(20000, false, 13), false);
-  distributed::DistributedEmbedOptions o;
-  o.embed.dimensions = 128;
-  o.embed.walks_per_node = 1;
-  o.embed.walk.walk_length = 10;
-  o.embed.window = 2;
-  o.embed.negatives = 1;
-  o.embed.num_threads = 1;
-  o.walks_per_wave = 64;
+  distributed::DistributedEmbedOptions o = SmallRun(128, 10);
   std::vector<int64_t> ids;
   for (NodeIndex v : part.owned()) ids.push_back(part.local().original_id(v));
   const Embeddings previous =

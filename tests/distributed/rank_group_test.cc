@@ -27,6 +27,15 @@ namespace {
 using distributed::Communicator;
 using distributed::RankGroup;
 
+// Every row's values, row after row.
+std::vector<float> RowValues(const Embeddings& rows) {
+  std::vector<float> values;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    values.insert(values.end(), rows.row(r).begin(), rows.row(r).end());
+  }
+  return values;
+}
+
 EmbedOptions JobOptions() {
   EmbedOptions o;
   o.dimensions = 16;
@@ -48,17 +57,7 @@ TEST(RankGroupTest, LeaderJobsRunOnEveryRankAndMatchEmbedDistributed) {
   const auto part = PartitionOrDie(comm, edges, false);
   auto direct = distributed::EmbedDistributed(comm, part, {.embed = o});
   ASSERT_TRUE(direct.ok()) << direct.status();
-  std::vector<float> expected;
-  ASSERT_TRUE(distributed::GatherRows(comm, direct->embeddings, 100, 0,
-                                      [&](const Embeddings& piece) {
-                                        for (size_t r = 0; r < piece.size(); ++r) {
-                                          expected.insert(expected.end(),
-                                                          piece.row(r).begin(),
-                                                          piece.row(r).end());
-                                        }
-                                        return absl::OkStatus();
-                                      })
-                  .ok());
+  const std::vector<float> expected = RowValues(GatherAll(comm, direct->embeddings));
 
   RankGroup group(comm);
   if (!group.leader()) {
@@ -73,12 +72,7 @@ TEST(RankGroupTest, LeaderJobsRunOnEveryRankAndMatchEmbedDistributed) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_GT(progress_calls[0], 0u);
   ASSERT_EQ(result->embeddings.size(), whole.num_nodes());
-  std::vector<float> got;
-  for (size_t r = 0; r < result->embeddings.size(); ++r) {
-    got.insert(got.end(), result->embeddings.row(r).begin(),
-               result->embeddings.row(r).end());
-  }
-  EXPECT_EQ(got, expected);
+  EXPECT_EQ(RowValues(result->embeddings), expected);
   EXPECT_EQ(result->stats.loss_per_epoch.size(), 1u);
 
   // A cancelled job ends on every rank; the next one runs.
@@ -170,17 +164,7 @@ TEST(RankGroupTest, AJobThatKeepsItsContextVectorsKeepsThemOnEveryRank) {
   auto direct = distributed::EmbedDistributed(
       comm, part, {.embed = o, .walks_per_wave = kWalksPerWave});
   ASSERT_TRUE(direct.ok()) << direct.status();
-  std::vector<float> expected;
-  ASSERT_TRUE(distributed::GatherRows(comm, direct->context, 100, 0,
-                                      [&](const Embeddings& piece) {
-                                        for (size_t r = 0; r < piece.size(); ++r) {
-                                          expected.insert(expected.end(),
-                                                          piece.row(r).begin(),
-                                                          piece.row(r).end());
-                                        }
-                                        return absl::OkStatus();
-                                      })
-                  .ok());
+  const std::vector<float> expected = RowValues(GatherAll(comm, direct->context));
   RankGroup group(comm, kWalksPerWave);
   if (!group.leader()) {
     EXPECT_TRUE(group.Follow().ok());
@@ -190,11 +174,7 @@ TEST(RankGroupTest, AJobThatKeepsItsContextVectorsKeepsThemOnEveryRank) {
   absl::StatusOr<EmbedResult> result = group.Embed(whole, o, {});
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->context.size(), whole.num_nodes());
-  std::vector<float> got;
-  for (size_t r = 0; r < result->context.size(); ++r) {
-    got.insert(got.end(), result->context.row(r).begin(), result->context.row(r).end());
-  }
-  EXPECT_EQ(got, expected);
+  EXPECT_EQ(RowValues(result->context), expected);
   EXPECT_TRUE(group.Stop().ok());
 }
 
