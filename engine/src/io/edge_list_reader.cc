@@ -20,14 +20,7 @@ namespace n2v::io {
 namespace internal {
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  errno = 0;
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot open '", path, "': ",
-        errno != 0 ? std::strerror(errno) : "out of memory"));
-  }
-  gzbuffer(file, 1 << 20);
+  N2V_ASSIGN_OR_RETURN(gzFile file, OpenGzip(path));
   std::string text;
   constexpr size_t kBlock = size_t{1} << 22;
   while (true) {

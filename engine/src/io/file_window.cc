@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "io/gzip_read.h"
+#include "n2v/status_macros.h"
 
 namespace n2v::io::internal {
 namespace {
@@ -23,10 +24,7 @@ absl::Status CannotOpen(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<FileWindow> FileWindow::Open(const std::string& path, size_t block) {
-  errno = 0;
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) return CannotOpen(path);
-  gzbuffer(file, 1 << 20);
+  N2V_ASSIGN_OR_RETURN(gzFile file, OpenGzip(path));
   std::shared_ptr<void> owner(file, [](void* f) { gzclose(static_cast<gzFile>(f)); });
   Reader read = [file](char* into, size_t size, std::string* error) -> int64_t {
     return ReadGzip(file, into, size, error);

@@ -1,4 +1,4 @@
-// ReadGzip: gzread, and gzerror after a short read.
+// OpenGzip and ReadGzip: gzopen, gzread, and gzerror after a short read.
 #include "io/gzip_read.h"
 
 #include <algorithm>
@@ -6,7 +6,20 @@
 #include <climits>
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+
 namespace n2v::io::internal {
+
+absl::StatusOr<gzFile> OpenGzip(const std::string& path) {
+  errno = 0;
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot open '", path, "': ", errno != 0 ? std::strerror(errno) : "out of memory"));
+  }
+  gzbuffer(file, 1 << 20);
+  return file;
+}
 
 int64_t ReadGzip(gzFile file, char* into, size_t size, std::string* error) {
   const unsigned want = static_cast<unsigned>(std::min<size_t>(size, INT_MAX));

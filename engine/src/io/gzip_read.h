@@ -1,7 +1,8 @@
-// One read from a file opened with zlib (gzip or plain), with zlib's
-// errors, and a gzip stream that ends before its end marker, as failures:
-// a file cut short (an interrupted download) must not read as a smaller
-// graph whose last line is half a line.
+// Files read through zlib (gzip or plain): opening one, with the error
+// every reader gives, and one read, with zlib's errors, and a gzip stream
+// that ends before its end marker, as failures: a file cut short (an
+// interrupted download) must not read as a smaller graph whose last line
+// is half a line.
 #ifndef N2V_IO_GZIP_READ_H_
 #define N2V_IO_GZIP_READ_H_
 
@@ -11,7 +12,13 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace n2v::io::internal {
+
+// The file opened for reading with a 1 MiB buffer; NotFound "cannot open
+// '<path>': <reason>" when it cannot be.
+absl::StatusOr<gzFile> OpenGzip(const std::string& path);
 
 // Up to `size` bytes into `into`: the bytes read (0 at the end of the
 // file), or -1 with `*error` set.

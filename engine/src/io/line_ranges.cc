@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "io/gzip_read.h"
 #include "io/text_lines.h"
+#include "n2v/status_macros.h"
 
 namespace n2v::io::internal {
 
@@ -84,13 +85,7 @@ uint64_t Newlines(std::string_view text) {
 absl::StatusOr<std::vector<LineBlock>> ReadLineBlocks(const std::string& path,
                                                       uint64_t block_bytes, int first,
                                                       int stride) {
-  errno = 0;
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot open '", path, "': ", errno != 0 ? std::strerror(errno) : "out of memory"));
-  }
-  gzbuffer(file, 1 << 20);
+  N2V_ASSIGN_OR_RETURN(gzFile file, OpenGzip(path));
   std::vector<LineBlock> kept;
   std::string pending;  // read, not yet in a block
   uint64_t index = 0, lines = 0;
