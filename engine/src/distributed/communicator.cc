@@ -369,19 +369,14 @@ absl::Status Communicator::MaxAll(std::span<uint64_t> values) const {
   // MPICH 4.0's MPI_MAX takes MPI_UINT64_T for signed: the maximum of 2^63
   // and 0 came out 0. Flipping the top bit maps unsigned order onto signed
   // order, whose maximum every MPI gets right.
+  // (In place: a signed and an unsigned type may alias.)
   constexpr uint64_t kTop = uint64_t{1} << 63;
-  std::vector<int64_t> flipped(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    flipped[i] = static_cast<int64_t>(values[i] ^ kTop);
-  }
-  if (absl::Status s = ReduceInPlace(std::span<int64_t>(flipped), /*maximum=*/true);
-      !s.ok()) {
-    return s;
-  }
-  for (size_t i = 0; i < values.size(); ++i) {
-    values[i] = static_cast<uint64_t>(flipped[i]) ^ kTop;
-  }
-  return absl::OkStatus();
+  for (uint64_t& value : values) value ^= kTop;
+  const absl::Status reduced = ReduceInPlace(
+      std::span<int64_t>(reinterpret_cast<int64_t*>(values.data()), values.size()),
+      /*maximum=*/true);
+  for (uint64_t& value : values) value ^= kTop;
+  return reduced;
 }
 
 absl::Status Communicator::DeterministicSum(std::span<double> values) const {
