@@ -24,16 +24,12 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::string text;
   constexpr size_t kBlock = size_t{1} << 22;
   while (true) {
-    const size_t old = text.size();
-    text.resize(old + kBlock);
-    std::string error;
-    const int64_t got = ReadGzip(file, text.data() + old, kBlock, &error);
-    if (got < 0) {
+    const absl::StatusOr<size_t> got = AppendGzip(file, path, kBlock, text);
+    if (!got.ok()) {
       gzclose(file);
-      return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", error));
+      return got.status();
     }
-    text.resize(old + static_cast<size_t>(got));
-    if (static_cast<size_t>(got) < kBlock) break;
+    if (*got < kBlock) break;
   }
   gzclose(file);
   return text;

@@ -37,4 +37,18 @@ int64_t ReadGzip(gzFile file, char* into, size_t size, std::string* error) {
   return -1;
 }
 
+absl::StatusOr<size_t> AppendGzip(gzFile file, const std::string& path, size_t size,
+                                  std::string& text) {
+  const size_t old = text.size();
+  text.resize(old + size);
+  std::string error;
+  const int64_t got = ReadGzip(file, text.data() + old, size, &error);
+  if (got < 0) {
+    text.resize(old);
+    return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", error));
+  }
+  text.resize(old + static_cast<size_t>(got));
+  return static_cast<size_t>(got);
+}
+
 }  // namespace n2v::io::internal

@@ -24,6 +24,11 @@ absl::StatusOr<gzFile> OpenGzip(const std::string& path);
 // file), or -1 with `*error` set.
 int64_t ReadGzip(gzFile file, char* into, size_t size, std::string* error);
 
+// Up to `size` more bytes of the file at the end of `text`: how many (0 at
+// the end of the file), or DataLoss "cannot read '<path>': <reason>".
+absl::StatusOr<size_t> AppendGzip(gzFile file, const std::string& path, size_t size,
+                                  std::string& text);
+
 }  // namespace n2v::io::internal
 
 #endif  // N2V_IO_GZIP_READ_H_

@@ -94,16 +94,12 @@ absl::StatusOr<std::vector<LineBlock>> ReadLineBlocks(const std::string& path,
   size_t want = chunk;
   while (true) {
     while (!at_end && pending.size() < want) {
-      const size_t old = pending.size();
-      pending.resize(old + chunk);
-      std::string error;
-      const int64_t got = ReadGzip(file, pending.data() + old, chunk, &error);
-      if (got < 0) {
+      const absl::StatusOr<size_t> got = AppendGzip(file, path, chunk, pending);
+      if (!got.ok()) {
         gzclose(file);
-        return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", error));
+        return got.status();
       }
-      pending.resize(old + static_cast<size_t>(got));
-      at_end = got == 0;
+      at_end = *got == 0;
     }
     if (at_end && pending.empty()) break;
     // The block ends after its last newline, or with the file.
