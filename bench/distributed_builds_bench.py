@@ -43,7 +43,18 @@ PHASES = ("counted", "walks", "updates", "ring", "total", "training_bytes_per_pa
 
 
 def run_once(n2v_mpi: Path, graph: Path, args, env: dict) -> dict:
-    """One n2v-mpi run; its phase times and loss from the summary."""
+    """One n2v-mpi run; its phase times and loss from the summary. mpirun
+    now and then drops a rank's last line on exit (/usr/bin/time's), so a
+    run that lacks one is run again, at most twice."""
+    for _ in range(3):
+        run = run_measured(n2v_mpi, graph, args, env)
+        if run is not None:
+            return run
+    sys.exit(f"{n2v_mpi}: three runs lacked a rank's peak RSS")
+
+
+def run_measured(n2v_mpi: Path, graph: Path, args, env: dict) -> dict | None:
+    """One n2v-mpi run, or None when a rank's peak RSS is missing."""
     with tempfile.TemporaryDirectory() as scratch:
         argv = ["mpirun", "-np", str(args.ranks), "/usr/bin/time", "-f", "peak-rss-kib %M",
                 str(n2v_mpi), "embed",
@@ -58,6 +69,8 @@ def run_once(n2v_mpi: Path, graph: Path, args, env: dict) -> dict:
     if found is None:
         sys.exit(f"no summary in the output of {' '.join(argv)}:\n{done.stderr}")
     rss = [int(m) for m in re.findall(r"peak-rss-kib (\d+)", done.stderr)]
+    if len(rss) < args.ranks:
+        return None
     return {**{k: float(v) for k, v in found.groupdict().items()}, "rss_mib": max(rss) / 1024}
 
 

@@ -3,6 +3,7 @@
 // on directed and undirected, weighted and unweighted graphs.
 #include "n2v/distributed/distributed_walks.h"
 
+#include <atomic>
 #include <map>
 
 #include "distributed_test_util.h"
@@ -117,6 +118,40 @@ TEST(DistributedWalksTest, WalkFromAndItsErrors) {
   const absl::Status bad = distributed::GenerateDistributedWalks(
       comm, part, o, 10, [](const WalkBlock&) { return absl::OkStatus(); }, nullptr);
   EXPECT_EQ(Message(bad), "q must be finite and > 0, got -1");
+}
+
+// A training pass's cancel, raised on the last rank only, stops a wave of
+// long walks after its first round of steps on every rank; none of the
+// wave reaches the sink.
+TEST(DistributedWalksTest, ACancelStopsAWaveAfterOneRoundOnEveryRank) {
+  const Communicator comm = Communicator::World();
+  const EdgeList edges = RandomEdges(300, false, 5);
+  const auto part = PartitionOrDie(comm, edges, false);
+  WalksOptions o;
+  o.walk = {.p = 1, .q = 1, .walk_length = 200};
+  o.walks_per_node = 1;
+  auto run = [&](bool raised, distributed::DistributedWalkStats& stats, int& waves) {
+    const std::atomic<bool> cancel{raised};
+    return distributed::GenerateDistributedWalks(
+        comm, part, o, /*walks_per_wave=*/100000,
+        [&](const distributed::DistributedWalkBlock&) {
+          ++waves;
+          return absl::OkStatus();
+        },
+        &stats, {}, {.cancel = &cancel});
+  };
+  distributed::DistributedWalkStats stats;
+  int waves = 0;
+  const absl::Status cancelled = run(comm.rank() == comm.size() - 1, stats, waves);
+  EXPECT_EQ(cancelled.code(), absl::StatusCode::kCancelled) << cancelled;
+  EXPECT_EQ(stats.rounds, 1u);
+  EXPECT_EQ(waves, 0);
+  // Without it, walks of 200 steps cross the ranks many times.
+  waves = 0;
+  const absl::Status done = run(false, stats, waves);
+  EXPECT_TRUE(done.ok()) << done;
+  EXPECT_EQ(waves, 1);
+  if (comm.size() > 1) EXPECT_GT(stats.rounds, 10u);
 }
 
 // Second-order steps whose previous node lives on another rank (the arc

@@ -10,7 +10,9 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "absl/strings/str_cat.h"
+#include "distributed/cancel_check.h"
 #include "distributed/context_block.h"
+#include "distributed/negative_shares.h"
 #include "distributed/ring_trainer.h"
 #include "distributed/wave_corpus.h"
 #include "distributed/warm_start_rows.h"
@@ -32,15 +34,6 @@ using internal::LossSum;
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since)
       .count();
-}
-
-// Collective: Cancelled on every rank when any rank's flag is up.
-absl::Status CheckCancelled(const Communicator& comm, const EmbedControl& control) {
-  std::vector<uint64_t> raised = {
-      control.cancel != nullptr && control.cancel->load(std::memory_order_relaxed)};
-  N2V_RETURN_IF_ERROR(comm.MaxAll(std::span<uint64_t>(raised)));
-  if (raised[0] != 0) return absl::CancelledError("embedding cancelled");
-  return absl::OkStatus();
 }
 
 // Progress after `done` of `waves` training waves (all epochs).
@@ -86,11 +79,13 @@ absl::StatusOr<std::vector<uint64_t>> CountOccurrences(
                      .seed = o.embed.seed,
                      .num_threads = o.embed.num_threads,
                      .walk_from = o.embed.walk_from};
-  // A cancel is heard after each wave here too, not only once training runs.
+  // A cancel is heard after each round of a wave's walks here too, not
+  // only once training runs.
   N2V_RETURN_IF_ERROR(GenerateDistributedWalks(
       comm, graph, walks, o.walks_per_wave,
-      [&](const DistributedWalkBlock&) { return CheckCancelled(comm, o.control); }, nullptr,
-      names, {.keep = {}, .counts = &counts, .assemble = false}));
+      [&](const DistributedWalkBlock&) { return CheckCancelled(comm, o.control.cancel); }, nullptr,
+      names,
+      {.keep = {}, .counts = &counts, .assemble = false, .cancel = o.control.cancel}));
   return counts;
 }
 
@@ -244,7 +239,9 @@ absl::StatusOr<Embeddings> TrainPartitioned(
   ContextBlock own(comm.rank(), input.stride(), noise, largest_rows);
   N2V_RETURN_IF_ERROR(WarmStart(comm, graph, o, input, own, stats));
   N2V_ASSIGN_OR_RETURN(const RowSlots slots, RowSlots::Agree(comm, graph.owned().size()));
-  RingTrainer trainer(comm, o, slots, input, std::move(own), stats);
+  N2V_ASSIGN_OR_RETURN(const NegativeShares shares, NegativeShares::Agree(comm, noise));
+  RingTrainer trainer(comm, o, slots, shares, input, std::move(own), stats,
+                      options.control.cancel);
   for (uint32_t epoch = 0; epoch < o.epochs; ++epoch) {
     LossSum loss;
     DistributedWalkStats epoch_walks;
@@ -265,16 +262,19 @@ absl::StatusOr<Embeddings> TrainPartitioned(
           stats.share_seconds += Seconds(phase);
           N2V_RETURN_IF_ERROR(trainer.TrainWave(kept, wave, waves, loss));
           ReportProgress(options.control, wave + 1, waves, epoch, loss, stats, started);
-          return CheckCancelled(comm, options.control);
+          return CheckCancelled(comm, options.control.cancel);
         },
-        &epoch_walks, names, {.keep = keep, .counts = nullptr, .assemble = true, .ids = false}));
+        &epoch_walks, names,
+        {.keep = keep, .counts = nullptr, .assemble = true, .ids = false,
+         .cancel = options.control.cancel}));
     AddEpochWalks(epoch_walks, stats.walks);
     N2V_RETURN_IF_ERROR(AddEpochLoss(comm, loss, stats));
   }
   if (o.keep_context) {
     N2V_RETURN_IF_ERROR(trainer.ReturnHome());
     if (trainer.held().owner() != comm.rank()) {
-      return absl::InternalError(absl::StrCat("rank ", comm.rank(), " holds the context block of rank ",
+      return absl::InternalError(absl::StrCat("rank ", comm.rank(),
+                                              " holds the context block of rank ",
                                               trainer.held().owner(), " after training"));
     }
     *context = OwnContextRows(trainer.held(), input);

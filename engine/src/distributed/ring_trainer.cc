@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <oneapi/tbb/parallel_for.h>
 
+#include "distributed/cancel_check.h"
 #include "internal/parallel.h"
 #include "internal/train_context.h"
 #include "n2v/memory_model.h"
@@ -56,10 +58,13 @@ absl::Status RingTrainer::TrainWave(const KeptWalks& kept, uint64_t wave,
     auto started = std::chrono::steady_clock::now();
     // One block's centres at a time: a wave's list is never held whole.
     const std::vector<Centre> centres = CentresOf(kept, slots_, held_.owner());
+    const double negatives = shares_.Expected(options_.negatives, held_.owner(),
+                                              centres.size(), kept.slots.size());
     stats_.prepare_seconds += Seconds(started);
     started = std::chrono::steady_clock::now();
-    TrainBlock(kept, centres, wave, from, 1.0 / ranks / waves, loss);
+    TrainBlock(kept, centres, negatives, wave, from, 1.0 / ranks / waves, loss);
     stats_.update_seconds += Seconds(started);
+    N2V_RETURN_IF_ERROR(CheckCancelled(comm_, cancel_));
     started = std::chrono::steady_clock::now();
     // The last step's block stays for the next wave's first step.
     if (step + 1 < ranks) {
@@ -82,7 +87,7 @@ absl::Status RingTrainer::ReturnHome() {
 }
 
 void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& centres,
-                             uint64_t wave, double progress_from,
+                             double negatives, uint64_t wave, double progress_from,
                              double progress_span, LossSum& loss) {
   const EmbedOptions& o = options_;
   const uint32_t stride = input_.stride();
@@ -121,10 +126,9 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     if (n == 0) return;
     const uint32_t centre_row = kept.slots[begin + centre.position] - held_first;
     work.outputs.push_back(held_.row(centre_row));
-    for (uint32_t k = 0; k < o.negatives; ++k) {
-      const uint32_t negative = held_.SampleNegative(rng);
+    ForEachNegative(held_, negatives, rng, [&](uint32_t negative) {
       if (negative != centre_row) work.outputs.push_back(held_.row(negative));
-    }
+    });
     work.sampled = (centre.walk + centre.position) % internal::kLossSampleEvery == 0;
     if (!prefetch) return;
     for (uint32_t i = 0; i < work.num_inputs; ++i) PrefetchRow(work.inputs[i], stride);
@@ -132,10 +136,10 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
   };
   // Scratch of one chunk's updates: a pair's gradients, or a window
   // block's (batch_windows).
+  const auto most_outputs = 1 + static_cast<uint32_t>(std::ceil(negatives));
   const size_t scratch_floats =
-      o.batch_windows
-          ? internal::SgnsScratchFloats(2 * o.window, 1 + o.negatives, stride)
-          : 1 + size_t{o.negatives};
+      o.batch_windows ? internal::SgnsScratchFloats(2 * o.window, most_outputs, stride)
+                      : most_outputs;
   auto train = [&](size_t c, const CentreWork& work, AlignedFloats& g, LossSum& l) {
     if (work.num_inputs == 0) return;
     const double progress = progress_from + progress_span * c / centres.size();
@@ -169,6 +173,8 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
     AlignedFloats g(scratch_floats);
     const size_t first = chunk * kCentresPerChunk;
     const size_t end = std::min(centres.size(), first + kCentresPerChunk);
+    // Cancelled: the step's result is dropped, so the rest need not train.
+    if (Raised(cancel_)) return;
     if (first < end) plan(first, next);
     for (size_t c = first; c < end; ++c) {
       std::swap(current, next);

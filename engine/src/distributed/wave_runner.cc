@@ -9,6 +9,7 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include "distributed/cancel_check.h"
 #include "internal/parallel.h"
 #include "n2v/status_macros.h"
 
@@ -210,8 +211,11 @@ absl::Status WaveRunner::Run(std::vector<Resident> residents) {
     });
     N2V_ASSIGN_OR_RETURN(residents, Exchange(residents, results));
     ++stats_->rounds;
-    std::vector<uint64_t> left = {residents.size()};
+    // Walkers left on every rank, and whether any rank was cancelled.
+    std::vector<uint64_t> left = {residents.size(),
+                                  Raised(annotations_.cancel) ? 1u : 0u};
     N2V_RETURN_IF_ERROR(comm_.SumAll(std::span<uint64_t>(left)));
+    if (left[1] != 0) return CancelledStatus();
     if (left[0] == 0) return absl::OkStatus();
   }
 }

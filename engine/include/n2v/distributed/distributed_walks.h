@@ -15,6 +15,7 @@
 #ifndef N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_
 #define N2V_DISTRIBUTED_DISTRIBUTED_WALKS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -37,7 +38,8 @@ struct DistributedWalkStats {
   uint64_t bytes_sent = 0;   // by this rank, all messages
 };
 
-// What the owner of each node adds to the walks (for training).
+// What the owner of each node adds to the walks (for training), and when
+// a training pass stops them.
 struct WalkAnnotations {
   // The keep probability of each row this rank owns (indexed by
   // PartitionedGraph::row_of); empty: 1 for every node.
@@ -52,6 +54,10 @@ struct WalkAnnotations {
   // owner, row and keep probability (false), which is what training reads,
   // in 16 bytes a node instead of 24.
   bool ids = true;
+  // When set and raised on any rank, every rank stops after the round of
+  // steps under way and returns Cancelled. The flag rides on the round's
+  // count of walkers left, so hearing it costs no message.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // One wave's walks that start at this rank's nodes: for each node, its id
