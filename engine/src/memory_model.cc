@@ -139,8 +139,11 @@ uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
   const uint64_t walks = std::min(walks_per_wave, start_nodes);
   const uint64_t nodes = walks * walk_length;
   const uint64_t walking = walks * kWalkerBytes + nodes * (16 * 3 / 2 + 16);
+  // Every rank's kept nodes and walk starts, and the held block's centres
+  // counted per walk (BlockCentres).
   const uint64_t training =
-      uint64_t{ranks} * (nodes * sizeof(uint32_t) + walks * sizeof(uint64_t)) + nodes * 8;
+      uint64_t{ranks} * (nodes * sizeof(uint32_t) + walks * sizeof(uint64_t)) +
+      uint64_t{ranks} * walks * sizeof(uint32_t);
   return std::max(walking, training);
 }
 

@@ -77,14 +77,58 @@ TEST(WaveCorpusTest, SharedWalksNameEachNodeByItsSlotAndCentresByBlock) {
   // Each node is the centre of exactly one block: its owner's.
   size_t centres = 0;
   for (int owner = 0; owner < ranks; ++owner) {
-    for (const distributed::Centre& c : distributed::CentresOf(*kept, *slots, owner)) {
-      const uint32_t slot = kept->slots[kept->begin[c.walk] + c.position];
-      EXPECT_GE(slot, slots->first(owner));
-      EXPECT_LT(slot, slots->end(owner));
-      ++centres;
+    const distributed::BlockCentres block(*kept, *slots, owner);
+    for (size_t chunk = 0; chunk < block.chunks(); ++chunk) {
+      block.ForEachIn(chunk, [&](const distributed::Centre& c, uint64_t) {
+        const uint32_t slot = kept->slots[kept->begin[c.walk] + c.position];
+        EXPECT_GE(slot, slots->first(owner));
+        EXPECT_LT(slot, slots->end(owner));
+        ++centres;
+      });
     }
   }
   EXPECT_EQ(centres, kept->slots.size());
+}
+
+// A block's centres over many chunks: in walk order, numbered 0, 1, ...
+// across the chunks, whichever chunk is visited first, and as many as the
+// block's nodes in the wave, also when one block holds nearly all of them.
+TEST(WaveCorpusTest, BlockCentresAreNumberedInWalkOrderAcrossChunks) {
+  const Communicator comm = Communicator::World();
+  auto slots = RowSlots::Agree(comm, RowsOf(comm.rank()));
+  ASSERT_TRUE(slots.ok()) << slots.status();
+  // 500 walks of 7 nodes; every third node is rank 0's row 0 (a hub).
+  KeptWalks kept;
+  const uint32_t all = slots->end(comm.size() - 1);
+  for (uint32_t w = 0; w < 500; ++w) {
+    for (uint32_t i = 0; i < 7; ++i) {
+      kept.slots.push_back((w * 7 + i) % 3 == 0 ? 0 : (w * 5 + i * 3) % all);
+    }
+    kept.begin.push_back(kept.slots.size());
+  }
+  for (int owner = 0; owner < comm.size(); ++owner) {
+    std::vector<distributed::Centre> expected;
+    for (uint32_t w = 0; w < 500; ++w) {
+      for (uint32_t i = 0; i < 7; ++i) {
+        const uint32_t slot = kept.slots[w * 7 + i];
+        if (slot >= slots->first(owner) && slot < slots->end(owner)) expected.push_back({w, i});
+      }
+    }
+    const distributed::BlockCentres block(kept, *slots, owner);
+    EXPECT_EQ(block.size(), expected.size()) << "block " << owner;
+    EXPECT_GE(block.chunks(), expected.size() / distributed::BlockCentres::kCentresPerChunk);
+    std::vector<int> seen(expected.size(), 0);
+    // Last chunk first: numbers do not depend on the order of visits.
+    for (size_t chunk = block.chunks(); chunk-- > 0;) {
+      block.ForEachIn(chunk, [&](const distributed::Centre& c, uint64_t number) {
+        ASSERT_LT(number, expected.size());
+        EXPECT_EQ(c.walk, expected[number].walk) << "centre " << number;
+        EXPECT_EQ(c.position, expected[number].position) << "centre " << number;
+        ++seen[number];
+      });
+    }
+    for (size_t n = 0; n < seen.size(); ++n) EXPECT_EQ(seen[n], 1) << "centre " << n;
+  }
 }
 
 }  // namespace

@@ -67,8 +67,10 @@ uint64_t DistributedModelBytes(uint64_t owned_rows, uint64_t largest_rows,
 // walk per start node).
 // While walking: the walkers, and the nodes it recorded for the walks'
 // home ranks beside those it received (16 bytes each, the first with room
-// to grow). While training: every rank's kept nodes (4 bytes each) and the
-// centres of the block it holds (8 bytes each). The larger of the two.
+// to grow). While training: every rank's kept nodes (4 bytes each), and
+// the count of the held block's centres in each walk (4 bytes a walk; the
+// centres are found as they train, so a block holding hubs costs no more).
+// The larger of the two.
 uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
                               uint32_t walk_length, uint32_t ranks);
 

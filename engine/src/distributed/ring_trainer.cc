@@ -23,9 +23,6 @@ namespace {
 
 using internal::LossSum;
 
-// Centres a training task takes at once.
-constexpr size_t kCentresPerChunk = 256;
-
 // Rows are prefetched only when the rank's rows and block outgrow the
 // caches; below this they are there already and prefetching only costs.
 constexpr uint64_t kPrefetchAboveBytes = uint64_t{16} << 20;
@@ -56,8 +53,8 @@ absl::Status RingTrainer::TrainWave(const KeptWalks& kept, uint64_t wave,
   for (int step = 0; step < ranks; ++step) {
     const double from = (wave + static_cast<double>(step) / ranks) / waves;
     auto started = std::chrono::steady_clock::now();
-    // One block's centres at a time: a wave's list is never held whole.
-    const std::vector<Centre> centres = CentresOf(kept, slots_, held_.owner());
+    // One block's centres at a time, found as they train.
+    const BlockCentres centres(kept, slots_, held_.owner());
     const double negatives = shares_.Expected(options_.negatives, held_.owner(),
                                               centres.size(), kept.slots.size());
     stats_.prepare_seconds += Seconds(started);
@@ -86,7 +83,7 @@ absl::Status RingTrainer::ReturnHome() {
   return absl::OkStatus();
 }
 
-void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& centres,
+void RingTrainer::TrainBlock(const KeptWalks& kept, const BlockCentres& centres,
                              double negatives, uint64_t wave, double progress_from,
                              double progress_span, LossSum& loss) {
   const EmbedOptions& o = options_;
@@ -101,9 +98,8 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
       (input_.size() + uint64_t{held_.rows()}) * stride * sizeof(float) > kPrefetchAboveBytes;
   // Fills `work` for centre c: the same draws on every rank (its stream is
   // named by the wave and the centre), whichever contexts are ours.
-  auto plan = [&](size_t c, CentreWork& work) {
+  auto plan = [&](const Centre& centre, CentreWork& work) {
     work.outputs.clear();
-    const Centre& centre = centres[c];
     const uint64_t begin = kept.begin[centre.walk];
     const auto length = static_cast<uint32_t>(kept.begin[centre.walk + 1] - begin);
     Rng rng(DeriveSeed(DeriveSeed(o.seed, internal::kTrainStream, wave), centre.walk,
@@ -164,23 +160,25 @@ void RingTrainer::TrainBlock(const KeptWalks& kept, const std::vector<Centre>& c
       ++l.trained_pairs;
     }
   };
-  std::vector<LossSum> chunk_loss((centres.size() + kCentresPerChunk - 1) /
-                                  kCentresPerChunk);
+  std::vector<LossSum> chunk_loss(centres.chunks());
   auto train_chunk = [&](size_t chunk) {
+    // Cancelled: the step's result is dropped, so the rest need not train.
+    if (Raised(cancel_)) return;
     CentreWork current, next;
     current.inputs.resize(2 * size_t{o.window} + 1);
     next.inputs.resize(2 * size_t{o.window} + 1);
     AlignedFloats g(scratch_floats);
-    const size_t first = chunk * kCentresPerChunk;
-    const size_t end = std::min(centres.size(), first + kCentresPerChunk);
-    // Cancelled: the step's result is dropped, so the rest need not train.
-    if (Raised(cancel_)) return;
-    if (first < end) plan(first, next);
-    for (size_t c = first; c < end; ++c) {
+    // Each centre is planned (its rows fetched) while the one before trains.
+    bool planned = false;
+    uint64_t number = 0;
+    centres.ForEachIn(chunk, [&](const Centre& centre, uint64_t next_number) {
+      plan(centre, next);
+      if (planned) train(number, current, g, chunk_loss[chunk]);
       std::swap(current, next);
-      if (c + 1 < end) plan(c + 1, next);
-      train(c, current, g, chunk_loss[chunk]);
-    }
+      number = next_number;
+      planned = true;
+    });
+    if (planned) train(number, current, g, chunk_loss[chunk]);
   };
   if (threads == 1) {
     // In order: the same bits on every run.

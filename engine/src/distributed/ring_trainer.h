@@ -49,7 +49,7 @@ class RingTrainer {
  private:
   // The pairs of `centres` (all in the held block) whose context is ours;
   // each centre draws `negatives` negatives on average.
-  void TrainBlock(const KeptWalks& kept, const std::vector<Centre>& centres,
+  void TrainBlock(const KeptWalks& kept, const BlockCentres& centres,
                   double negatives, uint64_t wave, double progress_from,
                   double progress_span, internal::LossSum& loss);
   // Sends the held block to rank `to` and takes the one `from` holds.

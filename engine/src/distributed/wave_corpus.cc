@@ -1,6 +1,7 @@
-// RowSlots, SubsampleOwn, ShareKept, CentresOf.
+// RowSlots, SubsampleOwn, ShareKept, BlockCentres.
 #include "distributed/wave_corpus.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 
@@ -93,23 +94,26 @@ absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, KeptWalks own) {
   return kept;
 }
 
-std::vector<Centre> CentresOf(const KeptWalks& kept, const RowSlots& slots, int owner) {
-  const uint32_t first = slots.first(owner);
-  const uint32_t count = slots.end(owner) - first;
-  // Counted first, so the list takes exactly its size (growing it could
-  // hold up to twice that).
-  size_t in_block = 0;
-  for (uint32_t slot : kept.slots) in_block += slot - first < count;
-  std::vector<Centre> centres;
-  centres.reserve(in_block);
-  for (uint32_t w = 0; w + 1 < kept.begin.size(); ++w) {
+BlockCentres::BlockCentres(const KeptWalks& kept, const RowSlots& slots, int owner)
+    : kept_(kept), first_(slots.first(owner)), count_(slots.end(owner) - slots.first(owner)) {
+  std::vector<uint32_t> per_walk(walks(), 0);
+  uint64_t total = 0;
+  for (uint64_t w = 0; w < walks(); ++w) {
     for (uint64_t at = kept.begin[w]; at < kept.begin[w + 1]; ++at) {
-      if (kept.slots[at] - first < count) {
-        centres.push_back({w, static_cast<uint32_t>(at - kept.begin[w])});
-      }
+      per_walk[w] += kept.slots[at] - first_ < count_;
     }
+    total += per_walk[w];
   }
-  return centres;
+  // As many chunks as kCentresPerChunk centres fill, over even runs of walks.
+  const uint64_t chunks = std::max<uint64_t>(1, (total + kCentresPerChunk - 1) / kCentresPerChunk);
+  walks_per_chunk_ = std::max<uint64_t>(1, (walks() + chunks - 1) / chunks);
+  chunk_first_.assign(1, 0);
+  for (uint64_t w = 0; w < walks(); w += walks_per_chunk_) {
+    uint64_t in_chunk = 0;
+    for (uint64_t v = w; v < std::min(walks(), w + walks_per_chunk_); ++v) in_chunk += per_walk[v];
+    chunk_first_.push_back(chunk_first_.back() + in_chunk);
+  }
+  if (chunk_first_.size() == 1) chunk_first_.push_back(0);  // no walks: one empty chunk
 }
 
 }  // namespace n2v::distributed

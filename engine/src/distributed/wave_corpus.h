@@ -4,6 +4,7 @@
 #ifndef N2V_DISTRIBUTED_WAVE_CORPUS_H_
 #define N2V_DISTRIBUTED_WAVE_CORPUS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -58,8 +59,44 @@ KeptWalks SubsampleOwn(const DistributedWalkBlock& mine, const RowSlots& slots,
 absl::StatusOr<KeptWalks> ShareKept(const Communicator& comm, KeptWalks own);
 
 // The centres of the kept walks whose context vectors `owner` owns (the
-// block they are trained with), in walk order.
-std::vector<Centre> CentresOf(const KeptWalks& kept, const RowSlots& slots, int owner);
+// block they are trained with), in walk order, numbered 0, 1, ... without
+// a list of them: a block holding hubs can hold most of a wave's centres,
+// and a list would take 8 bytes each. The walks are cut into chunks of
+// about kCentresPerChunk of the block's centres, each with the number of
+// its first centre, so chunks can be trained apart and in any order. It
+// needs 4 bytes per walk while it is built, and 8 per chunk after.
+class BlockCentres {
+ public:
+  static constexpr uint64_t kCentresPerChunk = 256;
+
+  BlockCentres(const KeptWalks& kept, const RowSlots& slots, int owner);
+
+  // The block's centres in the wave.
+  uint64_t size() const { return chunk_first_.back(); }
+  size_t chunks() const { return chunk_first_.size() - 1; }
+  // Calls visit(centre, number) for chunk `chunk`'s centres, in order.
+  template <typename Visit>
+  void ForEachIn(size_t chunk, Visit visit) const {
+    uint64_t number = chunk_first_[chunk];
+    const uint32_t end = std::min<uint64_t>(walks(), (chunk + 1) * walks_per_chunk_);
+    for (uint32_t w = static_cast<uint32_t>(chunk * walks_per_chunk_); w < end; ++w) {
+      for (uint64_t at = kept_.begin[w]; at < kept_.begin[w + 1]; ++at) {
+        if (kept_.slots[at] - first_ < count_) {
+          visit(Centre{w, static_cast<uint32_t>(at - kept_.begin[w])}, number++);
+        }
+      }
+    }
+  }
+
+ private:
+  uint64_t walks() const { return kept_.begin.size() - 1; }
+
+  const KeptWalks& kept_;
+  uint32_t first_;  // the block's slots are [first_, first_ + count_)
+  uint32_t count_;
+  uint64_t walks_per_chunk_ = 1;
+  std::vector<uint64_t> chunk_first_;  // size chunks() + 1
+};
 
 }  // namespace n2v::distributed
 
