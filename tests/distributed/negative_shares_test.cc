@@ -6,6 +6,7 @@
 #include "distributed/negative_shares.h"
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "distributed/context_block.h"
@@ -98,9 +99,13 @@ TEST(NegativeSharesTest, OneBlockDrawsTheOptionsNegativesAndNoRandomNumber) {
   EXPECT_EQ(rng.Next(), untouched.Next());
 }
 
-TEST(NegativeSharesTest, WithoutNoiseMassOrCentresTheOptionStands) {
+TEST(NegativeSharesTest, WithoutNoiseMassOrCentresOrWhenItOverflowsTheOptionStands) {
   EXPECT_EQ(NegativeShares({0.0, 0.0}).Expected(kNegatives, 1, 10, 20), kNegatives);
   EXPECT_EQ(NegativeShares({1.0, 3.0}).Expected(kNegatives, 1, 0, 20), kNegatives);
+  // negative_exponent 1000: counts to that power overflow.
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(NegativeShares({inf, 3.0}).Expected(kNegatives, 1, 10, 20), kNegatives);
+  EXPECT_EQ(NegativeShares({inf, inf}).Expected(kNegatives, 0, 10, 20), kNegatives);
 }
 
 TEST(NegativeSharesTest, ABlockWithFewCentresDrawsAtMostTheCap) {

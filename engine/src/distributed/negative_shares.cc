@@ -32,7 +32,11 @@ absl::StatusOr<NegativeShares> NegativeShares::Agree(const Communicator& comm,
 
 double NegativeShares::Expected(uint32_t negatives, int owner, uint64_t block_centres,
                                 uint64_t wave_centres) const {
-  if (mass_.size() <= 1 || total_ <= 0 || block_centres == 0) return negatives;
+  // One block, no noise mass, or one too large for a double (an extreme
+  // negative_exponent): each block keeps its own share.
+  if (mass_.size() <= 1 || !(total_ > 0) || !std::isfinite(total_) || block_centres == 0) {
+    return negatives;
+  }
   const double mass_share = mass_[owner] / total_;
   const double centre_share =
       static_cast<double>(block_centres) / static_cast<double>(wave_centres);

@@ -38,7 +38,7 @@ class NegativeShares {
   // `block_centres` of the wave's `wave_centres` centres are that block's:
   // `negatives` times the block's share of the noise mass over its share
   // of the centres, at most kMaxNegativeScale times `negatives`. Exactly
-  // `negatives` at one rank, and when no node has noise mass.
+  // `negatives` at one rank, and when the noise mass is 0 or overflows.
   double Expected(uint32_t negatives, int owner, uint64_t block_centres,
                   uint64_t wave_centres) const;
 
