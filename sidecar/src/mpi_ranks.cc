@@ -63,7 +63,7 @@ absl::Status MpiRanks::Watch(absl::Duration timeout, uint64_t walks_per_wave,
   state_->watch = std::move(*watch);
   state_->walks_per_wave = walks_per_wave;
   state_->group = std::make_unique<distributed::RankGroup>(
-      world.Watched(state_->watch->loss()), walks_per_wave);
+      world.Watched(state_->watch->loss()), walks_per_wave, state_->watch.get());
   return absl::OkStatus();
 }
 

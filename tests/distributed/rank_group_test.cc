@@ -5,7 +5,8 @@
 // no rank is reported lost. A warm job's previous vectors are spread from
 // the leader and give what ReembedDistributed gives from per-rank shares.
 // A job that keeps its context vectors keeps them on every rank. Watch
-// options one rank refuses start no watch on any rank.
+// options one rank refuses start no watch on any rank. The watch's
+// heartbeats carry the leader's cancel to the followers running that job.
 // (A rank that dies: rank_loss_main.cc.)
 #include "n2v/distributed/rank_group.h"
 
@@ -197,6 +198,42 @@ TEST(RankWatchTest, OptionsOneRankRefusesStartNoWatch) {
   std::vector<uint64_t> in_step = {1};
   ASSERT_TRUE(world.SumAll(std::span<uint64_t>(in_step)).ok());
   EXPECT_EQ(in_step[0], static_cast<uint64_t>(world.size()));
+}
+
+// The leader's heartbeats name the job whose cancel is raised there; a
+// follower raises its flag only while it runs that job.
+TEST(RankWatchTest, TheLeadersCancelReachesTheFollowersRunningThatJob) {
+  const Communicator world = Communicator::World();
+  if (world.size() == 1) GTEST_SKIP() << "no follower at one rank";
+  auto started = distributed::RankWatch::Start(
+      world, {.timeout = absl::Seconds(5), .interval = absl::Milliseconds(20)});
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<distributed::RankWatch> watch = *std::move(started);
+  const std::atomic<bool> raised{true};
+  if (world.rank() == 0) watch->RelayCancel(7, &raised);
+  // The watch's thread is in MPI too: calls take turns with it.
+  const Communicator watched = world.Watched(watch->loss());
+  auto in_step = [&] {
+    std::vector<uint64_t> one = {1};
+    ASSERT_TRUE(watched.SumAll(std::span<uint64_t>(one)).ok());
+  };
+  in_step();
+  if (world.rank() != 0) {
+    // Another job: the leader's cancel is not its.
+    const std::atomic<bool>* other = watch->CancelOf(6);
+    absl::SleepFor(absl::Milliseconds(300));
+    EXPECT_FALSE(other->load());
+    const std::atomic<bool>* cancel = watch->CancelOf(7);
+    const absl::Time deadline = absl::Now() + absl::Seconds(3);
+    while (!cancel->load() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+    EXPECT_TRUE(cancel->load());
+    // The next job starts with its flag lowered.
+    EXPECT_FALSE(watch->CancelOf(8)->load());
+  }
+  in_step();
+  if (world.rank() == 0) watch->RelayCancel(0, nullptr);
+  watch->Stop();
+  EXPECT_FALSE(watch->loss()->happened()) << watch->loss()->status();
 }
 
 TEST(RankGroupTest, AWatchedGroupGivesTheSameBitsAndLosesNoRank) {

@@ -2,7 +2,8 @@
 does, cold and warm jobs run on every rank (Job.ranks,
 Estimate.memory_per_rank_bytes), a cold or warm job's context vectors come
 back, incremental jobs walk only from what changed, progress and
-cancel work, a job waiting for the busy ranks stays QUEUED and cancellable,
+cancel work (a cancel reaches every rank within a heartbeat, mid-wave), a
+job waiting for the busy ranks stays QUEUED and cancellable,
 and
 when a rank dies:
 under a plain mpirun the whole MPI job ends, so the orchestrator restarts
@@ -259,6 +260,31 @@ def test_cancel_ends_the_job_on_every_rank_and_the_next_one_runs(sidecar):
     assert client.get_job(job.job_id).state == n2v_client.JobState.CANCELLED
     done = client.run_job(small.snapshot_id, embedding_dimension=8)
     assert done.state == n2v_client.JobState.SUCCEEDED and done.ranks == 2
+
+
+def test_a_cancel_reaches_every_rank_within_a_heartbeat(sidecar):
+    """One wave of walks of 3,000 nodes, whose ring steps take seconds: a
+    cancel ends the job within about a heartbeat (a second here), not when
+    rank 1 finishes its ring step. Rank 0 relays it on the rank watch's
+    heartbeats, and rank 1 stops training at once."""
+    client = n2v_client.Client(sidecar.target)
+    sources, targets = read_edges(DATASETS / "blogcatalog" / "blogcatalog.edgelist")
+    snapshot = client.upload_graph(sources, targets)
+    job = client.start_job(snapshot.snapshot_id, walk_length=3000, walks_per_node=1)
+    wait_for_state(client, job.job_id, (n2v_client.JobState.RUNNING,), 60)
+    # Past the counting pass and the wave's walks, into its ring steps.
+    time.sleep(6)
+    assert client.get_job(job.job_id).state == n2v_client.JobState.RUNNING
+    asked = time.monotonic()
+    client.cancel(job.job_id)
+    done = wait_for_state(client, job.job_id, (n2v_client.JobState.CANCELLED,
+                                               n2v_client.JobState.SUCCEEDED), 120)
+    waited = time.monotonic() - asked
+    assert done.state == n2v_client.JobState.CANCELLED
+    assert waited < 5, f"the cancel took {waited:.1f} s"
+    after = client.run_job(client.upload_graph(*read_edges(KARATE)).snapshot_id,
+                           embedding_dimension=8)
+    assert after.state == n2v_client.JobState.SUCCEEDED and after.ranks == 2
 
 
 def descendants(pid):

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "n2v/distributed/distributed_embed.h"
 #include "n2v/distributed/distributed_reembed.h"
@@ -292,8 +293,12 @@ absl::Status RankGroup::Follow() {
     uint64_t walks_per_wave = 0;
     const EmbedOptions options = DecodeEmbed(command, &wire, &walks_per_wave);
     auto ignore = [](const Embeddings&) { return absl::OkStatus(); };
+    // The leader's cancel of this job, heard on the heartbeats.
+    EmbedControl control;
+    ++jobs_;
+    if (watch_ != nullptr) control.cancel = watch_->CancelOf(jobs_);
     absl::StatusOr<DistributedReembedResult> job = RunJob(
-        comm_, nullptr, options, walks_per_wave, wire, {}, {}, {}, {ignore, ignore});
+        comm_, nullptr, options, walks_per_wave, wire, {}, control, {}, {ignore, ignore});
     if (!job.ok() && (job.status().code() == absl::StatusCode::kInternal ||
                       job.status().code() == absl::StatusCode::kUnavailable)) {
       return job.status();
@@ -321,6 +326,12 @@ absl::StatusOr<ReembedResult> RankGroup::Reembed(const CsrGraph& graph,
   const WireReembed wire = EncodeReembed(reembed, previous);
   std::string command = EncodeEmbed(options, wire, walks_per_wave_);
   N2V_RETURN_IF_ERROR(comm_.BroadcastPatiently(&command, 0));
+  // The heartbeats name this job while its cancel is raised, until it ends.
+  ++jobs_;
+  if (watch_ != nullptr) watch_->RelayCancel(jobs_, control.cancel);
+  absl::Cleanup stop_relaying = [this] {
+    if (watch_ != nullptr) watch_->RelayCancel(0, nullptr);
+  };
   ReembedResult result;
   result.embed.embeddings = Embeddings(graph.shared_ids(), options.dimensions);
   // Context rows come back only when the run keeps them.

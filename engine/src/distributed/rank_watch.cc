@@ -1,5 +1,6 @@
-// RankWatch over MPI: one 1-byte heartbeat per watched pair every
-// interval, on a duplicate of the world communicator.
+// RankWatch over MPI: one 8-byte heartbeat per watched pair every
+// interval, on a duplicate of the world communicator: the job the leader
+// has cancelled, or 0.
 #include "n2v/distributed/rank_watch.h"
 
 #include <mpi.h>
@@ -35,22 +36,24 @@ std::vector<int> WatchedPeers(int rank, int ranks) {
 struct RankWatch::Channel {
   struct Peer {
     int rank = 0;
-    char inbox = 0;
+    uint64_t inbox = 0;
+    uint64_t outbox = 0;  // kept until its send completes
     MPI_Request receive = MPI_REQUEST_NULL;
     MPI_Request send = MPI_REQUEST_NULL;
     absl::Time heard;
   };
   MPI_Comm comm = MPI_COMM_NULL;
   std::vector<Peer> peers;
-  const char beat = 1;
 
   int Listen(Peer& peer) {
-    return MPI_Irecv(&peer.inbox, 1, MPI_BYTE, peer.rank, kHeartbeatTag, comm,
-                     &peer.receive);
+    return MPI_Irecv(&peer.inbox, sizeof peer.inbox, MPI_BYTE, peer.rank, kHeartbeatTag,
+                     comm, &peer.receive);
   }
-  // Takes in what arrived from `peer` and sends it a heartbeat when the
-  // last one has left. MPI's error code otherwise.
-  int Exchange(Peer& peer, absl::Time now) {
+  // Takes in what arrived from `peer` (each heartbeat's job to `heard`)
+  // and sends it `beat` when the last heartbeat has left. MPI's error code
+  // otherwise.
+  template <typename Heard>
+  int Exchange(Peer& peer, absl::Time now, uint64_t beat, Heard heard) {
     for (int arrived = 1; arrived;) {
       if (int code = MPI_Test(&peer.receive, &arrived, MPI_STATUS_IGNORE);
           code != MPI_SUCCESS) {
@@ -58,6 +61,7 @@ struct RankWatch::Channel {
       }
       if (!arrived) break;
       peer.heard = now;
+      heard(peer.inbox);
       if (int code = Listen(peer); code != MPI_SUCCESS) return code;
     }
     int sent = 1;
@@ -67,7 +71,9 @@ struct RankWatch::Channel {
       }
     }
     if (!sent) return MPI_SUCCESS;
-    return MPI_Isend(&beat, 1, MPI_BYTE, peer.rank, kHeartbeatTag, comm, &peer.send);
+    peer.outbox = beat;
+    return MPI_Isend(&peer.outbox, sizeof peer.outbox, MPI_BYTE, peer.rank, kHeartbeatTag,
+                     comm, &peer.send);
   }
   // After a normal stop: withdraw the receives and let the sends finish.
   void Close() {
@@ -147,16 +153,45 @@ void RankWatch::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void RankWatch::RelayCancel(uint64_t job, const std::atomic<bool>* cancel) {
+  std::lock_guard<std::mutex> lock(relay_mu_);
+  relay_job_ = job;
+  relay_cancel_ = cancel;
+}
+
+const std::atomic<bool>* RankWatch::CancelOf(uint64_t job) {
+  std::lock_guard<std::mutex> lock(relay_mu_);
+  relay_job_ = job;
+  follower_cancel_.store(false, std::memory_order_relaxed);
+  return &follower_cancel_;
+}
+
+uint64_t RankWatch::CancelledJob() {
+  if (rank_ != 0) return 0;
+  std::lock_guard<std::mutex> lock(relay_mu_);
+  const bool raised =
+      relay_cancel_ != nullptr && relay_cancel_->load(std::memory_order_relaxed);
+  return raised ? relay_job_ : 0;
+}
+
+void RankWatch::HeardCancel(uint64_t job) {
+  if (rank_ == 0 || job == 0) return;
+  std::lock_guard<std::mutex> lock(relay_mu_);
+  if (job == relay_job_) follower_cancel_.store(true, std::memory_order_relaxed);
+}
+
 void RankWatch::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     lock.unlock();
     const absl::Time now = absl::Now();
+    const uint64_t beat = CancelledJob();
     for (Channel::Peer& peer : channel_->peers) {
       int code = MPI_SUCCESS;
       {
         MpiTurn turn;
-        code = channel_->Exchange(peer, now);
+        code = channel_->Exchange(peer, now, beat,
+                                  [this](uint64_t job) { HeardCancel(job); });
       }
       if (code != MPI_SUCCESS) {
         loss_->Report(peer.rank, ranks_,

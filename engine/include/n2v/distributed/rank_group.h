@@ -9,6 +9,8 @@
 // A group on a watched communicator (Communicator::Watched) ends a job
 // with the RankWatch's loss when a rank stops answering: the leader's
 // Embed returns it (Unavailable, naming the rank) and Follow returns it.
+// Given the watch, the group also relays a job's cancel on its heartbeats,
+// so the followers stop within a heartbeat interval too.
 //
 // Thread safety: the leader's methods may be called from any thread; jobs
 // run one at a time (the group's own MPI calls come from one thread at a
@@ -21,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "n2v/distributed/communicator.h"
+#include "n2v/distributed/rank_watch.h"
 #include "n2v/embed.h"
 #include "n2v/graph.h"
 #include "n2v/walks.h"  // kDefaultWalksPerWave
@@ -33,8 +36,10 @@ class RankGroup {
   // `walks_per_wave`: the leader's jobs run waves of this many walks per
   // rank (DistributedEmbedOptions::walks_per_wave); the followers take the
   // leader's value with each job.
-  explicit RankGroup(Communicator comm, uint64_t walks_per_wave = kDefaultWalksPerWave)
-      : comm_(std::move(comm)), walks_per_wave_(walks_per_wave) {}
+  // `watch`, when given, relays cancels and must outlive the group.
+  explicit RankGroup(Communicator comm, uint64_t walks_per_wave = kDefaultWalksPerWave,
+                     RankWatch* watch = nullptr)
+      : comm_(std::move(comm)), walks_per_wave_(walks_per_wave), watch_(watch) {}
 
   bool leader() const { return comm_.rank() == 0; }
   int ranks() const { return comm_.size(); }
@@ -70,8 +75,10 @@ class RankGroup {
  private:
   Communicator comm_;
   const uint64_t walks_per_wave_;
+  RankWatch* const watch_;
   std::mutex mu_;
   bool stopped_ = false;
+  uint64_t jobs_ = 0;  // jobs announced (leader) or taken part in; guarded by mu_ on the leader
 };
 
 }  // namespace n2v::distributed

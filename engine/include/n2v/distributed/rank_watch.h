@@ -10,13 +10,21 @@
 // with that loss. A follower whose leader goes silent, because the leader
 // died or lost another rank, finds it the same way.
 //
+// The heartbeats also relay a cancel from the leader to the followers:
+// each names the job (numbered by the caller) whose cancel flag is raised
+// on the leader, or none, and a follower raises its own flag for that job
+// when it is the one it runs. So a follower hears a cancel within one
+// interval, not at the job's next collective check.
+//
 // Needs MPI from any thread (MpiSession::Threads::kSerialized): the watch
 // and the job take turns at MPI.
-// Thread safety: Stop and loss may be called from any thread.
+// Thread safety: every method may be called from any thread.
 #ifndef N2V_DISTRIBUTED_RANK_WATCH_H_
 #define N2V_DISTRIBUTED_RANK_WATCH_H_
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -51,12 +59,24 @@ class RankWatch {
   // Where the loss is reported, for Communicator::Watched.
   std::shared_ptr<const RankLoss> loss() const { return loss_; }
 
+  // Leader: from now on the heartbeats name `job` while `cancel` is
+  // raised. `cancel` must outlive the next call (RelayCancel(0, nullptr)
+  // when the job ends).
+  void RelayCancel(uint64_t job, const std::atomic<bool>* cancel);
+  // Follower: the flag raised when the leader names `job`, lowered now;
+  // valid as long as the watch.
+  const std::atomic<bool>* CancelOf(uint64_t job);
+
  private:
   struct Channel;  // the MPI side (rank_watch.cc)
   RankWatch(const Communicator& comm, RankWatchOptions options,
             std::unique_ptr<Channel> channel);
   // The watch thread: heartbeats until stopped or a rank is lost.
   void Run();
+  // What this rank's next heartbeats carry: the leader's cancelled job.
+  uint64_t CancelledJob();
+  // A follower heard that the leader cancelled `job`.
+  void HeardCancel(uint64_t job);
 
   const int rank_;
   const int ranks_;
@@ -66,6 +86,11 @@ class RankWatch {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mu_
+  std::mutex relay_mu_;
+  // The leader's job whose cancel it relays, or the job a follower runs.
+  uint64_t relay_job_ = 0;                           // guarded by relay_mu_
+  const std::atomic<bool>* relay_cancel_ = nullptr;  // guarded by relay_mu_
+  std::atomic<bool> follower_cancel_{false};
   std::thread thread_;
 };
 
