@@ -147,6 +147,30 @@ uint64_t DistributedWaveBytes(uint64_t walks_per_wave, uint64_t start_nodes,
   return std::max(walking, training);
 }
 
+namespace {
+
+// One training task of the ring (distributed/ring_trainer.cc), for a
+// centre drawing the most negatives a block may give it: two centres' row
+// pointers (one trains while the next is fetched) and the kernel's
+// scratch. A rank runs one task per thread.
+uint64_t RingTaskBytes(const EmbedOptions& o) {
+  const uint64_t window = 2ull * o.window + 1;
+  const auto outputs = static_cast<uint32_t>(
+      1 + std::ceil(o.negatives * kMaxDistributedNegativeScale));
+  const uint64_t scratch =
+      o.batch_windows ? internal::SgnsScratchFloats(static_cast<uint32_t>(window), outputs,
+                                                    PaddedDimension(o.dimensions))
+                      : outputs;
+  return 2 * (window + outputs) * sizeof(float*) + scratch * sizeof(float);
+}
+
+// The ring's training threads: one in deterministic mode (RingTrainer).
+uint64_t DistributedTrainingThreads(const EmbedOptions& o) {
+  return o.deterministic ? 1 : static_cast<uint64_t>(internal::ResolveThreads(o.num_threads));
+}
+
+}  // namespace
+
 uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
                               uint64_t largest_rows, uint64_t stub_rows,
                               const EmbedOptions& options, const ReembedOptions& reembed,
@@ -154,6 +178,7 @@ uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
                               uint64_t walks_per_wave) {
   return graph_bytes + DistributedModelBytes(owned_rows, largest_rows, options.dimensions) +
          DistributedWaveBytes(walks_per_wave, owned_rows, options.walk.walk_length, ranks) +
+         DistributedTrainingThreads(options) * RingTaskBytes(options) +
          DistributedReembedBytes(owned_rows, stub_rows, ranks, options.dimensions, options,
                                  reembed, previous_rows);
 }

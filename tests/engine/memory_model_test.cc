@@ -12,6 +12,7 @@
 #include "n2v/memory_model.h"
 #include "n2v/random.h"
 #include "n2v/reembed.h"
+#include "n2v/walks.h"
 #include "peak_memory.h"
 #include "test_util.h"
 
@@ -115,6 +116,35 @@ TEST(MemoryModelTest, MeasuredPeakIsAtMostTheEstimateAndNotFarBelow) {
     EXPECT_LE(measured, estimate.peak);
     EXPECT_GE(ratio, 0.75);
   }
+}
+
+// A distributed rank's count holds each training thread's scratch for a
+// centre drawing kMaxDistributedNegativeScale times the negatives: wide
+// windows of many negatives in many dimensions need it, and the model
+// counts it per thread.
+TEST(MemoryModelTest, ARanksCountHoldsEachTrainingThreadsScratch) {
+  EmbedOptions o;
+  o.dimensions = 1024;
+  o.window = 1000;
+  o.batch_windows = true;
+  o.num_threads = 2;
+  auto rank_bytes = [](const EmbedOptions& options) {
+    return DistributedRankBytes(1 << 20, 1000, 1000, 1000, options, ReembedOptions{}, 0, 2,
+                                kDefaultWalksPerWave);
+  };
+  EmbedOptions few = o;
+  few.negatives = 5;
+  EmbedOptions many = o;
+  many.negatives = 1000;
+  // Per thread: the scratch of a window of 2,001 rows against 4,001
+  // outputs of 1,024 floats, and its pointers.
+  const uint64_t scratch = ((2001 + 4001) * uint64_t{1024} + 2001 * uint64_t{4001} -
+                            ((2001 + 21) * uint64_t{1024} + 2001 * uint64_t{21})) *
+                           sizeof(float);
+  EXPECT_GE(rank_bytes(many) - rank_bytes(few), 2 * scratch);
+  EmbedOptions one_thread = many;
+  one_thread.deterministic = true;
+  EXPECT_LT(rank_bytes(one_thread), rank_bytes(many));
 }
 
 }  // namespace

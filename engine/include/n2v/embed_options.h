@@ -23,6 +23,10 @@ namespace n2v {
 inline constexpr uint32_t kMaxDimensions = 1u << 16;
 inline constexpr uint32_t kMaxWindow = 1000;
 inline constexpr uint32_t kMaxNegatives = 1000;
+// Across MPI ranks a centre draws at most this many times `negatives`, so
+// that each block's nodes get the noise law's share of them
+// (n2v/distributed, NegativeShares); the memory model counts that many.
+inline constexpr double kMaxDistributedNegativeScale = 4.0;
 inline constexpr uint32_t kMaxWalksPerNode = 100000;
 inline constexpr uint32_t kMaxEpochs = 1000;
 // (kMaxWalkLength is in walker.h.)

@@ -89,8 +89,10 @@ uint64_t DistributedReembedBytes(uint64_t owned_rows, uint64_t stub_rows, uint32
 // What a rank of a distributed run over `ranks` ranks holds at most: its
 // graph part (`graph_bytes`), its model part (`owned_rows` of them, with
 // room for a context block of `largest_rows`), a wave of `walks_per_wave`
-// walks, and what a re-embedding adds (DistributedReembedBytes, with the
-// rank's `stub_rows`).
+// walks, each training thread's scratch (for a centre drawing the most
+// negatives, kMaxDistributedNegativeScale times the option), and what a
+// re-embedding adds (DistributedReembedBytes, with the rank's
+// `stub_rows`).
 uint64_t DistributedRankBytes(uint64_t graph_bytes, uint64_t owned_rows,
                               uint64_t largest_rows, uint64_t stub_rows,
                               const EmbedOptions& options, const ReembedOptions& reembed,

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "distributed/context_block.h"
 #include "n2v/distributed/communicator.h"
+#include "n2v/embed_options.h"
 #include "n2v/random.h"
 
 namespace n2v::distributed {
@@ -23,7 +24,7 @@ namespace n2v::distributed {
 // A centre draws at most this many times the option's negatives, so a
 // wave whose few centres fall in a heavy block (a short last wave) cannot
 // give one centre thousands.
-inline constexpr double kMaxNegativeScale = 4.0;
+inline constexpr double kMaxNegativeScale = kMaxDistributedNegativeScale;
 
 class NegativeShares {
  public:
