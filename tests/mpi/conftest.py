@@ -6,10 +6,12 @@ by hand, from the repository root:
     N2V_MPI=build/cli/n2v-mpi N2V_BIN=build/cli/n2v python3 -m pytest -q tests/mpi
 """
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +51,26 @@ class Mpi:
         if self.mpirun is None:
             pytest.fail("mpirun is not on PATH: scripts/install_deps.sh installs Open MPI",
                         pytrace=False)
-        # Open MPI refuses to run as root unless told.
+        # Open MPI refuses to run as root unless told. Two mpiruns that
+        # start at once may race to create the same session directory
+        # ("mkdir ... File exists"), as ctest runs suites side by side:
+        # these runs keep theirs under a directory of their own.
         self.env = dict(os.environ, LC_ALL="C", LANG="C", OMPI_ALLOW_RUN_AS_ROOT="1",
                         OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-                        OMPI_MCA_rmaps_base_oversubscribe="1")
+                        OMPI_MCA_rmaps_base_oversubscribe="1",
+                        OMPI_MCA_orte_tmpdir_base=self._session_base())
+
+    @staticmethod
+    def _session_base() -> str:
+        base = tempfile.mkdtemp(prefix="n2v-mpi-tests-")
+        atexit.register(shutil.rmtree, base, True)
+        return base
+
+    def env_apart(self, directory: Path) -> dict:
+        """The environment for an mpirun that starts beside another one:
+        its session directory under `directory`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        return dict(self.env, OMPI_MCA_orte_tmpdir_base=str(directory))
 
     def __call__(self, np, *args, timeout=CALL_TIMEOUT_S) -> Result:
         return _run([self.mpirun, "-np", np, "--oversubscribe", self.mpi_binary, *args],

@@ -58,8 +58,9 @@ def test_two_jobs_writing_one_file_each_write_it_whole(mpi, tmp_path):
     out = tmp_path / "walks.txt"
     runs = [subprocess.Popen([mpi.mpirun, "-np", "2", "--oversubscribe", mpi.mpi_binary,
                               "walks", *map(str, flags), "--workers", "1", "--output", out],
-                             env=mpi.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for _ in range(2)]
+                             env=mpi.env_apart(tmp_path / f"mpirun-{i}"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for i in range(2)]
     for run in runs:
         _, stderr = run.communicate(timeout=120)
         assert run.returncode == 0, stderr.decode()
