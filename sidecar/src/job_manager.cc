@@ -268,7 +268,6 @@ uint32_t RankRunner::usable() const {
   return ranks;
 }
 
-
 JobManager::JobManager(MemoryBudget* budget, int max_jobs, RankRunner ranks)
     : budget_(budget), ranks_(std::move(ranks)) {
   for (int i = 0; i < std::max(1, max_jobs); ++i) {

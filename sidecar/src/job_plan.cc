@@ -53,9 +53,10 @@ absl::Status FitsOtherRanks(const JobPlan& plan, uint64_t rank_memory_budget,
                             std::string_view what) {
   if (plan.ranks <= 1 || plan.memory_per_rank <= rank_memory_budget) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
-      "memory budget exceeded: ", std::string(what), " needs ", HumanBytes(plan.memory_per_rank), " (",
-      plan.memory_per_rank, " bytes) on each of its ", plan.ranks, " ranks, more than the ",
-      HumanBytes(rank_memory_budget), " --memory-budget of the smallest other rank"));
+      "memory budget exceeded: ", std::string(what), " needs ",
+      HumanBytes(plan.memory_per_rank), " (", plan.memory_per_rank, " bytes) on each of its ",
+      plan.ranks, " ranks, more than the ", HumanBytes(rank_memory_budget),
+      " --memory-budget of the smallest other rank"));
 }
 
 }  // namespace n2v::sidecar

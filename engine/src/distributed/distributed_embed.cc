@@ -10,7 +10,6 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include "absl/strings/str_cat.h"
-#include "distributed/cancel_check.h"
 #include "distributed/context_block.h"
 #include "distributed/negative_shares.h"
 #include "distributed/ring_trainer.h"
@@ -83,8 +82,7 @@ absl::StatusOr<std::vector<uint64_t>> CountOccurrences(
   // only once training runs.
   N2V_RETURN_IF_ERROR(GenerateDistributedWalks(
       comm, graph, walks, o.walks_per_wave,
-      [&](const DistributedWalkBlock&) { return CheckCancelled(comm, o.control.cancel); }, nullptr,
-      names,
+      [](const DistributedWalkBlock&) { return absl::OkStatus(); }, nullptr, names,
       {.keep = {}, .counts = &counts, .assemble = false, .cancel = o.control.cancel}));
   return counts;
 }
@@ -260,9 +258,10 @@ absl::StatusOr<Embeddings> TrainPartitioned(
           N2V_ASSIGN_OR_RETURN(const KeptWalks kept, ShareKept(comm, std::move(own)));
           stats.share_bytes_sent += comm.bytes_sent() - sent_before;
           stats.share_seconds += Seconds(phase);
+          // A cancel is heard in the walks' rounds and after each ring step.
           N2V_RETURN_IF_ERROR(trainer.TrainWave(kept, wave, waves, loss));
           ReportProgress(options.control, wave + 1, waves, epoch, loss, stats, started);
-          return CheckCancelled(comm, options.control.cancel);
+          return absl::OkStatus();
         },
         &epoch_walks, names,
         {.keep = keep, .counts = nullptr, .assemble = true, .ids = false,
