@@ -14,6 +14,7 @@
 #include "n2v/edge_features.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/io/embedding_io.h"
+#include "n2v/io/replacing_file.h"
 #include "n2v/status_macros.h"
 #include "output_file.h"
 #include "report.h"
@@ -104,29 +105,20 @@ absl::Status CheckEveryIdHasAVector(const FeatureFlags& f,
   return absl::OkStatus();
 }
 
-// Writes the features to `output` through a temporary file renamed into
-// place, so a failed write leaves nothing.
+// Writes the features to `output` through a ReplacingFile, so a failed or
+// interrupted write leaves nothing.
 absl::Status WriteFeaturesFile(const std::string& output,
                                const io::NodePairs& pairs,
                                const std::vector<float>& features,
                                uint32_t width) {
-  const std::string temp = output + ".tmp";
-  std::FILE* file = std::fopen(temp.c_str(), "wb");
-  bool ok = file != nullptr && WriteFeatures(file, pairs, features, width);
-  int error = ok ? 0 : errno;
-  if (file != nullptr && std::fclose(file) != 0 && ok) {
-    ok = false;
-    error = errno;
+  N2V_ASSIGN_OR_RETURN(io::ReplacingFile file, io::ReplacingFile::Create(output));
+  if (!WriteFeatures(file.stream(), pairs, features, width)) {
+    const int error = errno;
+    file.Discard();
+    return absl::UnavailableError(absl::StrCat(
+        "cannot write '", output, "': ", std::strerror(error != 0 ? error : EIO)));
   }
-  if (ok && std::rename(temp.c_str(), output.c_str()) != 0) {
-    ok = false;
-    error = errno;
-  }
-  if (ok) return absl::OkStatus();
-  std::remove(temp.c_str());
-  return absl::InvalidArgumentError(
-      absl::StrCat("cannot write '", output, "': ",
-                   std::strerror(error != 0 ? error : EIO)));
+  return file.Commit();
 }
 
 // Everything after the flags: read, check, compute, write.

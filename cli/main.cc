@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "report.h"
+#include "stop_signals.h"
 
 namespace {
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? kExitUsage : kExitOk;
   }
   const char* command = argv[1];
+  RemoveUnfinishedFilesOnStop();
   try {
     if (std::strcmp(command, "embed") == 0) return RunEmbed(argc, argv);
     if (std::strcmp(command, "edge-features") == 0) {

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "mpi_commands.h"
 #include "n2v/distributed/communicator.h"
+#include "stop_signals.h"
 
 namespace {
 
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
                  std::string(session.status().message()).c_str());
     return kExitFailure;
   }
+  RemoveUnfinishedFilesOnStop();
   const auto comm = n2v::distributed::Communicator::World();
   try {
     return Dispatch(comm, argc, argv);

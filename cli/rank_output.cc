@@ -1,12 +1,10 @@
 // RankOutput: write, agree, rename.
 #include "rank_output.h"
 
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <span>
+#include <utility>
 #include <vector>
-
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -28,57 +26,42 @@ void RemoveLaterParts(const std::string& path, int ranks) {
 }
 
 absl::Status RankOutput::Open(const std::string& path) {
-  path_ = path;
-  if (path.empty()) {
-    file_ = stdout;
-    return absl::OkStatus();
-  }
+  to_stdout_ = path.empty();
+  if (to_stdout_) return absl::OkStatus();
   if (absl::Status s = CheckOutputPath(path); !s.ok()) return s;
-  // Its own name: two jobs writing one path must not share a file.
-  temp_ = absl::StrCat(path, ".tmp.", ::getpid());
-  file_ = std::fopen(temp_.c_str(), "wb");
-  if (file_ == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write '", path, "': ", std::strerror(errno)));
-  }
+  absl::StatusOr<io::ReplacingFile> file = io::ReplacingFile::Create(path);
+  if (!file.ok()) return file.status();
+  file_ = std::move(*file);
   return absl::OkStatus();
 }
 
 absl::Status RankOutput::Write(const std::string& text) {
-  return WriteAll(file_, text, path_.empty() ? "<stdout>" : path_);
+  if (to_stdout_) return WriteAll(stdout, text, "<stdout>");
+  return file_->Write(text);
 }
 
 absl::Status RankOutput::Finish(const distributed::Communicator& comm,
                                 absl::Status status) {
-  if (file_ == stdout) {
-    if (std::fflush(stdout) != 0 && status.ok()) {
-      status = absl::InternalError("cannot write to standard output");
-    }
-  } else if (file_ != nullptr && std::fclose(file_) != 0 && status.ok()) {
-    status = absl::InternalError(absl::StrCat("cannot write '", path_, "'"));
+  if (to_stdout_ && std::fflush(stdout) != 0 && status.ok()) {
+    status = absl::InternalError("cannot write to standard output");
   }
-  file_ = nullptr;
+  if (file_.has_value() && status.ok()) status = file_->Flush();
   std::vector<uint64_t> failed = {status.ok() ? 0u : 1u};
   if (absl::Status s = comm.SumAll(std::span<uint64_t>(failed)); !s.ok()) {
     status.Update(s);
   }
-  if (!temp_.empty() && failed[0] == 0 && status.ok() &&
-      std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    status = absl::InternalError(
-        absl::StrCat("cannot move '", temp_, "' to '", path_, "': ", std::strerror(errno)));
+  if (file_.has_value()) {
+    if (failed[0] == 0 && status.ok()) {
+      status = file_->Commit();
+    } else {
+      file_->Discard();
+    }
+    file_.reset();
   }
-  if (!temp_.empty() && (failed[0] != 0 || !status.ok())) std::remove(temp_.c_str());
   // Every rank goes on to the same next step: on, or to the report (with
   // its own reason when it has one).
   const absl::Status agreed = distributed::AgreeOnStatus(comm, status, "writing its output");
   return status.ok() ? agreed : status;
-}
-
-RankOutput::~RankOutput() {
-  if (file_ != nullptr && file_ != stdout) {
-    std::fclose(file_);
-    std::remove(temp_.c_str());
-  }
 }
 
 }  // namespace n2v::cli

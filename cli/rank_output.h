@@ -1,13 +1,14 @@
-// An output file written by one rank of an n2v-mpi job: a temporary file
+// An output file written by one rank of an n2v-mpi job: a ReplacingFile
 // that becomes the named file only when every rank has succeeded.
 #ifndef N2V_CLI_RANK_OUTPUT_H_
 #define N2V_CLI_RANK_OUTPUT_H_
 
-#include <cstdio>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "n2v/distributed/communicator.h"
+#include "n2v/io/replacing_file.h"
 
 namespace n2v::cli {
 
@@ -29,11 +30,10 @@ class RankOutput {
   // every rank: OK, this rank's error, or Aborted naming the rank that
   // failed (AgreeOnStatus), so all ranks take the same next step.
   absl::Status Finish(const distributed::Communicator& comm, absl::Status status);
-  ~RankOutput();
 
  private:
-  std::string path_, temp_;
-  std::FILE* file_ = nullptr;
+  bool to_stdout_ = false;
+  std::optional<io::ReplacingFile> file_;  // unless to standard output
 };
 
 }  // namespace n2v::cli

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "flags.h"
 #include "graph_input.h"
+#include "n2v/io/replacing_file.h"
 #include "n2v/status_macros.h"
 #include "n2v/walks.h"
 #include "output_file.h"
@@ -29,16 +30,14 @@ void RegisterFlags(FlagSet& flags, WalksFlags& f) {
   flags.AddString("output", &f.output, "walks file to write; stdout when empty");
 }
 
-// Writes the walks to the output (a temporary file renamed into place, or
-// standard output) as they are generated.
+// Writes the walks to the output (a ReplacingFile, or standard output) as
+// they are generated.
 absl::Status WriteWalks(const CsrGraph& graph, const WalksFlags& f,
                         uint64_t* walks) {
   const bool to_stdout = f.output.empty();
-  const std::string temp = f.output + ".tmp";
-  std::FILE* out = to_stdout ? stdout : std::fopen(temp.c_str(), "wb");
-  if (out == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write '", f.output, "'"));
+  std::optional<io::ReplacingFile> file;
+  if (!to_stdout) {
+    N2V_ASSIGN_OR_RETURN(file, io::ReplacingFile::Create(f.output));
   }
   std::string text;
   absl::Status status = GenerateWalks(
@@ -47,20 +46,13 @@ absl::Status WriteWalks(const CsrGraph& graph, const WalksFlags& f,
         *walks += block.lengths.size();
         text.clear();
         AppendWalkLines(block, text);
-        return WriteAll(out, text, to_stdout ? "<stdout>" : f.output);
+        return to_stdout ? WriteAll(stdout, text, "<stdout>") : file->Write(text);
       },
       {}, WalksFlagNames());
-  if (to_stdout) return status.ok() && std::fflush(stdout) != 0
-                            ? absl::InternalError("cannot write to standard output")
-                            : status;
-  if (std::fclose(out) != 0 && status.ok()) {
-    status = absl::InternalError(absl::StrCat("cannot write '", f.output, "'"));
-  }
-  if (status.ok() && std::rename(temp.c_str(), f.output.c_str()) != 0) {
-    status = absl::InternalError(absl::StrCat("cannot write '", f.output, "'"));
-  }
-  if (!status.ok()) std::remove(temp.c_str());
-  return status;
+  if (!to_stdout) return status.ok() ? file->Commit() : status;
+  return status.ok() && std::fflush(stdout) != 0
+             ? absl::InternalError("cannot write to standard output")
+             : status;
 }
 
 absl::Status Run(WalksFlags& f) {

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -17,6 +16,8 @@
 #include "absl/time/time.h"
 #include "log.h"
 #include "mpi_ranks.h"
+#include "n2v/io/replacing_file.h"
+#include "n2v/status_macros.h"
 #include "n2v/walks.h"
 #include "server.h"
 #include "size_flag.h"
@@ -72,6 +73,13 @@ void NormalizeFlagNames(int argc, char** argv) {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "n2v-sidecar: error: %s\n", message.c_str());
   return 2;
+}
+
+// The port, whole or not at all, for scripts that wait for the file.
+absl::Status WritePortFile(const std::string& path, int port) {
+  N2V_ASSIGN_OR_RETURN(n2v::io::ReplacingFile file, n2v::io::ReplacingFile::Create(path));
+  N2V_RETURN_IF_ERROR(file.Write(absl::StrCat(port, "\n")));
+  return file.Commit();
 }
 
 // The flags each rank of an mpirun'd sidecar reads for itself: the wave
@@ -178,9 +186,13 @@ int main(int argc, char** argv) {
   auto server = SidecarServer::Start(options);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
-    const std::string temp = path + ".tmp";
-    std::ofstream(temp) << (*server)->port() << "\n";
-    std::rename(temp.c_str(), path.c_str());
+    // Whoever waits for the file must not wait for ever: a port file that
+    // cannot be written stops the server.
+    if (absl::Status written = WritePortFile(path, (*server)->port()); !written.ok()) {
+      (*server)->Shutdown();
+      (*server)->Wait();
+      return Fail(absl::StrCat("--port-file: ", written.message()));
+    }
   }
 
   std::thread waiter([&] {

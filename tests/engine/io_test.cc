@@ -30,6 +30,7 @@ namespace n2v::io {
 namespace {
 
 using ::n2v::testing::BuildOrDie;
+using ::n2v::testing::ListDir;
 using ::n2v::testing::Message;
 using ::n2v::testing::ScratchDir;
 
@@ -45,15 +46,6 @@ std::string WriteGzip(const ScratchDir& dir, const std::string& name,
             static_cast<int>(contents.size()));
   EXPECT_EQ(gzclose(file), Z_OK);
   return path;
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // ------------------------------------------------------------ edge lists

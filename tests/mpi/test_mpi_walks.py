@@ -1,9 +1,11 @@
 """`n2v-mpi walks` under a real mpirun: the same lines as `n2v walks` at 1, 2
 and 4 ranks, whatever the thread count, from a plain or a gzip file;
 per-rank output files; per-rank input files; errors reported once, naming
-the file and line."""
+the file and line; a stopped job leaves no part behind."""
 
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -139,3 +141,26 @@ def test_missing_rank_file_and_usage_errors(mpi, tmp_path):
     folder = mpi(2, "walks", "--input", tmp_path, "--quiet")
     assert folder.returncode == 1
     assert f"cannot read '{tmp_path}': Is a directory" in folder.stderr, folder.stderr
+
+
+def test_a_stopped_job_leaves_no_part_behind(mpi, tmp_path):
+    """SIGTERM to mpirun (an MPIJob deleted, a scheduler's time limit)
+    reaches every rank, and each removes the part it was writing."""
+    flags = ["--input", BLOGCATALOG, "--num-walks", "200", "--quiet", "--workers", "1"]
+    run = subprocess.Popen([mpi.mpirun, "-np", "2", "--oversubscribe", mpi.mpi_binary,
+                            "walks", *map(str, flags), "--output-parts",
+                            "--output", tmp_path / "walks-{rank}.txt"],
+                           env=mpi.env_apart(tmp_path / "mpirun"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("*.tmp*"))) < 2:
+            assert run.poll() is None, run.stderr.read().decode()
+            assert time.monotonic() < deadline, "the ranks did not start writing"
+            time.sleep(0.05)
+        run.send_signal(signal.SIGTERM)
+        run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert run.returncode != 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mpirun"]

@@ -1,4 +1,6 @@
-"""Server process: health, reflection, shutdown on SIGTERM."""
+"""Server process: health, reflection, shutdown on SIGTERM, its port file."""
+
+import subprocess
 
 import grpc
 import pytest
@@ -28,3 +30,17 @@ def test_sigterm_stops_an_idle_server_promptly_and_cleanly(start_sidecar):
     server = start_sidecar("--grace", "1h")
     code = server.stop()
     assert code == 0, server.log()
+
+
+def test_a_port_file_that_cannot_be_written_stops_the_server(sidecar_binary, tmp_path):
+    """A script waiting for --port-file must not wait for ever: the server
+    says why and exits, and leaves no temporary file behind."""
+    missing = tmp_path / "no" / "such" / "folder" / "port"
+    run = subprocess.run([str(sidecar_binary), "--listen", "127.0.0.1:0",
+                          "--port-file", str(missing)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines()[-1] == (
+        f"n2v-sidecar: error: --port-file: cannot write '{missing}': "
+        "No such file or directory")
+    assert list(tmp_path.iterdir()) == []

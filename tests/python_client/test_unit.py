@@ -615,3 +615,34 @@ def test_watch_other_errors_are_not_retried():
         with pytest.raises(n2v_client.NotFound, match="j4"):
             client.watch("j4")
     assert stub.watch_calls == 1
+
+
+class _InterruptedRows:
+    """Vectors whose third row is never reached: Ctrl-C while writing."""
+    shape = (5, 2)
+
+    def __iter__(self):
+        yield np.array([1.0, 2.0], dtype=np.float32)
+        yield np.array([3.0, 4.0], dtype=np.float32)
+        raise KeyboardInterrupt
+
+
+def test_write_word2vec_is_whole_or_nothing(tmp_path):
+    out = tmp_path / "out.emb"
+    out.write_text("an older file\n")
+    with pytest.raises(KeyboardInterrupt):
+        cli.write_word2vec(out, np.array([1, 2, 3, 4, 5]), _InterruptedRows())
+    assert [p.name for p in tmp_path.iterdir()] == ["out.emb"]
+    assert out.read_text() == "an older file\n"
+    cli.write_word2vec(out, np.array([7, 9]),
+                       np.array([[0.5, 1.0], [2.0, -1.5]], dtype=np.float32))
+    assert out.read_text() == "2 2\n7 0.5 1.0\n9 2.0 -1.5\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.emb"]
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_current_umask()
+
+
+def _current_umask():
+    import os
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
 
@@ -60,16 +61,28 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_word2vec(path: Path, ids: np.ndarray, vectors: np.ndarray) -> None:
-    """Writes word2vec text format through a temporary file renamed into
-    place, so a failed write leaves no partial output."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(f"{vectors.shape[0]} {vectors.shape[1]}\n")
-        for node, row in zip(ids.tolist(), vectors):
-            # str() of a numpy float32 is its shortest round-tripping form.
-            f.write(f"{node} {' '.join(str(v) for v in row)}\n")
-    os.replace(tmp, path)
+    """Writes word2vec text format through a temporary file of its own,
+    renamed into place, so a failed or interrupted write (an error, Ctrl-C)
+    leaves no partial output and two writers of one path do not mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=path.name + ".tmp.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{vectors.shape[0]} {vectors.shape[1]}\n")
+            for node, row in zip(ids.tolist(), vectors):
+                # str() of a numpy float32 is its shortest round-tripping form.
+                f.write(f"{node} {' '.join(str(v) for v in row)}\n")
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would create it, not 0600
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def cli_param_names() -> List[str]:

@@ -1,8 +1,6 @@
 // word2vec text and binary embedding files.
 #include "n2v/io/embedding_io.h"
 
-#include <unistd.h>
-
 #include <bit>
 #include <charconv>
 #include <cerrno>
@@ -16,6 +14,7 @@
 #include "io/file_window.h"
 #include "io/line_ranges.h"
 #include "io/text_lines.h"
+#include "n2v/io/replacing_file.h"
 #include "n2v/status_macros.h"
 
 namespace n2v::io {
@@ -49,11 +48,6 @@ void AppendRowBinary(const Embeddings& e, size_t r, std::string& out) {
   out.push_back('\n');
 }
 
-absl::Status WriteError(const std::string& path) {
-  return absl::UnavailableError(
-      absl::StrCat("cannot write '", path, "': ", std::strerror(errno)));
-}
-
 }  // namespace
 
 std::string EmbeddingHeader(uint64_t count, uint32_t dimensions) {
@@ -73,17 +67,14 @@ void AppendEmbeddingRows(const Embeddings& embeddings, size_t begin, size_t end,
 
 absl::Status WriteEmbeddings(const Embeddings& embeddings,
                              const std::string& path, EmbeddingFormat format) {
-  const std::string temp = absl::StrCat(path, ".tmp.", ::getpid());
-  std::FILE* file = std::fopen(temp.c_str(), "wb");
-  if (file == nullptr) return WriteError(path);
-  const std::string header =
-      EmbeddingHeader(embeddings.size(), embeddings.dimensions());
-  bool ok = std::fwrite(header.data(), 1, header.size(), file) == header.size();
+  N2V_ASSIGN_OR_RETURN(ReplacingFile file, ReplacingFile::Create(path));
+  N2V_RETURN_IF_ERROR(
+      file.Write(EmbeddingHeader(embeddings.size(), embeddings.dimensions())));
   const size_t blocks = (embeddings.size() + kRowsPerBlock - 1) / kRowsPerBlock;
   // Format a few blocks in parallel, then write them in order.
   constexpr size_t kBlocksInFlight = 16;
   std::vector<std::string> text(kBlocksInFlight);
-  for (size_t first = 0; ok && first < blocks; first += kBlocksInFlight) {
+  for (size_t first = 0; first < blocks; first += kBlocksInFlight) {
     const size_t count = std::min(kBlocksInFlight, blocks - first);
     tbb::parallel_for(size_t{0}, count, [&](size_t b) {
       std::string& out = text[b];
@@ -92,21 +83,9 @@ absl::Status WriteEmbeddings(const Embeddings& embeddings,
       const size_t end = std::min(begin + kRowsPerBlock, embeddings.size());
       AppendEmbeddingRows(embeddings, begin, end, format, out);
     });
-    for (size_t b = 0; ok && b < count; ++b) {
-      ok = std::fwrite(text[b].data(), 1, text[b].size(), file) ==
-           text[b].size();
-    }
+    for (size_t b = 0; b < count; ++b) N2V_RETURN_IF_ERROR(file.Write(text[b]));
   }
-  ok = (std::fflush(file) == 0) && ok;
-  const int saved_errno = errno;
-  ok = (std::fclose(file) == 0) && ok;
-  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
-    errno = ok ? errno : saved_errno;
-    absl::Status error = WriteError(path);
-    std::remove(temp.c_str());
-    return error;
-  }
-  return absl::OkStatus();
+  return file.Commit();
 }
 
 namespace {

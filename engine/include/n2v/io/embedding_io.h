@@ -6,7 +6,7 @@
 // little-endian float32 values and "\n" (readable by gensim's
 // KeyedVectors.load_word2vec_format(binary=True)).
 //
-// Writes go to a temporary file renamed into place, so a failed write never
+// Writes go through a ReplacingFile, so a failed or interrupted write never
 // leaves a partial file under the target name.
 #ifndef N2V_IO_EMBEDDING_IO_H_
 #define N2V_IO_EMBEDDING_IO_H_
