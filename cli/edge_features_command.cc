@@ -84,7 +84,8 @@ absl::Status ValidateFeatureFlags(FeatureFlags& f) {
     return absl::InvalidArgumentError(
         absl::StrCat("--workers must be >= 1, got ", f.workers));
   }
-  return absl::OkStatus();
+  return CheckOutputsApart({{"--output", f.output}},
+                           {{"--embeddings", f.embeddings}, {"--pairs", f.pairs}});
 }
 
 // Every id must have a vector; names the first that has none by its pair,

@@ -4,6 +4,8 @@
 #include <oneapi/tbb/info.h>
 
 #include "absl/strings/str_cat.h"
+#include "n2v/status_macros.h"
+#include "output_file.h"
 
 namespace n2v::cli {
 
@@ -104,6 +106,9 @@ absl::Status ValidateEmbedFlags(const EmbedFlags& f) {
   if (f.no_align && !f.align_to.empty()) {
     return absl::InvalidArgumentError("--no-align contradicts --align-to");
   }
+  N2V_RETURN_IF_ERROR(CheckOutputsApart(
+      {{"--output", f.output}, {"--context-output", f.context_output}},
+      {{"--input", f.graph.input}, {"--nodes", f.graph.nodes}, {"--walk-from", f.walk_from}}));
   // Refused now, before the graph is read, rather than after loading it.
   return ValidateEmbedOptions(f.options, FlagNames());
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/status_macros.h"
+#include "output_file.h"
 
 namespace n2v::cli {
 
@@ -40,6 +41,9 @@ absl::Status ValidateWalksFlags(const WalksFlags& f) {
     return absl::InvalidArgumentError(
         absl::StrCat("--workers must be >= 1, got ", f.workers));
   }
+  N2V_RETURN_IF_ERROR(CheckOutputsApart(
+      {{"--output", f.output}},
+      {{"--input", f.graph.input}, {"--nodes", f.graph.nodes}, {"--walk-from", f.walk_from}}));
   return ValidateWalksOptions(f.options, WalksFlagNames());
 }
 

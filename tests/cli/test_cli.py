@@ -330,6 +330,14 @@ BAD_EMBED_RUNS = [
     ("output-is-a-fifo", ["--input", "{karate}", "--output", "{tmp}/fifo"], 1,
      E + "cannot write '{tmp}/fifo': not a regular file (the output is "
      "written to a temporary file that then replaces it)"),
+    # An output that would replace another output or an input is refused
+    # before anything is read (paths are compared as files, not as text).
+    ("context-output-is-output",
+     ["--input", "{karate}", "--output", "{out}", "--context-output", "{tmp}/./out.emb"], 2,
+     E + "--context-output names the same file as --output: '{tmp}/./out.emb'"),
+    ("output-replaces-input",
+     ["--input", "{tmp}/w_zero.txt", "--output", "{tmp}/w_zero.txt"], 2,
+     E + "--output would replace --input: '{tmp}/w_zero.txt'"),
     ("missing-input-flag", ["--output", "{out}"], 2, E + "--input is required"),
     ("missing-output-flag", ["--input", "{karate}"], 2,
      E + "--output is required"),
@@ -597,6 +605,9 @@ BAD_FEATURE_RUNS = [
      ["--embeddings", "{emb}", "--pairs", "{pairs}", "--output", "{tmp}/fifo"],
      1, EF + "cannot write '{tmp}/fifo': not a regular file (the output is "
      "written to a temporary file that then replaces it)"),
+    ("output-replaces-pairs",
+     ["--embeddings", "{emb}", "--pairs", "{pairs}", "--output", "{pairs}"], 2,
+     EF + "--output would replace --pairs: '{pairs}'"),
     ("missing-embeddings-flag", ["--pairs", "{pairs}"], 2,
      EF + "--embeddings is required"),
     ("missing-pairs-flag", ["--embeddings", "{emb}"], 2,

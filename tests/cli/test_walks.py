@@ -85,3 +85,21 @@ def test_bad_flags_are_one_line_usage_errors(n2v, tmp_path):
     assert result.returncode == 1
     assert result.stderr == ("n2v walks: error: --walk-from: node id 999 is "
                              "not in the graph\n")
+
+
+def test_an_output_that_would_replace_an_input_is_refused(n2v, tmp_path):
+    graph = tmp_path / "graph.txt"
+    graph.write_text(KARATE.read_text())
+    starts = tmp_path / "starts.txt"
+    starts.write_text("1\n")
+    (tmp_path / "link.txt").symlink_to(graph)
+    for flags, message in [
+            (["--input", graph, "--output", tmp_path / "link.txt"],
+             f"--output would replace --input: '{tmp_path / 'link.txt'}'"),
+            (["--input", graph, "--walk-from", starts, "--output", starts],
+             f"--output would replace --walk-from: '{starts}'")]:
+        result = n2v("walks", *flags)
+        assert result.returncode == 2
+        assert result.stderr == f"n2v walks: error: {message}\n"
+    assert graph.read_text() == KARATE.read_text()
+    assert starts.read_text() == "1\n"

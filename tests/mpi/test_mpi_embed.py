@@ -108,6 +108,8 @@ def test_batch_windows_runs_on_every_rank_and_repeats(mpi, tmp_path):
     (["--init", "missing.txt"], 1, "--init: "),
     (["--output-parts", "--output", "v-{rank}.txt", "--context-output", "c.txt"], 2,
      "--output-parts needs --context-output with '{rank}' in the file name"),
+    (["--output-parts", "--output", "v-{rank}.txt", "--context-output", "v-{rank}.txt"], 2,
+     "--context-output names the same file as --output: "),
     (["--memory-per-rank", "lots"], 2,
      "--memory-per-rank: expected a size like 512MiB or 8GiB, got 'lots'"),
     (["--walks-per-wave", "0"], 2, "--walks-per-wave must be between 1 and"),
