@@ -67,15 +67,9 @@ void RegisterFlags(FlagSet& flags, MpiEmbedFlags& f) {
 
 absl::Status Validate(MpiEmbedFlags& f) {
   N2V_RETURN_IF_ERROR(ValidateEmbedFlags(f.embed));
-  if (f.output_parts && f.embed.output.find("{rank}") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        "--output-parts needs --output with '{rank}' in the file name");
-  }
-  if (f.output_parts && !f.embed.context_output.empty() &&
-      f.embed.context_output.find("{rank}") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        "--output-parts needs --context-output with '{rank}' in the file name");
-  }
+  N2V_RETURN_IF_ERROR(CheckOutputParts(
+      f.output_parts,
+      {{"--output", f.embed.output}, {"--context-output", f.embed.context_output}}));
   N2V_RETURN_IF_ERROR(ValidateWalksPerWave(f.walks_per_wave, FlagNames()));
   if (!f.memory_per_rank.empty()) {
     absl::StatusOr<uint64_t> bytes = ParseByteSize(f.memory_per_rank);

@@ -46,10 +46,9 @@ void RegisterFlags(FlagSet& flags, MpiWalksFlags& f) {
 
 absl::Status Validate(const MpiWalksFlags& f) {
   N2V_RETURN_IF_ERROR(ValidateWalksFlags(f.walks));
-  if (f.output_parts && f.walks.output.find("{rank}") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        "--output-parts needs --output with '{rank}' in the file name");
-  }
+  // Standard output is one stream, which rank 0 writes whole.
+  const std::string output = f.walks.output.empty() ? "<stdout>" : f.walks.output;
+  N2V_RETURN_IF_ERROR(CheckOutputParts(f.output_parts, {{"--output", output}}));
   return ValidateWalksPerWave(f.walks_per_wave, WalksFlagNames());
 }
 

@@ -17,6 +17,23 @@ std::string PathOfRank(const std::string& path, int rank) {
   return absl::StrReplaceAll(path, {{"{rank}", absl::StrCat(rank)}});
 }
 
+absl::Status CheckOutputParts(bool output_parts, const std::vector<NamedPath>& outputs) {
+  for (const auto& [flag, path] : outputs) {
+    if (path.empty()) continue;
+    const bool per_rank = path.find("{rank}") != std::string::npos;
+    if (output_parts && !per_rank) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--output-parts needs ", flag, " with '{rank}' in the file name"));
+    }
+    if (!output_parts && per_rank) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " '", path, "' names a file per rank: add --output-parts, or take "
+          "'{rank}' out of the name for one file written by rank 0"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 void RemoveLaterParts(const std::string& path, int ranks) {
   if (path.find("{rank}") == std::string::npos) return;
   for (int part = ranks;; ++part) {

@@ -5,15 +5,23 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "n2v/distributed/communicator.h"
 #include "n2v/io/replacing_file.h"
+#include "output_file.h"
 
 namespace n2v::cli {
 
 // The path a rank writes: `path` with "{rank}" replaced by its rank.
 std::string PathOfRank(const std::string& path, int rank);
+
+// The rule for --output-parts, in one place: with it, each output named
+// (an empty path is skipped) must hold "{rank}", so that each rank has a
+// file of its own; without it, none may, because rank 0 writes the whole
+// file. InvalidArgument naming the flag.
+absl::Status CheckOutputParts(bool output_parts, const std::vector<NamedPath>& outputs);
 
 // After `ranks` parts of `path` ("{rank}") were written: removes parts
 // ranks, ranks + 1, ... that an earlier run on more ranks left, so the

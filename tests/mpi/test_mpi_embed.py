@@ -108,6 +108,9 @@ def test_batch_windows_runs_on_every_rank_and_repeats(mpi, tmp_path):
     (["--init", "missing.txt"], 1, "--init: "),
     (["--output-parts", "--output", "v-{rank}.txt", "--context-output", "c.txt"], 2,
      "--output-parts needs --context-output with '{rank}' in the file name"),
+    (["--output", "v-{rank}.txt"], 2,
+     "--output '{tmp}/v-{rank}.txt' names a file per rank: add --output-parts, or take "
+     "'{rank}' out of the name for one file written by rank 0"),
     (["--output-parts", "--output", "v-{rank}.txt", "--context-output", "v-{rank}.txt"], 2,
      "--context-output names the same file as --output: "),
     (["--memory-per-rank", "lots"], 2,
@@ -123,6 +126,7 @@ def test_refusals_are_reported_once(mpi, tmp_path, flags, code, message):
                  *[str(tmp_path / f) if f.endswith(".txt") else f for f in flags])
     assert result.returncode == code, result.stderr
     errors = [l for l in result.stderr.splitlines() if "error:" in l]
+    message = message.replace("{tmp}", str(tmp_path))
     assert len(errors) == 1 and message in errors[0], result.stderr
     assert not (tmp_path / "v.txt").exists()
 

@@ -164,3 +164,22 @@ def test_a_stopped_job_leaves_no_part_behind(mpi, tmp_path):
         run.kill()
     assert run.returncode != 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mpirun"]
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--output-parts"], "--output-parts needs --output with '{rank}' in the file name"),
+    (["--output", "w-{rank}.txt"],
+     "--output 'w-{rank}.txt' names a file per rank: add --output-parts, or take "
+     "'{rank}' out of the name for one file written by rank 0"),
+])
+def test_output_parts_and_rank_names_go_together(mpi, tmp_path, flags, message):
+    """Before, '{rank}' without --output-parts wrote the whole file as
+    'w-0.txt' and exited 0."""
+    result = subprocess.run([mpi.mpirun, "-np", "2", "--oversubscribe", mpi.mpi_binary,
+                             "walks", "--input", str(KARATE), "--quiet", *flags],
+                            cwd=tmp_path, env=mpi.env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2, result.stderr
+    errors = [l for l in result.stderr.splitlines() if "error:" in l]
+    assert errors == [f"n2v-mpi walks: error: {message}"], result.stderr
+    assert list(tmp_path.iterdir()) == []
