@@ -73,6 +73,10 @@ absl::StatusOr<std::unique_ptr<SidecarServer>> SidecarServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
+  // gRPC sets SO_REUSEPORT by default, so a second server on a port in use
+  // would start and take half of the first one's connections, with none
+  // of its snapshots or jobs. The port is this server's alone.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   server->server_ = builder.BuildAndStart();

@@ -461,5 +461,19 @@ TEST(ServerStartTest, BadOptionsAreRefused) {
   }
 }
 
+TEST(ServerStartTest, APortInUseIsRefusedNotShared) {
+  absl::StatusOr<std::unique_ptr<SidecarServer>> first =
+      SidecarServer::Start(testing::SmallServerOptions());
+  ASSERT_TRUE(first.ok()) << first.status();
+  ServerOptions options = testing::SmallServerOptions();
+  options.listen = absl::StrCat("127.0.0.1:", (*first)->port());
+  absl::StatusOr<std::unique_ptr<SidecarServer>> second = SidecarServer::Start(options);
+  ASSERT_FALSE(second.ok()) << "a second server shares port " << (*first)->port();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(std::string(second.status().message()),
+            absl::StrCat("cannot listen on '", options.listen,
+                         "' (address in use, or not host:port?)"));
+}
+
 }  // namespace
 }  // namespace n2v::sidecar
