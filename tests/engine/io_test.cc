@@ -359,6 +359,37 @@ TEST(ReadEdgeListShareTest, TheHeaderIsTheFilesFirstDataLineInAnyShare) {
   EXPECT_EQ(refused, 1);
 }
 
+// A UTF-8 byte order mark (Windows editors, spreadsheet exports) starts no
+// id: the file reads as without it, whole, in shares and gzipped, also when
+// a comment or a header follows the mark. The same file's ids are read
+// alike from a node list and a pair list.
+TEST(ReadEdgeListTest, AByteOrderMarkIsNotPartOfTheFirstId) {
+  ScratchDir dir;
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string body = "1 2\n2 3\n3 1\n";
+  for (const std::string& text : {bom + body, bom + "# made in a spreadsheet\n" + body,
+                                  bom + "source,target\n" + body, bom + "1 2\r\n2 3\r\n3 1\r\n"}) {
+    SCOPED_TRACE(text);
+    for (const std::string& path :
+         {dir.Write("bom.txt", text), WriteGzip(dir, "bom.txt.gz", text)}) {
+      absl::StatusOr<EdgeList> whole = io::ReadEdgeList(path, {});
+      ASSERT_TRUE(whole.ok()) << whole.status();
+      EXPECT_EQ(whole->sources, (std::vector<int64_t>{1, 2, 3}));
+      std::vector<int64_t> joined;
+      for (int share = 0; share < 2; ++share) {
+        absl::StatusOr<EdgeList> part = io::ReadEdgeListShare(path, {}, share, 2);
+        ASSERT_TRUE(part.ok()) << part.status();
+        joined.insert(joined.end(), part->sources.begin(), part->sources.end());
+      }
+      EXPECT_EQ(joined, whole->sources);
+    }
+  }
+  const std::string nodes = dir.Write("nodes.txt", bom + "7\n8\n");
+  EXPECT_EQ(io::ReadNodeList(nodes).value(), (std::vector<int64_t>{7, 8}));
+  const std::string pairs = dir.Write("pairs.txt", bom + "7 8\n");
+  EXPECT_EQ(io::ReadNodePairs(pairs).value().sources, (std::vector<int64_t>{7}));
+}
+
 TEST(ReadEdgeListTest, MissingFileIsNotFound) {
   ScratchDir dir;
   const std::string path = dir.File("no_such_file.txt");

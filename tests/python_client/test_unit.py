@@ -646,3 +646,11 @@ def _current_umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_read_edges_skips_a_byte_order_mark(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_bytes(b"\xef\xbb\xbfsource,target,weight\r\n1,2,0.5\r\n2,3,1.5\r\n")
+    assert list(cli.read_edges(path)) == [(1, 2, 0.5), (2, 3, 1.5)]
+    path.write_bytes(b"\xef\xbb\xbf1 2\n")
+    assert list(cli.read_edges(path)) == [(1, 2)]

@@ -30,8 +30,10 @@ from .params import (PARAM_CONVERTERS, WARM_START_PARAMS, _as_bool, _as_float,
 
 def read_edges(path: Path) -> Iterator[Tuple]:
     """(source, target) or (source, target, weight) tuples from a text file.
-    A first data line without numbers is taken as a header and skipped."""
-    with open(path, "r", encoding="utf-8") as f:
+    A first data line without numbers is taken as a header and skipped; a
+    UTF-8 byte order mark (Windows editors, spreadsheet exports) is not
+    part of the first id."""
+    with open(path, "r", encoding="utf-8-sig") as f:
         first = True
         for number, line in enumerate(f, 1):
             text = line.strip()

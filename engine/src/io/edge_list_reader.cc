@@ -203,12 +203,12 @@ absl::StatusOr<std::vector<Share>> ReadShare(const std::string& path, int share,
 absl::StatusOr<EdgeList> ReadEdgeList(const std::string& path,
                                       const EdgeListReadOptions& options) {
   N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
-  return ParseEdgeList({std::move(text)}, path, options);
+  return ParseEdgeList({std::move(text), true, nullptr}, path, options);
 }
 
 absl::StatusOr<std::vector<int64_t>> ReadNodeList(const std::string& path) {
   N2V_ASSIGN_OR_RETURN(std::string text, internal::ReadWholeFile(path));
-  return ParseNodeList({std::move(text)}, path);
+  return ParseNodeList({std::move(text), true, nullptr}, path);
 }
 
 absl::StatusOr<EdgeList> ReadEdgeListShare(const std::string& path,

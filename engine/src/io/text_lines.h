@@ -74,9 +74,19 @@ inline bool LooksNumeric(std::string_view field) {
 
 inline constexpr size_t kMaxFields = 4;
 
+// A line without the UTF-8 byte order mark that editors and spreadsheet
+// exports on Windows put at the start of a text file: it belongs to no
+// field, and left in place it made the first id "not an integer".
+inline std::string_view WithoutByteOrderMark(std::string_view line) {
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (line.substr(0, kUtf8Bom.size()) == kUtf8Bom) line.remove_prefix(kUtf8Bom.size());
+  return line;
+}
+
 // Whether a line (without its '\n') holds data: it is not blank and not a
 // comment ('#' or '%' first).
 inline bool IsDataLine(std::string_view line) {
+  line = WithoutByteOrderMark(line);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const size_t first = line.find_first_not_of(" \t");
   return first != std::string_view::npos && line[first] != '#' && line[first] != '%';
@@ -138,6 +148,7 @@ absl::Status ParseLines(std::string_view text, const std::string& path,
                                                            : newline + 1);
       const uint64_t this_line = line_no++;
       if (!IsDataLine(line)) continue;
+      line = WithoutByteOrderMark(line);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       std::string_view fields[kMaxFields];
       const size_t count = SplitFields(line, fields, kMaxFields);
