@@ -53,3 +53,27 @@ def test_cli_health(server):
     proc = run_cli("health", "--target", server.target)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "SERVING"
+
+
+def test_cli_walk_from_reads_node_ids_from_a_file(server, karate_path, small, tmp_path):
+    """--walk-from names a file of ids, as n2v's does; it offered 'random'
+    and 'zero' before, and either one ended in a traceback."""
+    starts = tmp_path / "starts.txt"
+    starts.write_text("\ufeff# two members\n1\n34\n")
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in small.items()]
+    out = tmp_path / "out.emb"
+    proc = run_cli("embed", "--target", server.target, "--input", karate_path, "--output", out,
+                   "--quiet", "--walk-from", starts, *flags)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().splitlines()[0] == f"34 {small['embedding_dimension']}"
+    starts.write_text("1\nx\n")
+    proc = run_cli("embed", "--target", server.target, "--input", karate_path,
+                   "--output", out, "--quiet", "--walk-from", starts)
+    assert proc.returncode == 1
+    assert proc.stderr == f"n2v_client: error: {starts}:2: node id 'x' is not an integer\n"
+    starts.write_text("999\n")
+    proc = run_cli("embed", "--target", server.target, "--input", karate_path,
+                   "--output", out, "--quiet", "--walk-from", starts)
+    assert proc.returncode == 1
+    assert proc.stderr.endswith("params.walk_from: node id 999 is not in the graph\n"), \
+        proc.stderr

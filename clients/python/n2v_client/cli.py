@@ -25,7 +25,7 @@ import numpy as np
 from .client import DEFAULT_TARGET, Client
 from .errors import N2vError, N2vJobError
 from .params import (PARAM_CONVERTERS, WARM_START_PARAMS, _as_bool, _as_float,
-                     _as_int)
+                     _as_ids, _as_initializer, _as_int, _as_isolated)
 
 
 def read_edges(path: Path) -> Iterator[Tuple]:
@@ -53,6 +53,23 @@ def read_edges(path: Path) -> Iterator[Tuple]:
                 raise ValueError(f"{path}:{number}: {exc}") from None
             first = False
             yield edge
+
+
+def read_ids(path: Path) -> List[int]:
+    """Node ids from a text file, the first field of each line, as `n2v
+    --walk-from` reads them (comments and blank lines skipped)."""
+    ids = []
+    with open(path, "r", encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, 1):
+            fields = line.replace(",", " ").split()
+            if not fields or fields[0][0] in "#%":
+                continue
+            try:
+                ids.append(int(fields[0]))
+            except ValueError:
+                raise ValueError(f"{path}:{number}: node id {fields[0]!r} is not an "
+                                 "integer") from None
+    return ids
 
 
 def _is_number(text: str) -> bool:
@@ -104,8 +121,13 @@ def _add_param_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(flag, dest=name, type=int, metavar="N")
         elif convert is _as_float:
             group.add_argument(flag, dest=name, type=float, metavar="X")
-        else:
+        elif convert is _as_ids:
+            group.add_argument(flag, dest=name, type=Path, metavar="FILE",
+                               help="node ids, one per line")
+        elif convert in (_as_isolated, _as_initializer):
             group.add_argument(flag, dest=name, choices=["random", "zero"])
+        else:
+            raise TypeError(f"no flag form for parameter {name}")
 
 
 def _connection_flags(parser: argparse.ArgumentParser) -> None:
@@ -144,6 +166,8 @@ def _client(args: argparse.Namespace) -> Client:
 def _embed(args: argparse.Namespace) -> int:
     params = {name: getattr(args, name) for name in cli_param_names()
               if getattr(args, name) is not None}
+    if "walk_from" in params:
+        params["walk_from"] = read_ids(params["walk_from"])
     with _client(args) as client:
         snapshot = client.upload_edges_iter(read_edges(args.input), directed=args.directed,
                                             name=args.input.name)
