@@ -77,3 +77,29 @@ def test_cli_walk_from_reads_node_ids_from_a_file(server, karate_path, small, tm
     assert proc.returncode == 1
     assert proc.stderr.endswith("params.walk_from: node id 999 is not in the graph\n"), \
         proc.stderr
+
+
+def test_cli_refuses_a_bad_output_or_token_before_any_work(karate_path, tmp_path):
+    """Checked before connecting (the target here has no server): an output
+    that cannot be written, or that would replace the input, and a token
+    file without a token (it ended in a traceback)."""
+    copy = tmp_path / "edges.txt"
+    copy.write_text(karate_path.read_text())
+    empty = tmp_path / "empty.token"
+    empty.write_text("")
+    nowhere = "127.0.0.1:1"
+    cases = [
+        (["--output", tmp_path / "no" / "out.emb"],
+         f"cannot write '{tmp_path / 'no' / 'out.emb'}': No such file or directory"),
+        (["--output", tmp_path], f"cannot write '{tmp_path}': Is a directory"),
+        (["--output", tmp_path / "." / "edges.txt"],
+         f"--output would replace --input: '{tmp_path / '.' / 'edges.txt'}'"),
+        (["--output", tmp_path / "out.emb", "--token-file", empty],
+         f"--token-file '{empty}' has no token on its first line"),
+    ]
+    for flags, message in cases:
+        proc = run_cli("embed", "--target", nowhere, "--input", copy, "--quiet", *flags)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr == f"n2v_client: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edges.txt", "empty.token"]
+    assert copy.read_text() == karate_path.read_text()

@@ -158,12 +158,31 @@ def build_parser() -> argparse.ArgumentParser:
 def _client(args: argparse.Namespace) -> Client:
     token = args.token
     if args.token_file is not None:
-        token = args.token_file.read_text().splitlines()[0].strip()
+        lines = args.token_file.read_text().splitlines()
+        token = lines[0].strip() if lines else ""
+        if not token:
+            raise ValueError(f"--token-file '{args.token_file}' has no token on its first line")
     return Client(args.target, token=token, root_certificates=args.tls_ca,
                   private_key=args.tls_key, certificate_chain=args.tls_cert)
 
 
+def check_output(path: Path, input_path: Path) -> None:
+    """Fails before any work, as n2v does, when `path` cannot be written or
+    names the input file it would replace."""
+    if path.exists() and input_path.exists() and os.path.samefile(path, input_path):
+        raise ValueError(f"--output would replace --input: '{path}'")
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        fd, probe = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".tmp.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"cannot write '{path}': {exc.strerror}") from None
+
+
 def _embed(args: argparse.Namespace) -> int:
+    check_output(args.output, args.input)
     params = {name: getattr(args, name) for name in cli_param_names()
               if getattr(args, name) is not None}
     if "walk_from" in params:
