@@ -143,5 +143,37 @@ TEST(ReplacingFileTest, ManyMoreFilesThanTheTableHoldsStillWork) {
   EXPECT_EQ(ListDir(dir.path()).size(), 100u);
 }
 
+// In a folder others can write, the temporary names can be guessed: a link
+// planted under the next ones must not be followed (it would truncate the
+// file it points to). Those names are passed over.
+TEST(ReplacingFileTest, LinksPlantedUnderItsNamesAreNotFollowed) {
+  ScratchDir dir;
+  const std::string victim = dir.Write("victim.txt", "not yours\n");
+  const std::string path = dir.File("out.txt");
+  std::string seen;
+  {
+    absl::StatusOr<ReplacingFile> probe = ReplacingFile::Create(path);
+    ASSERT_TRUE(probe.ok());
+    for (const std::string& name : ListDir(dir.path())) {
+      if (name.rfind("out.txt.tmp.", 0) == 0) seen = name;
+    }
+  }
+  ASSERT_FALSE(seen.empty());
+  // "out.txt.tmp.<pid>.<n>": plant links under the next ten numbers.
+  const size_t dot = seen.rfind('.');
+  const std::string stem = seen.substr(0, dot + 1);
+  const uint64_t next = std::stoull(seen.substr(dot + 1)) + 1;
+  for (uint64_t n = next; n < next + 10; ++n) {
+    std::filesystem::create_symlink(victim, dir.File(stem + std::to_string(n)));
+  }
+  absl::StatusOr<ReplacingFile> file = ReplacingFile::Create(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(file->Write("mine\n").ok());
+  ASSERT_TRUE(file->Commit().ok());
+  EXPECT_EQ(Contents(victim), "not yours\n");
+  EXPECT_EQ(Contents(path), "mine\n");
+  EXPECT_EQ(ListDir(dir.path()).size(), 12u);  // victim, out.txt, ten links
+}
+
 }  // namespace
 }  // namespace n2v::io

@@ -2,6 +2,7 @@
 // handler may read.
 #include "n2v/io/replacing_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,6 +50,26 @@ void Unlist(int slot) {
   if (slot >= 0) g_slots[slot].state.store(kFree, std::memory_order_release);
 }
 
+// Names tried before giving up when each is taken.
+constexpr int kNamesToTry = 100;
+
+// A new file at `name`, or null with errno set. Never one that is already
+// there: a link planted under the name (by another user of a shared
+// folder) is not followed, so no other file is truncated through it.
+std::FILE* CreateNew(const std::string& name) {
+  const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        0666);
+  if (fd < 0) return nullptr;
+  std::FILE* file = ::fdopen(fd, "wb");
+  if (file == nullptr) {
+    const int error = errno;
+    ::close(fd);
+    ::unlink(name.c_str());
+    errno = error;
+  }
+  return file;
+}
+
 absl::Status CannotWrite(absl::StatusCode code, const std::string& path, int error) {
   return absl::Status(code, absl::StrCat("cannot write '", path, "': ",
                                          std::strerror(error != 0 ? error : EIO)));
@@ -57,19 +78,20 @@ absl::Status CannotWrite(absl::StatusCode code, const std::string& path, int err
 }  // namespace
 
 absl::StatusOr<ReplacingFile> ReplacingFile::Create(const std::string& path) {
-  // Its own name: two writers of one path, in one process or two, must
-  // not share a file.
-  std::string temp = absl::StrCat(path, ".tmp.", ::getpid(), ".",
-                                  g_next_file.fetch_add(1));
-  // Listed before it exists, so no moment leaves it unlisted.
-  const int slot = ListUnfinished(temp);
-  std::FILE* file = std::fopen(temp.c_str(), "wb");
-  if (file == nullptr) {
-    const int error = errno;
+  int error = EEXIST;
+  for (int attempt = 0; attempt < kNamesToTry && error == EEXIST; ++attempt) {
+    // Its own name: two writers of one path, in one process or two, must
+    // not share a file.
+    std::string temp = absl::StrCat(path, ".tmp.", ::getpid(), ".",
+                                    g_next_file.fetch_add(1));
+    // Listed before it exists, so no moment leaves it unlisted.
+    const int slot = ListUnfinished(temp);
+    std::FILE* file = CreateNew(temp);
+    if (file != nullptr) return ReplacingFile(path, std::move(temp), file, slot);
+    error = errno;
     Unlist(slot);
-    return CannotWrite(absl::StatusCode::kFailedPrecondition, path, error);
   }
-  return ReplacingFile(path, std::move(temp), file, slot);
+  return CannotWrite(absl::StatusCode::kFailedPrecondition, path, error);
 }
 
 ReplacingFile::ReplacingFile(std::string path, std::string temp, std::FILE* file,

@@ -20,8 +20,10 @@ namespace n2v::io {
 
 class ReplacingFile {
  public:
-  // Creates "<path>.tmp.<pid>.<n>". FailedPrecondition "cannot write
-  // '<path>': <reason>" when the folder is missing or not writable.
+  // Creates "<path>.tmp.<pid>.<n>" as a new file: a name already taken,
+  // even by a link another user planted in a shared folder, is passed
+  // over, never opened. FailedPrecondition "cannot write '<path>':
+  // <reason>" when the folder is missing or not writable.
   static absl::StatusOr<ReplacingFile> Create(const std::string& path);
 
   ReplacingFile(ReplacingFile&& other) noexcept;
