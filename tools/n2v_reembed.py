@@ -36,9 +36,11 @@ Job file:
 """
 
 import argparse
+import errno
 import fcntl
 import logging
 import os
+import stat
 import sys
 import time
 import tomllib
@@ -160,9 +162,22 @@ def password(neo4j):
 
 
 def acquire_lock(path):
-    """An exclusive lock held for the process's life; None if another has it."""
+    """An exclusive lock held for the process's life; None if another has it.
+    ConfigError when the path cannot be a lock: a link (in a shared folder
+    such as /tmp, one planted by another user would have the pid written
+    through it into the file it points to) or anything but a regular file."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    handle = open(path, "a+")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ConfigError(f"lock file {path} is a symbolic link; "
+                              "not writing through it") from None
+        raise ConfigError(f"cannot open lock file {path}: {e.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigError(f"lock file {path} is not a regular file")
+    handle = os.fdopen(fd, "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -284,7 +299,11 @@ def main(argv=None):
         jobs = [j for j in jobs if j["name"] in args.job]
     lock_path = runner.get("lock_file", os.path.join(
         os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "n2v-reembed.lock"))
-    lock = acquire_lock(lock_path)
+    try:
+        lock = acquire_lock(lock_path)
+    except ConfigError as e:
+        print(f"n2v-reembed: error: {e}", file=sys.stderr)
+        return EXIT_CONFIG
     if lock is None:
         print(f"n2v-reembed: another run holds {lock_path}; not starting", file=sys.stderr)
         return EXIT_LOCKED

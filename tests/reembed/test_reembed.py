@@ -112,3 +112,24 @@ def test_unreachable_neo4j_exits_4_after_the_retries_cap(tmp_path):
     assert [line.split("; ")[-1].split(" in ")[0]
             for line in result.stderr.splitlines() if "; retry " in line] == ["retry 1", "retry 2"]
     assert "is unreachable after 2 retries (retries = 2 reached)" in result.stderr
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_not_written_through(tmp_path):
+    """The lock's default lives in /tmp when XDG_RUNTIME_DIR is unset; a link
+    another user planted there had the run's pid written into the file it
+    points to."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n")
+    lock = tmp_path / "lock"
+    lock.symlink_to(victim)
+    config = write_config(tmp_path / "job.toml", f"bolt://127.0.0.1:{free_port()}", lock,
+                          [("lesmis", JOB)], retries=0)
+    result = run(config)
+    assert result.returncode == 2, result.stderr
+    assert f"lock file {lock} is a symbolic link; not writing through it" in result.stderr
+    assert victim.read_text() == "not yours\n"
+    lock.unlink()
+    lock.mkdir()
+    result = run(config)
+    assert result.returncode == 2, result.stderr
+    assert f"lock file {lock}" in result.stderr, result.stderr
