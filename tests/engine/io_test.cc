@@ -390,6 +390,24 @@ TEST(ReadEdgeListTest, AByteOrderMarkIsNotPartOfTheFirstId) {
   EXPECT_EQ(io::ReadNodePairs(pairs).value().sources, (std::vector<int64_t>{7}));
 }
 
+// A stream (standard input, a pipe, a device) cannot be cut into byte
+// ranges that every rank reads: refused, saying what to give instead. One
+// process reads such a file whole, as before.
+TEST(ReadEdgeListShareTest, AStreamIsRefusedWithWhatToGiveInstead) {
+  for (int shares : {1, 2}) {
+    absl::StatusOr<EdgeList> part = io::ReadEdgeListShare("/dev/null", {}, 0, shares);
+    ASSERT_FALSE(part.ok());
+    EXPECT_EQ(part.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(Message(part.status()),
+              "cannot share '/dev/null' among the ranks: it is a stream, not a file (each "
+              "rank reads a byte range of the input, so every rank must be able to open it; "
+              "give a file, or one file per rank with '{rank}' in the name)");
+  }
+  absl::StatusOr<EdgeList> whole = io::ReadEdgeList("/dev/null", {});
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_TRUE(whole->sources.empty());
+}
+
 TEST(ReadEdgeListTest, MissingFileIsNotFound) {
   ScratchDir dir;
   const std::string path = dir.File("no_such_file.txt");

@@ -6,6 +6,7 @@ same drift to within noise, context vectors written for the next one), and
 what it refuses it refuses once, naming the flag."""
 
 import re
+import subprocess
 
 from pathlib import Path
 
@@ -236,3 +237,18 @@ def test_warm_start_files_split_by_rank_or_read_whole_and_bad_lines_named(mpi, t
     assert result.returncode == 1
     assert f"--init: {text}: header announces 100000000000 rows, found 34" in result.stderr, \
         result.stderr
+
+
+def test_standard_input_is_refused_with_what_to_give_instead(mpi, tmp_path):
+    """Piped in, the edge list reached rank 0 only and could not be cut into
+    byte ranges: the run failed with "cannot read '/dev/stdin'"."""
+    result = subprocess.run([mpi.mpirun, "-np", "2", "--oversubscribe", mpi.mpi_binary,
+                             "embed", "--input", "/dev/stdin", "--output", tmp_path / "v.txt",
+                             "--quiet"],
+                            input=KARATE.read_bytes(), capture_output=True, env=mpi.env,
+                            timeout=60)
+    assert result.returncode == 1, result.stderr
+    errors = [l for l in result.stderr.decode().splitlines() if "error:" in l]
+    assert len(errors) == 1, result.stderr
+    assert "cannot share '/dev/stdin' among the ranks: it is a stream, not a file" in errors[0]
+    assert list(tmp_path.iterdir()) == []

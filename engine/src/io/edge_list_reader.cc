@@ -1,6 +1,8 @@
 // Edge list, node list and node pair readers.
 #include "n2v/io/edge_list_reader.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -169,6 +171,14 @@ absl::StatusOr<std::vector<Share>> ReadShare(const std::string& path, int share,
         absl::StrCat("cannot open '", path, "': ", std::strerror(errno)));
   }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(file, &std::fclose);
+  struct stat info;
+  if (::fstat(::fileno(file), &info) == 0 &&
+      (S_ISFIFO(info.st_mode) || S_ISCHR(info.st_mode) || S_ISSOCK(info.st_mode))) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot share '", path, "' among the ranks: it is a stream, not a file (each "
+        "rank reads a byte range of the input, so every rank must be able to open it; "
+        "give a file, or one file per rank with '{rank}' in the name)"));
+  }
   unsigned char magic[2] = {0, 0};
   const size_t magic_bytes = std::fread(magic, 1, 2, file);
   if (std::ferror(file)) {  // a directory, for one
