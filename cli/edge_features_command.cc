@@ -14,9 +14,9 @@
 #include "n2v/edge_features.h"
 #include "n2v/io/edge_list_reader.h"
 #include "n2v/io/embedding_io.h"
-#include "n2v/io/replacing_file.h"
 #include "n2v/status_macros.h"
 #include "output_file.h"
+#include "output_sink.h"
 #include "report.h"
 
 namespace n2v::cli {
@@ -106,20 +106,18 @@ absl::Status CheckEveryIdHasAVector(const FeatureFlags& f,
   return absl::OkStatus();
 }
 
-// Writes the features to `output` through a ReplacingFile, so a failed or
-// interrupted write leaves nothing.
-absl::Status WriteFeaturesFile(const std::string& output,
-                               const io::NodePairs& pairs,
-                               const std::vector<float>& features,
-                               uint32_t width) {
-  N2V_ASSIGN_OR_RETURN(io::ReplacingFile file, io::ReplacingFile::Create(output));
-  if (!WriteFeatures(file.stream(), pairs, features, width)) {
-    const int error = errno;
-    file.Discard();
-    return absl::UnavailableError(absl::StrCat(
-        "cannot write '", output, "': ", std::strerror(error != 0 ? error : EIO)));
+// Writes the features to `output` (a file, whole or not at all, or
+// standard output when empty).
+absl::Status WriteFeaturesTo(const std::string& output, const io::NodePairs& pairs,
+                             const std::vector<float>& features, uint32_t width) {
+  OutputSink sink;
+  N2V_RETURN_IF_ERROR(sink.Open(output));
+  if (!WriteFeatures(sink.stream(), pairs, features, width)) {
+    const absl::Status error = sink.WriteError(errno);
+    sink.Discard();
+    return error;
   }
-  return file.Commit();
+  return sink.Commit();
 }
 
 // Everything after the flags: read, check, compute, write.
@@ -136,13 +134,7 @@ absl::Status Run(FeatureFlags& f) {
                         absl::StrCat(f.pairs, ": ", features.status().message()));
   }
   const uint32_t width = EdgeFeatureWidth(f.op, embeddings.dimensions());
-  if (!f.output.empty()) {
-    return WriteFeaturesFile(f.output, pairs, *features, width);
-  }
-  if (!WriteFeatures(stdout, pairs, *features, width)) {
-    return absl::InvalidArgumentError("cannot write to standard output");
-  }
-  return absl::OkStatus();
+  return WriteFeaturesTo(f.output, pairs, *features, width);
 }
 
 }  // namespace

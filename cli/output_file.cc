@@ -1,4 +1,4 @@
-// CheckOutputPath and CheckOutputsApart.
+// CheckReplaceable, CheckOutputPath and CheckOutputsApart.
 #include "output_file.h"
 
 #include <sys/stat.h>
@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "n2v/io/replacing_file.h"
+#include "n2v/status_macros.h"
 
 namespace n2v::cli {
 namespace {
@@ -29,7 +30,7 @@ bool SameFile(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-absl::Status CheckOutputPath(const std::string& path) {
+absl::Status CheckReplaceable(const std::string& path) {
   auto refuse = [&path](absl::string_view reason) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot write '", path, "': ", reason));
@@ -43,6 +44,11 @@ absl::Status CheckOutputPath(const std::string& path) {
           "that then replaces it)");
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOutputPath(const std::string& path) {
+  N2V_RETURN_IF_ERROR(CheckReplaceable(path));
   // Creating a file next to it is what the real write will do first; this
   // one is discarded at once.
   return io::ReplacingFile::Create(path).status();

@@ -12,10 +12,14 @@
 namespace n2v::cli {
 
 // Output files are written as a temporary file next to `path` and renamed
-// into place. FailedPrecondition "cannot write '<path>': <reason>" when the
-// folder is missing or not writable, or when `path` exists and is not a
-// regular file: renaming over a directory fails, and renaming over a device
-// or a link such as /dev/stdout would replace it rather than write to it.
+// into place (io::ReplacingFile). FailedPrecondition "cannot write
+// '<path>': <reason>" when `path` exists and is not a regular file:
+// renaming over a directory fails, and renaming over a device or a link
+// such as /dev/stdout would replace it rather than write to it.
+absl::Status CheckReplaceable(const std::string& path);
+
+// CheckReplaceable, and the same error when the folder is missing or not
+// writable (a temporary file is created there and removed).
 absl::Status CheckOutputPath(const std::string& path);
 
 // A flag and the path it names, e.g. {"--output", "out.emb"}; an empty

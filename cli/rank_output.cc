@@ -3,13 +3,10 @@
 
 #include <cstdio>
 #include <span>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "output_file.h"
-#include "walks_output.h"
 
 namespace n2v::cli {
 
@@ -42,38 +39,21 @@ void RemoveLaterParts(const std::string& path, int ranks) {
   }
 }
 
-absl::Status RankOutput::Open(const std::string& path) {
-  to_stdout_ = path.empty();
-  if (to_stdout_) return absl::OkStatus();
-  if (absl::Status s = CheckOutputPath(path); !s.ok()) return s;
-  absl::StatusOr<io::ReplacingFile> file = io::ReplacingFile::Create(path);
-  if (!file.ok()) return file.status();
-  file_ = std::move(*file);
-  return absl::OkStatus();
-}
+absl::Status RankOutput::Open(const std::string& path) { return sink_.Open(path); }
 
-absl::Status RankOutput::Write(const std::string& text) {
-  if (to_stdout_) return WriteAll(stdout, text, "<stdout>");
-  return file_->Write(text);
-}
+absl::Status RankOutput::Write(const std::string& text) { return sink_.Write(text); }
 
 absl::Status RankOutput::Finish(const distributed::Communicator& comm,
                                 absl::Status status) {
-  if (to_stdout_ && std::fflush(stdout) != 0 && status.ok()) {
-    status = absl::InternalError("cannot write to standard output");
-  }
-  if (file_.has_value() && status.ok()) status = file_->Flush();
+  if (status.ok()) status = sink_.Flush();
   std::vector<uint64_t> failed = {status.ok() ? 0u : 1u};
   if (absl::Status s = comm.SumAll(std::span<uint64_t>(failed)); !s.ok()) {
     status.Update(s);
   }
-  if (file_.has_value()) {
-    if (failed[0] == 0 && status.ok()) {
-      status = file_->Commit();
-    } else {
-      file_->Discard();
-    }
-    file_.reset();
+  if (failed[0] == 0 && status.ok()) {
+    status = sink_.Commit();
+  } else {
+    sink_.Discard();
   }
   // Every rank goes on to the same next step: on, or to the report (with
   // its own reason when it has one).

@@ -1,16 +1,15 @@
-// An output file written by one rank of an n2v-mpi job: a ReplacingFile
-// that becomes the named file only when every rank has succeeded.
+// An output file written by one rank of an n2v-mpi job: an OutputSink
+// whose file becomes the named file only when every rank has succeeded.
 #ifndef N2V_CLI_RANK_OUTPUT_H_
 #define N2V_CLI_RANK_OUTPUT_H_
 
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "n2v/distributed/communicator.h"
-#include "n2v/io/replacing_file.h"
 #include "output_file.h"
+#include "output_sink.h"
 
 namespace n2v::cli {
 
@@ -40,8 +39,7 @@ class RankOutput {
   absl::Status Finish(const distributed::Communicator& comm, absl::Status status);
 
  private:
-  bool to_stdout_ = false;
-  std::optional<io::ReplacingFile> file_;  // unless to standard output
+  OutputSink sink_;
 };
 
 }  // namespace n2v::cli

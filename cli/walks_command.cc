@@ -14,10 +14,10 @@
 #include "commands.h"
 #include "flags.h"
 #include "graph_input.h"
-#include "n2v/io/replacing_file.h"
 #include "n2v/status_macros.h"
 #include "n2v/walks.h"
 #include "output_file.h"
+#include "output_sink.h"
 #include "report.h"
 #include "walks_flags.h"
 #include "walks_output.h"
@@ -30,29 +30,23 @@ void RegisterFlags(FlagSet& flags, WalksFlags& f) {
   flags.AddString("output", &f.output, "walks file to write; stdout when empty");
 }
 
-// Writes the walks to the output (a ReplacingFile, or standard output) as
-// they are generated.
+// Writes the walks to the output (a file or standard output) as they are
+// generated.
 absl::Status WriteWalks(const CsrGraph& graph, const WalksFlags& f,
                         uint64_t* walks) {
-  const bool to_stdout = f.output.empty();
-  std::optional<io::ReplacingFile> file;
-  if (!to_stdout) {
-    N2V_ASSIGN_OR_RETURN(file, io::ReplacingFile::Create(f.output));
-  }
+  OutputSink output;
+  N2V_RETURN_IF_ERROR(output.Open(f.output));
   std::string text;
-  absl::Status status = GenerateWalks(
+  N2V_RETURN_IF_ERROR(GenerateWalks(
       graph, f.options,
       [&](const WalkBlock& block) {
         *walks += block.lengths.size();
         text.clear();
         AppendWalkLines(block, text);
-        return to_stdout ? WriteAll(stdout, text, "<stdout>") : file->Write(text);
+        return output.Write(text);
       },
-      {}, WalksFlagNames());
-  if (!to_stdout) return status.ok() ? file->Commit() : status;
-  return status.ok() && std::fflush(stdout) != 0
-             ? absl::InternalError("cannot write to standard output")
-             : status;
+      {}, WalksFlagNames()));
+  return output.Commit();
 }
 
 absl::Status Run(WalksFlags& f) {

@@ -1,11 +1,7 @@
 // Walk lines.
 #include "walks_output.h"
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-
-#include "absl/strings/str_cat.h"
 
 namespace n2v::cli {
 
@@ -21,15 +17,6 @@ void AppendWalkLines(const WalkBlock& block, std::string& out) {
     out.push_back('\n');
     at += length;
   }
-}
-
-absl::Status WriteAll(std::FILE* file, const std::string& text,
-                      const std::string& path) {
-  if (std::fwrite(text.data(), 1, text.size(), file) == text.size()) {
-    return absl::OkStatus();
-  }
-  return absl::InternalError(
-      absl::StrCat("cannot write '", path, "': ", std::strerror(errno)));
 }
 
 }  // namespace n2v::cli

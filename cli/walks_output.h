@@ -3,20 +3,14 @@
 #ifndef N2V_CLI_WALKS_OUTPUT_H_
 #define N2V_CLI_WALKS_OUTPUT_H_
 
-#include <cstdio>
 #include <string>
 
-#include "absl/status/status.h"
 #include "n2v/walks.h"
 
 namespace n2v::cli {
 
 // Appends the walks of `block` as lines to `out`.
 void AppendWalkLines(const WalkBlock& block, std::string& out);
-
-// Writes `text` to `file`; an error names `path`.
-absl::Status WriteAll(std::FILE* file, const std::string& text,
-                      const std::string& path);
 
 }  // namespace n2v::cli
 
