@@ -83,10 +83,9 @@ inline std::string_view WithoutByteOrderMark(std::string_view line) {
   return line;
 }
 
-// Whether a line (without its '\n') holds data: it is not blank and not a
-// comment ('#' or '%' first).
+// Whether a line (without its '\n' and its byte order mark) holds data:
+// it is not blank and not a comment ('#' or '%' first).
 inline bool IsDataLine(std::string_view line) {
-  line = WithoutByteOrderMark(line);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const size_t first = line.find_first_not_of(" \t");
   return first != std::string_view::npos && line[first] != '#' && line[first] != '%';
@@ -98,7 +97,7 @@ inline size_t FirstDataLine(std::string_view text) {
   while (at < text.size()) {
     const size_t newline = text.find('\n', at);
     const size_t end = newline == std::string_view::npos ? text.size() : newline;
-    if (IsDataLine(text.substr(at, end - at))) return at;
+    if (IsDataLine(WithoutByteOrderMark(text.substr(at, end - at)))) return at;
     at = end + 1;
   }
   return std::string_view::npos;
@@ -147,8 +146,8 @@ absl::Status ParseLines(std::string_view text, const std::string& path,
       rest.remove_prefix(newline == std::string_view::npos ? rest.size()
                                                            : newline + 1);
       const uint64_t this_line = line_no++;
-      if (!IsDataLine(line)) continue;
       line = WithoutByteOrderMark(line);
+      if (!IsDataLine(line)) continue;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       std::string_view fields[kMaxFields];
       const size_t count = SplitFields(line, fields, kMaxFields);
