@@ -113,7 +113,7 @@ TEST(NegativeSharesTest, ABlockWithFewCentresDrawsAtMostTheCap) {
   // option's negatives uncapped.
   const NegativeShares shares({3.0, 1.0});
   EXPECT_EQ(shares.Expected(kNegatives, 1, 1, 1000),
-            kNegatives * distributed::kMaxNegativeScale);
+            kNegatives * kMaxDistributedNegativeScale);
   EXPECT_DOUBLE_EQ(shares.Expected(kNegatives, 0, 500, 1000), kNegatives * 1.5);
 }
 
@@ -144,7 +144,7 @@ TEST(NegativeSharesTest, EveryRankAgreesOnEveryBlocksMass) {
   for (int r = 0; r < ranks; ++r) {
     const double share = (r + 1.0) * (r + 2.0) / 2 / total;
     const double expected =
-        std::min(distributed::kMaxNegativeScale, share * ranks) * kNegatives;
+        std::min(kMaxDistributedNegativeScale, share * ranks) * kNegatives;
     EXPECT_DOUBLE_EQ(shares->Expected(kNegatives, r, 10, 10 * ranks), expected)
         << "block " << r;
   }

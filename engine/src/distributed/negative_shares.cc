@@ -40,7 +40,7 @@ double NegativeShares::Expected(uint32_t negatives, int owner, uint64_t block_ce
   const double mass_share = mass_[owner] / total_;
   const double centre_share =
       static_cast<double>(block_centres) / static_cast<double>(wave_centres);
-  return negatives * std::min(kMaxNegativeScale, mass_share / centre_share);
+  return negatives * std::min(kMaxDistributedNegativeScale, mass_share / centre_share);
 }
 
 uint32_t NegativeCount(double expected, Rng& rng) {

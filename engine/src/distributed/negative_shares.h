@@ -21,11 +21,6 @@
 
 namespace n2v::distributed {
 
-// A centre draws at most this many times the option's negatives, so a
-// wave whose few centres fall in a heavy block (a short last wave) cannot
-// give one centre thousands.
-inline constexpr double kMaxNegativeScale = kMaxDistributedNegativeScale;
-
 class NegativeShares {
  public:
   // Every block's noise mass, in rank order.
@@ -38,8 +33,10 @@ class NegativeShares {
   // The negatives a centre of block `owner` draws on average, when
   // `block_centres` of the wave's `wave_centres` centres are that block's:
   // `negatives` times the block's share of the noise mass over its share
-  // of the centres, at most kMaxNegativeScale times `negatives`. Exactly
-  // `negatives` at one rank, and when the noise mass is 0 or overflows.
+  // of the centres, at most kMaxDistributedNegativeScale times `negatives`
+  // (so a wave whose few centres fall in a heavy block, a short last wave,
+  // cannot give one centre thousands). Exactly `negatives` at one rank,
+  // and when the noise mass is 0 or overflows.
   double Expected(uint32_t negatives, int owner, uint64_t block_centres,
                   uint64_t wave_centres) const;
 

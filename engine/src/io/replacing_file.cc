@@ -75,6 +75,10 @@ absl::Status CannotWrite(absl::StatusCode code, const std::string& path, int err
                                          std::strerror(error != 0 ? error : EIO)));
 }
 
+absl::Status AlreadyClosed(const std::string& path) {
+  return absl::FailedPreconditionError(absl::StrCat("cannot write '", path, "': already closed"));
+}
+
 }  // namespace
 
 absl::StatusOr<ReplacingFile> ReplacingFile::Create(const std::string& path) {
@@ -118,10 +122,7 @@ ReplacingFile& ReplacingFile::operator=(ReplacingFile&& other) noexcept {
 ReplacingFile::~ReplacingFile() { Discard(); }
 
 absl::Status ReplacingFile::Write(std::string_view bytes) {
-  if (file_ == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write '", path_, "': already closed"));
-  }
+  if (file_ == nullptr) return AlreadyClosed(path_);
   if (std::fwrite(bytes.data(), 1, bytes.size(), file_) == bytes.size()) {
     return absl::OkStatus();
   }
@@ -129,20 +130,14 @@ absl::Status ReplacingFile::Write(std::string_view bytes) {
 }
 
 absl::Status ReplacingFile::Flush() {
-  if (file_ == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write '", path_, "': already closed"));
-  }
+  if (file_ == nullptr) return AlreadyClosed(path_);
   if (std::ferror(file_) != 0) return CannotWrite(absl::StatusCode::kUnavailable, path_, EIO);
   if (std::fflush(file_) != 0) return CannotWrite(absl::StatusCode::kUnavailable, path_, errno);
   return absl::OkStatus();
 }
 
 absl::Status ReplacingFile::Commit() {
-  if (file_ == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write '", path_, "': already closed"));
-  }
+  if (file_ == nullptr) return AlreadyClosed(path_);
   int error = 0;
   // A write error the stream kept, or one the flush or close reports now.
   if (std::ferror(file_) != 0) {
